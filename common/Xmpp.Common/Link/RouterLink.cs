@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using Xmpp.Protos;
+
+namespace Xmpp.Common.Link;
+
+/// <summary>
+/// A component's one long-lived Router.Link stream: connects, binds its addresses, sends frames
+/// from a queue, hands received frames to the component, pairs requests with their answers,
+/// and reconnects with backoff when the link drops.
+/// </summary>
+public sealed class RouterLink : IAsyncDisposable
+{
+    private readonly string[] _addresses;
+    private readonly RouterLinkOptions _options;
+    private readonly ILogger _logger;
+    private readonly Func<Frame, ValueTask> _onFrame;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Frame>> _pending = new();
+    private readonly ResiliencePipeline _connectRetry;
+    private Channel<Frame> _outbox;
+    private volatile bool _up;
+    private long _requestCounter;
+    private TaskCompletionSource _upSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RouterLink(IEnumerable<string> addresses, RouterLinkOptions options, ILogger logger, Func<Frame, ValueTask> onFrame)
+    {
+        _addresses = addresses.ToArray();
+        if (_addresses.Length == 0) throw new ArgumentException("a component binds at least one address", nameof(addresses));
+        _options = options;
+        _logger = logger;
+        _onFrame = onFrame;
+        _outbox = NewOutbox();
+        _connectRetry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                OnRetry = args =>
+                {
+                    _logger.LogWarning("Router link to {Router} failed ({Error}); retrying in {Delay}",
+                        _options.Address, args.Outcome.Exception?.Message, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>This component's own address (the first one bound), used as `from` on frames it sends.</summary>
+    public string Address => _addresses[0];
+
+    public bool IsUp => _up;
+
+    /// <summary>Raised with true when the link is bound, false when it drops.</summary>
+    public event Action<bool>? StateChanged;
+
+    /// <summary>Completes when the link is up (bound).</summary>
+    public Task WaitUpAsync(CancellationToken ct) => _upSignal.Task.WaitAsync(ct);
+
+    private Channel<Frame> NewOutbox() => Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.SendQueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
+
+    /// <summary>Runs until cancelled: connect, bind, pump frames; on a drop, reconnect with backoff.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var channel = GrpcChannel.ForAddress(_options.Address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = false,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            },
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            MaxSendMessageSize = 16 * 1024 * 1024,
+        });
+        var client = new Router.RouterClient(channel);
+
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _connectRetry.ExecuteAsync(async token => await RunOnceAsync(client, token), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task RunOnceAsync(Router.RouterClient client, CancellationToken ct)
+    {
+        using var linkCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = client.Link(cancellationToken: linkCts.Token);
+        var bind = new Frame { From = Address, Bind = new Bind() };
+        bind.Bind.Addresses.AddRange(_addresses);
+        await call.RequestStream.WriteAsync(bind, ct);
+        if (!await call.ResponseStream.MoveNext(ct))
+            throw new IOException("router closed the link before answering bind");
+        var answer = call.ResponseStream.Current;
+        if (answer.BodyCase != Frame.BodyOneofCase.BindResult || !answer.BindResult.Ok)
+            throw new IOException($"bind refused: {answer.BindResult?.Reason}");
+
+        _logger.LogInformation("Router link up at {Router} as {Addresses}", _options.Address, string.Join(",", _addresses));
+        SetUp(true);
+        var writer = Task.Run(() => PumpOutAsync(call.RequestStream, linkCts.Token), CancellationToken.None);
+        try
+        {
+            while (await call.ResponseStream.MoveNext(linkCts.Token))
+                await DispatchAsync(call.ResponseStream.Current);
+            _logger.LogWarning("Router closed the link");
+        }
+        catch (RpcException e) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("Router link dropped: {Status}", e.StatusCode);
+        }
+        finally
+        {
+            SetUp(false);
+            linkCts.Cancel();
+            try { await writer; } catch (Exception) { /* the link is gone either way */ }
+        }
+        ct.ThrowIfCancellationRequested();
+        throw new IOException("router link lost"); // let the retry pipeline reconnect with backoff
+    }
+
+    private void SetUp(bool up)
+    {
+        _up = up;
+        if (up)
+        {
+            _upSignal.TrySetResult();
+        }
+        else
+        {
+            _upSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Frames queued for a dead link are dropped; requests waiting for answers fail now.
+            _outbox.Writer.TryComplete();
+            _outbox = NewOutbox();
+            foreach (var (id, tcs) in _pending)
+                if (_pending.TryRemove(id, out _)) tcs.TrySetException(new IOException("router link lost"));
+        }
+        StateChanged?.Invoke(up);
+    }
+
+    private async Task PumpOutAsync(IClientStreamWriter<Frame> stream, CancellationToken ct)
+    {
+        var reader = _outbox.Reader;
+        while (await reader.WaitToReadAsync(ct))
+            while (reader.TryRead(out var frame))
+                await stream.WriteAsync(frame, ct);
+    }
+
+    private async ValueTask DispatchAsync(Frame frame)
+    {
+        if (frame.BodyCase == Frame.BodyOneofCase.Session && frame.Session.RequestId.Length > 0 &&
+            _pending.TryRemove(frame.Session.RequestId, out var tcs))
+        {
+            tcs.TrySetResult(frame);
+            return;
+        }
+        try
+        {
+            await _onFrame(frame);
+        }
+        catch (Exception e)
+        {
+            // One bad frame must not take the link down.
+            _logger.LogError(e, "Handling a {Kind} frame from {From} failed", frame.BodyCase, frame.From);
+        }
+    }
+
+    /// <summary>Queues a frame for the router, stamping `from` and the current trace context. False if the link is down or the queue is full.</summary>
+    public bool Send(Frame frame)
+    {
+        if (frame.From.Length == 0) frame.From = Address;
+        if (frame.Trace is null && Activity.Current is { } activity)
+            frame.Trace = new TraceContext { Traceparent = activity.Id ?? "", Tracestate = activity.TraceStateString ?? "" };
+        return _up && _outbox.Writer.TryWrite(frame);
+    }
+
+    /// <summary>Sends a session action and waits for the answer with the same request id.</summary>
+    public async Task<Frame> RequestAsync(Frame frame, CancellationToken ct)
+    {
+        if (frame.Session is null) throw new ArgumentException("only session actions are requests", nameof(frame));
+        if (frame.Session.RequestId.Length == 0)
+            frame.Session.RequestId = $"{Address}#{Interlocked.Increment(ref _requestCounter)}";
+        var id = frame.Session.RequestId;
+        var tcs = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = tcs;
+        try
+        {
+            if (!Send(frame)) throw new IOException("router link is down");
+            return await tcs.Task.WaitAsync(_options.RequestTimeout, ct);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _outbox.Writer.TryComplete();
+        return default;
+    }
+}

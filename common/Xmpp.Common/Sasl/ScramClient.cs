@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Xmpp.Common.Sasl;
+
+/// <summary>The client side of SCRAM (RFC 5802), used by xmppctl's tests and the load generator.</summary>
+public sealed class ScramClient(ScramAlgorithm algorithm, string username, string password)
+{
+    private readonly string _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+    private string _clientFirstBare = "";
+    private byte[] _serverSignature = [];
+
+    public string ClientFirst()
+    {
+        var name = username.Replace("=", "=3D").Replace(",", "=2C");
+        _clientFirstBare = $"n={name},r={_clientNonce}";
+        return "n,," + _clientFirstBare;
+    }
+
+    /// <summary>Answers server-first-message; throws if the server's nonce does not extend ours.</summary>
+    public string ClientFinal(string serverFirst)
+    {
+        string? nonce = null, salt = null;
+        var iterations = 0;
+        foreach (var part in serverFirst.Split(','))
+        {
+            if (part.StartsWith("r=", StringComparison.Ordinal)) nonce = part[2..];
+            else if (part.StartsWith("s=", StringComparison.Ordinal)) salt = part[2..];
+            else if (part.StartsWith("i=", StringComparison.Ordinal)) iterations = int.Parse(part[2..]);
+        }
+        if (nonce is null || salt is null || iterations <= 0 || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal))
+            throw new InvalidOperationException("bad server-first-message");
+
+        var salted = algorithm.SaltedPassword(password, Convert.FromBase64String(salt), iterations);
+        var clientKey = algorithm.Hmac(salted, "Client Key");
+        var storedKey = algorithm.H(clientKey);
+        var withoutProof = $"c={Convert.ToBase64String(Encoding.UTF8.GetBytes("n,,"))},r={nonce}";
+        var authMessage = $"{_clientFirstBare},{serverFirst},{withoutProof}";
+        var clientSignature = algorithm.Hmac(storedKey, authMessage);
+        var proof = ScramAlgorithm.Xor(clientKey, clientSignature);
+        _serverSignature = algorithm.Hmac(algorithm.Hmac(salted, "Server Key"), authMessage);
+        return $"{withoutProof},p={Convert.ToBase64String(proof)}";
+    }
+
+    public bool VerifyServerFinal(string serverFinal) =>
+        serverFinal.StartsWith("v=", StringComparison.Ordinal) &&
+        CryptographicOperations.FixedTimeEquals(Convert.FromBase64String(serverFinal[2..]), _serverSignature);
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Xmpp.Common.Sasl;
+
+/// <summary>
+/// The server side of one SCRAM exchange (RFC 5802 §5), without channel binding. Pure: it
+/// never looks credentials up itself; the caller supplies them between the two steps.
+/// </summary>
+public sealed class ScramServer(ScramAlgorithm algorithm)
+{
+    private string _clientFirstBare = "";
+    private string _gs2Header = "";
+    private string _nonce = "";
+    private string _serverFirst = "";
+    private ScramCredentialData? _credential;
+
+    public ScramAlgorithm Algorithm { get; } = algorithm;
+
+    /// <summary>The username named in client-first-message (saslname decoded), once parsed.</summary>
+    public string Username { get; private set; } = "";
+
+    /// <summary>Parses client-first-message. Returns false (malformed-request) if it is not valid SCRAM.</summary>
+    public bool ReadClientFirst(string message)
+    {
+        // gs2-header: gs2-cbind-flag "," [authzid] ","
+        var first = message.IndexOf(',');
+        if (first < 0) return false;
+        var flag = message[..first];
+        if (flag != "n" && flag != "y") return false; // "p=" would need channel binding, which we do not offer
+        var second = message.IndexOf(',', first + 1);
+        if (second < 0) return false;
+        _gs2Header = message[..(second + 1)];
+        _clientFirstBare = message[(second + 1)..];
+
+        string? user = null, nonce = null;
+        foreach (var part in _clientFirstBare.Split(','))
+        {
+            if (part.StartsWith("n=", StringComparison.Ordinal)) user = part[2..];
+            else if (part.StartsWith("r=", StringComparison.Ordinal)) nonce = part[2..];
+            else if (part.StartsWith("m=", StringComparison.Ordinal)) return false; // mandatory extension: unsupported
+        }
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(nonce)) return false;
+        var decoded = DecodeSaslName(user);
+        if (decoded is null) return false;
+        Username = decoded;
+        _nonce = nonce + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        return true;
+    }
+
+    /// <summary>server-first-message for the given credential (a decoy one for unknown users, so they fail only at the proof).</summary>
+    public string ServerFirst(ScramCredentialData credential)
+    {
+        _credential = credential;
+        _serverFirst = $"r={_nonce},s={Convert.ToBase64String(credential.Salt)},i={credential.Iterations}";
+        return _serverFirst;
+    }
+
+    /// <summary>
+    /// Verifies client-final-message. On success returns server-final-message ("v=..."); on a
+    /// wrong proof or malformed message returns null.
+    /// </summary>
+    public string? ReadClientFinal(string message, bool credentialIsReal)
+    {
+        if (_credential is null) return null;
+        string? channel = null, nonce = null, proof = null;
+        var withoutProofEnd = message.LastIndexOf(",p=", StringComparison.Ordinal);
+        if (withoutProofEnd < 0) return null;
+        foreach (var part in message.Split(','))
+        {
+            if (part.StartsWith("c=", StringComparison.Ordinal)) channel = part[2..];
+            else if (part.StartsWith("r=", StringComparison.Ordinal)) nonce = part[2..];
+            else if (part.StartsWith("p=", StringComparison.Ordinal)) proof = part[2..];
+        }
+        if (channel is null || nonce is null || proof is null) return null;
+        if (channel != Convert.ToBase64String(Encoding.UTF8.GetBytes(_gs2Header))) return null;
+        if (nonce != _nonce) return null;
+
+        byte[] clientProof;
+        try { clientProof = Convert.FromBase64String(proof); }
+        catch (FormatException) { return null; }
+        if (clientProof.Length != Algorithm.HashSize) return null;
+
+        var authMessage = $"{_clientFirstBare},{_serverFirst},{message[..withoutProofEnd]}";
+        var clientSignature = Algorithm.Hmac(_credential.StoredKey, authMessage);
+        var clientKey = ScramAlgorithm.Xor(clientProof, clientSignature);
+        var ok = CryptographicOperations.FixedTimeEquals(Algorithm.H(clientKey), _credential.StoredKey);
+        if (!ok || !credentialIsReal) return null;
+        var serverSignature = Algorithm.Hmac(_credential.ServerKey, authMessage);
+        return "v=" + Convert.ToBase64String(serverSignature);
+    }
+
+    /// <summary>A stable decoy credential for an unknown user, so the exchange does not reveal whether the account exists.</summary>
+    public static ScramCredentialData Decoy(ScramAlgorithm algorithm, string username, byte[] serverSecret)
+    {
+        var salt = HMACSHA256.HashData(serverSecret, Encoding.UTF8.GetBytes(username))[..16];
+        return new ScramCredentialData(algorithm.Mechanism, salt, ScramAlgorithm.DefaultIterations,
+            RandomNumberGenerator.GetBytes(algorithm.HashSize), RandomNumberGenerator.GetBytes(algorithm.HashSize));
+    }
+
+    internal static string? DecodeSaslName(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] != '=') { sb.Append(s[i]); continue; }
+            if (i + 2 >= s.Length) return null;
+            var code = s.Substring(i + 1, 2);
+            if (code == "2C") sb.Append(',');
+            else if (code == "3D") sb.Append('=');
+            else return null;
+            i += 2;
+        }
+        return sb.ToString();
+    }
+}
