@@ -1,0 +1,16 @@
+namespace Xmpp.Router;
+
+/// <summary>The router's settings, bound from the "Router" configuration section.</summary>
+public sealed class RouterOptions
+{
+    /// <summary>Address the gRPC (h2c) listener binds; 0.0.0.0 in a container.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    public int ListenPort { get; set; } = 5347;
+
+    /// <summary>Frames queued towards one component before its senders are made to wait (back-pressure).</summary>
+    public int ComponentQueueCapacity { get; set; } = 65536;
+
+    /// <summary>Largest frame accepted from a component, in bytes.</summary>
+    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+}

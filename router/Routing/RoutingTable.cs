@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Xmpp.Protos;
+
+namespace Xmpp.Router.Routing;
+
+/// <summary>Which component answers to which address, and the component up/down announcements.</summary>
+public sealed class RoutingTable
+{
+    private readonly ConcurrentDictionary<string, ComponentLink> _byAddress = new(StringComparer.Ordinal);
+    private readonly Lock _bindLock = new();
+
+    public ComponentLink? Find(string address) => _byAddress.GetValueOrDefault(address);
+
+    /// <summary>
+    /// Binds every address to the component, or none of them when one is taken or malformed.
+    /// On success the others learn of the new addresses and the new component of all existing ones.
+    /// </summary>
+    public string? TryBind(ComponentLink link, IReadOnlyList<string> addresses)
+    {
+        if (addresses.Count == 0) return "bind names no address";
+        lock (_bindLock)
+        {
+            foreach (var address in addresses)
+            {
+                if (!IsValidAddress(address)) return $"address '{address}' is not of the form kind/name";
+                if (_byAddress.ContainsKey(address)) return $"address {address} is already bound";
+            }
+            foreach (var address in addresses) _byAddress[address] = link;
+            link.Addresses = addresses.ToArray();
+
+            foreach (var (address, other) in _byAddress)
+                if (other != link) link.TryEnqueue(Event(address, up: true));
+            foreach (var other in Components())
+                if (other != link)
+                    foreach (var address in addresses) other.TryEnqueue(Event(address, up: true));
+        }
+        return null;
+    }
+
+    /// <summary>Removes a component's addresses and tells every other component they are down.</summary>
+    public void Unbind(ComponentLink link)
+    {
+        lock (_bindLock)
+        {
+            foreach (var address in link.Addresses)
+                _byAddress.TryRemove(new KeyValuePair<string, ComponentLink>(address, link));
+            foreach (var other in Components())
+                foreach (var address in link.Addresses) other.TryEnqueue(Event(address, up: false));
+        }
+    }
+
+    public IReadOnlyCollection<ComponentLink> Components() => _byAddress.Values.Distinct().ToList();
+
+    private static bool IsValidAddress(string address)
+    {
+        var slash = address.IndexOf('/');
+        return slash > 0 && slash < address.Length - 1 && address.Length <= 1024;
+    }
+
+    private static Frame Event(string address, bool up) =>
+        new() { From = "router", Component = new ComponentEvent { Address = address, Up = up } };
+}
