@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Xmpp.Common;
+using Xmpp.Common.Link;
+using Xmpp.Protos;
+
+namespace Xmpp.Tools.Ctl;
+
+/// <summary>
+/// What a command works with: the output streams, and a router link bound as `ctl/&lt;random hex&gt;`
+/// that is opened on the first request.
+/// </summary>
+internal sealed class CtlContext(string routerAddress, string? domainOption, TextWriter output, TextWriter error, TextReader input) : IAsyncDisposable
+{
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    public const string DefaultDomain = "localhost";
+
+    private readonly CancellationTokenSource _stop = new();
+    private RouterLink? _link;
+    private Task? _linkTask;
+
+    public TextWriter Out { get; } = output;
+    public TextWriter Err { get; } = error;
+
+    /// <summary>The domain to ask when no JID names one.</summary>
+    public string Domain => domainOption ?? DefaultDomain;
+
+    /// <summary>Parses a user's bare JID; prints an error and returns null if it is not one.</summary>
+    public Jid? ParseUser(string text)
+    {
+        if (!Jid.TryParse(text, out var jid) || jid.Local is null || jid.IsFull)
+        {
+            Err.WriteLine($"error: '{text}' is not a user JID (expected user@domain)");
+            return null;
+        }
+        return jid;
+    }
+
+    /// <summary>The password argument, or the first line of stdin when it is "-".</summary>
+    public string? ReadPassword(string argument)
+    {
+        var password = argument == "-" ? input.ReadLine() : argument;
+        if (string.IsNullOrEmpty(password))
+        {
+            Err.WriteLine("error: empty password");
+            return null;
+        }
+        return password;
+    }
+
+    /// <summary>
+    /// Sends a session action to sm/&lt;domain&gt; and returns the answer. Returns null after printing an
+    /// error when the router or sm cannot be reached or does not answer in time.
+    /// </summary>
+    public async Task<Session?> RequestAsync(string domain, Session request, CancellationToken ct)
+    {
+        var target = $"sm/{domain}";
+        var link = await ConnectAsync(ct);
+        if (link is null) return null;
+
+        Frame answer;
+        try
+        {
+            answer = await link.RequestAsync(new Frame { To = target, Session = request }, ct);
+        }
+        catch (TimeoutException)
+        {
+            Err.WriteLine($"error: no answer from {target} within {new RouterLinkOptions().RequestTimeout.TotalSeconds:0} s");
+            return null;
+        }
+        catch (IOException e)
+        {
+            Err.WriteLine($"error: router link lost ({e.Message})");
+            return null;
+        }
+
+        if (answer.RouteError is { } routeError && routeError.Code != RouteError.Types.Code.RouteErrorNone)
+        {
+            Err.WriteLine($"error: no session manager at {target} ({routeError.Reason})");
+            return null;
+        }
+        if (answer.Session.Failed && answer.Session.Reason == "route-unknown")
+        {
+            Err.WriteLine($"error: no session manager at {target} (route-unknown)");
+            return null;
+        }
+        return answer.Session;
+    }
+
+    private async Task<RouterLink?> ConnectAsync(CancellationToken ct)
+    {
+        if (_link is not null) return _link;
+        var address = $"ctl/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}";
+        var link = new RouterLink([address], new RouterLinkOptions { Address = routerAddress }, NullLogger.Instance,
+            _ => ValueTask.CompletedTask); // unasked frames (component events) are of no interest here
+        _linkTask = link.RunAsync(_stop.Token);
+        try
+        {
+            await link.WaitUpAsync(ct).WaitAsync(ConnectTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            Err.WriteLine($"error: router not reachable at {routerAddress}");
+            await link.DisposeAsync();
+            return null;
+        }
+        _link = link;
+        return link;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_linkTask is not null)
+        {
+            try { await _linkTask.WaitAsync(TimeSpan.FromSeconds(2)); }
+            catch (Exception) { /* shutting down either way */ }
+        }
+        if (_link is not null) await _link.DisposeAsync();
+        _stop.Dispose();
+    }
+}
