@@ -1,0 +1,71 @@
+using System.Xml.Linq;
+using Xmpp.C2s.Protocol;
+using Xmpp.C2s.Sasl;
+using Xmpp.Common;
+using Xmpp.Common.Xml;
+
+namespace Xmpp.C2s.Connections;
+
+/// <summary>Stream headers, features and SASL (RFC 6120 §4.3, §6).</summary>
+public sealed partial class ClientConnection
+{
+    private void OnStreamOpen(StreamOpenEvent open)
+    {
+        Send(StreamPreamble.Header(_options.Domain, NewStreamId()));
+        _headerSent = true;
+
+        if (open.DefaultNamespace != Ns.Client)
+        {
+            CloseWithStreamError(StreamErrors.InvalidNamespace, "the default namespace must be jabber:client");
+            return;
+        }
+        var to = open.Get("to");
+        if (to is null || !string.Equals(to, _options.Domain, StringComparison.OrdinalIgnoreCase))
+        {
+            CloseWithStreamError(StreamErrors.HostUnknown, $"this server serves {_options.Domain}");
+            return;
+        }
+        var version = open.Get("version");
+        if (version is null || !version.StartsWith("1.", StringComparison.Ordinal))
+        {
+            CloseWithStreamError(StreamErrors.UnsupportedVersion, "XMPP 1.0 streams only");
+            return;
+        }
+        if (!_sm.SmAvailable)
+        {
+            CloseWithStreamError(StreamErrors.HostGone, "the session manager is not available; try again later");
+            return;
+        }
+
+        Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
+            SaslNegotiator.Mechanisms(_secure)));
+    }
+
+    private async Task OnSaslAsync(XElement element, CancellationToken ct)
+    {
+        _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm, _decoySecret);
+        var outcome = await _sasl.HandleAsync(element, ct);
+        switch (outcome)
+        {
+            case SaslOutcome.Challenge challenge:
+                Send($"<challenge xmlns='{Ns.Sasl}'>{challenge.Data}</challenge>");
+                break;
+            case SaslOutcome.Success success:
+                _localPart = success.LocalPart;
+                Send(success.Data is null ? $"<success xmlns='{Ns.Sasl}'/>" : $"<success xmlns='{Ns.Sasl}'>{success.Data}</success>");
+                _parser.Reset();
+                _headerSent = false;
+                _stage = StreamStage.Authenticated;
+                _logger.LogInformation("Connection {Id} authenticated as {User}", Id, _localPart);
+                break;
+            case SaslOutcome.Failure failure:
+                SendSaslFailure(failure.Condition);
+                if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
+                    CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
+                break;
+        }
+    }
+
+    private void SendSaslFailure(string condition) =>
+        Send($"<failure xmlns='{Ns.Sasl}'><{condition}/></failure>");
+}

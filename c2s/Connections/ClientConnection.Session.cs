@@ -1,0 +1,113 @@
+using System.Xml.Linq;
+using Google.Protobuf;
+using Xmpp.C2s.Protocol;
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Common.Xml;
+using Xmpp.Protos;
+
+namespace Xmpp.C2s.Connections;
+
+/// <summary>The established session: client stanzas go to sm as packets; sm's packets and actions come back.</summary>
+public sealed partial class ClientConnection
+{
+    private Jid? _jid;
+    private volatile string? _smSession;
+    private string _smOwner = "";
+    private int _smSessionOver;
+
+    public bool OwnsSmSession(string smSession) => smSession.Length > 0 && _smSession == smSession;
+
+    private void OnSessionStanza(XElement stanza)
+    {
+        var payload = stanza.Elements().FirstOrDefault();
+        if (stanza.Name.LocalName == "iq" && (string?)stanza.Attribute("type") == "set" && payload is not null &&
+            ((string?)stanza.Attribute("to") is null || (string?)stanza.Attribute("to") == _options.Domain))
+        {
+            if (payload.Name == LegacySessionName)
+            {
+                SendStanza(Result(stanza));
+                return;
+            }
+            if (payload.Name == BindName)
+            {
+                SendStanza(StanzaErrors.Reply(stanza, StanzaErrors.Cancel, StanzaErrors.NotAllowed, "a resource is already bound"));
+                return;
+            }
+        }
+
+        switch (ClientStanzaRules.Check(stanza, _jid!))
+        {
+            case ClientStanzaRules.Verdict.StreamError error:
+                CloseWithStreamError(error.Condition, error.Text);
+                break;
+            case ClientStanzaRules.Verdict.Reject reject:
+                SendStanza(reject.Error);
+                break;
+            case ClientStanzaRules.Verdict.Forward forward:
+                Forward(forward);
+                break;
+        }
+    }
+
+    private void Forward(ClientStanzaRules.Verdict.Forward forward)
+    {
+        var frame = new Frame
+        {
+            To = _smOwner,
+            Packet = new Packet
+            {
+                C2SSession = Id,
+                SmSession = _smSession ?? "",
+                Stanza = ByteString.CopyFrom(StanzaCodec.ToBytes(forward.Stanza)),
+                Kind = forward.Kind,
+                Type = forward.Type,
+                StanzaTo = forward.To,
+                StanzaFrom = _jid!.ToString(),
+            },
+        };
+        if (!_sm.Send(frame) && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
+            SendStanza(StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
+    }
+
+    private void SendStanza(XElement stanza) => Send(StanzaCodec.ToText(stanza));
+
+    /// <summary>sm ended the session unasked (conflict, account deleted, shutdown) or does not know it.</summary>
+    public void OnEndedBySm(string reason)
+    {
+        Interlocked.Exchange(ref _smSessionOver, 1);
+        var condition = reason switch
+        {
+            "conflict" => StreamErrors.Conflict,
+            "user-deleted" => StreamErrors.NotAuthorized,
+            "system-shutdown" => StreamErrors.SystemShutdown,
+            "unknown-session" => StreamErrors.InternalServerError,
+            _ => StreamErrors.UndefinedCondition,
+        };
+        var text = reason switch
+        {
+            "conflict" => "replaced by a new session for the same resource",
+            "user-deleted" => "account deleted",
+            _ => null,
+        };
+        CloseWithStreamError(condition, text);
+    }
+
+    /// <summary>sm went away (its link dropped, or a packet could not be routed to it).</summary>
+    public void OnSmUnreachable()
+    {
+        Interlocked.Exchange(ref _smSessionOver, 1);
+        CloseWithStreamError(StreamErrors.InternalServerError, "the session manager is not available");
+    }
+
+    /// <summary>Tells sm the session is over, once, unless sm ended it itself.</summary>
+    private void EndSmSession()
+    {
+        if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
+        _sm.Send(new Frame
+        {
+            To = _smOwner,
+            Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = smSession },
+        });
+    }
+}

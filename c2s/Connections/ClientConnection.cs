@@ -1,0 +1,176 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Xmpp.C2s.Protocol;
+using Xmpp.C2s.Routing;
+using Xmpp.C2s.Sasl;
+using Xmpp.Common;
+using Xmpp.Common.Xml;
+
+namespace Xmpp.C2s.Connections;
+
+/// <summary>
+/// One client's XML stream on this frontend. Split by concern into partial files: the read loop
+/// (this file), output and TLS (.Output), negotiation (.Negotiation), binding (.Bind) and the
+/// established session (.Session). Protocol decisions live in Protocol/ and Sasl/.
+/// </summary>
+public sealed partial class ClientConnection
+{
+    private readonly ConnectionContext _context;
+    private readonly C2sOptions _options;
+    private readonly SmConnector _sm;
+    private readonly ConnectionRegistry _registry;
+    private readonly X509Certificate2 _certificate;
+    private readonly byte[] _decoySecret;
+    private readonly ILogger _logger;
+    private readonly XmppStreamParser _parser;
+    private readonly CancellationTokenSource _closeCts = new();
+    private PipeReader _reader;
+    private StreamStage _stage = StreamStage.Connected;
+    private bool _secure;
+    private SaslNegotiator? _sasl;
+    private int _authFailures;
+    private string? _localPart;
+
+    public ClientConnection(ConnectionContext context, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
+        X509Certificate2 certificate, byte[] decoySecret, ILogger logger)
+    {
+        _context = context;
+        _options = options;
+        _sm = sm;
+        _registry = registry;
+        _certificate = certificate;
+        _decoySecret = decoySecret;
+        _logger = logger;
+        Id = registry.NextId();
+        _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
+        _reader = context.Transport.Input;
+        _output = context.Transport.Output;
+        _outbox = System.Threading.Channels.Channel.CreateUnbounded<Outbound>(new() { SingleReader = true });
+    }
+
+    /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
+    public string Id { get; }
+
+    public StreamStage Stage => _stage;
+
+    public async Task RunAsync()
+    {
+        _registry.Add(this);
+        var pump = Task.Run(PumpOutputAsync);
+        using var loginTimer = new Timer(_ => OnLoginTimeout(), null, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_closeCts.Token, _context.ConnectionClosed);
+        try
+        {
+            await ReadLoopAsync(stop.Token);
+        }
+        catch (XmppStreamException e)
+        {
+            _logger.LogInformation("Connection {Id}: stream error {Condition}", Id, e.Condition);
+            CloseWithStreamError(e.Condition, e.Text);
+        }
+        catch (OperationCanceledException)
+        {
+            // closed by us or by the peer
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or System.Security.Authentication.AuthenticationException)
+        {
+            _logger.LogDebug("Connection {Id} dropped: {Error}", Id, e.Message);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Connection {Id} failed", Id);
+            CloseWithStreamError(StreamErrors.InternalServerError);
+        }
+        finally
+        {
+            _registry.Remove(this);
+            EndSmSession();
+            FinishOutput();
+            await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(5)));
+            if (_tls is not null) await _tls.DisposeAsync();
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync(ct);
+            var buffer = result.Buffer;
+            var upgrade = false;
+            try
+            {
+                while (!_closeCts.IsCancellationRequested && _parser.TryRead(ref buffer, out var ev))
+                {
+                    upgrade = await HandleAsync(ev!, ct);
+                    if (upgrade) break;
+                }
+            }
+            finally
+            {
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (_closeCts.IsCancellationRequested) return;
+            if (upgrade)
+            {
+                await UpgradeToTlsAsync(ct);
+                continue;
+            }
+            if (result.IsCompleted || result.IsCanceled) return;
+        }
+    }
+
+    /// <summary>Handles one parsed event; true when the connection must switch to TLS before reading on.</summary>
+    private async Task<bool> HandleAsync(XmppStreamEvent ev, CancellationToken ct)
+    {
+        switch (ev)
+        {
+            case StreamOpenEvent open:
+                OnStreamOpen(open);
+                return false;
+            case StreamCloseEvent:
+                CloseGracefully();
+                return false;
+            case StanzaEvent { Element: var element }:
+                return await OnElementAsync(element, ct);
+            default:
+                return false;
+        }
+    }
+
+    private async Task<bool> OnElementAsync(System.Xml.Linq.XElement element, CancellationToken ct)
+    {
+        switch (_stage)
+        {
+            case StreamStage.Connected:
+                if (element.Name == System.Xml.Linq.XName.Get("starttls", Ns.Tls)) return StartTls();
+                if (element.Name.NamespaceName == Ns.Sasl)
+                {
+                    if (_options.RequireTls) SendSaslFailure("encryption-required");
+                    else await OnSaslAsync(element, ct);
+                    return false;
+                }
+                CloseWithStreamError(StreamErrors.NotAuthorized, "negotiate TLS and authenticate first");
+                return false;
+            case StreamStage.Secured:
+                if (element.Name.NamespaceName == Ns.Sasl) await OnSaslAsync(element, ct);
+                else CloseWithStreamError(StreamErrors.NotAuthorized, "authenticate first");
+                return false;
+            case StreamStage.Authenticated:
+                await OnPreBindStanzaAsync(element, ct);
+                return false;
+            case StreamStage.Established:
+                OnSessionStanza(element);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private void OnLoginTimeout()
+    {
+        if (_stage is not StreamStage.Established and not StreamStage.Closed)
+            CloseWithStreamError(StreamErrors.ConnectionTimeout, "login took too long");
+    }
+}

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Options;
+using Xmpp.C2s.Connections;
+using Xmpp.C2s.Sasl;
+using Xmpp.Common.Link;
+using Xmpp.Common.Sasl;
+using Xmpp.Protos;
+
+namespace Xmpp.C2s.Routing;
+
+/// <summary>
+/// This frontend's side of the router link: binds c2s/&lt;instance&gt;, sends session actions and
+/// packets to sm, and hands what sm sends back to the connection it names.
+/// </summary>
+public sealed class SmConnector : BackgroundService, ICredentialSource
+{
+    private readonly ConnectionRegistry _registry;
+    private readonly ILogger<SmConnector> _logger;
+    private volatile bool _smUp;
+
+    public SmConnector(IOptions<C2sOptions> options, IOptions<RouterLinkOptions> linkOptions, ConnectionRegistry registry, ILogger<SmConnector> logger)
+    {
+        _registry = registry;
+        _logger = logger;
+        SmAddress = "sm/" + options.Value.Domain;
+        Link = new RouterLink(["c2s/" + options.Value.InstanceId], linkOptions.Value, logger, OnFrameAsync);
+    }
+
+    public RouterLink Link { get; }
+
+    /// <summary>Where session actions for our domain go until sm's started names the owning instance.</summary>
+    public string SmAddress { get; }
+
+    /// <summary>Whether the router says an sm for our domain is linked.</summary>
+    public bool SmAvailable => _smUp;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Link.RunAsync(stoppingToken);
+
+    public bool Send(Frame frame) => Link.Send(frame);
+
+    public Task<Frame> RequestAsync(Session session, string to, CancellationToken ct) =>
+        Link.RequestAsync(new Frame { To = to, Session = session }, ct);
+
+    public async Task<CredentialLookup> LookupAsync(string bareJid, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await RequestAsync(new Session { Action = Session.Types.Action.Auth, Target = bareJid }, SmAddress, ct);
+            var session = answer.Session;
+            if (session.Failed)
+                return session.Reason == "user-not-found" ? CredentialLookup.NotFound : CredentialLookup.Unavailable;
+            var credentials = session.Credentials?.Scram
+                .Select(c => new ScramCredentialData(c.Mechanism, c.Salt.ToByteArray(), c.Iterations, c.StoredKey.ToByteArray(), c.ServerKey.ToByteArray()))
+                .ToList() ?? [];
+            return new CredentialLookup(LookupStatus.Found, credentials);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            _logger.LogWarning("Credential lookup failed: {Error}", e.Message);
+            return CredentialLookup.Unavailable;
+        }
+    }
+
+    private ValueTask OnFrameAsync(Frame frame)
+    {
+        switch (frame.BodyCase)
+        {
+            case Frame.BodyOneofCase.Packet:
+                OnPacket(frame);
+                break;
+            case Frame.BodyOneofCase.Session:
+                OnSession(frame);
+                break;
+            case Frame.BodyOneofCase.Component:
+                OnComponent(frame.Component);
+                break;
+        }
+        return default;
+    }
+
+    private void OnPacket(Frame frame)
+    {
+        var packet = frame.Packet;
+        var connection = _registry.Find(packet.C2SSession);
+        if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone })
+        {
+            connection?.OnSmUnreachable();
+            return;
+        }
+        if (connection is null || !connection.OwnsSmSession(packet.SmSession))
+        {
+            // Self-healing: sm holds a session we no longer have; tell it to end it.
+            Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = packet.C2SSession, SmSession = packet.SmSession } });
+            return;
+        }
+        connection.DeliverFromSm(packet.Stanza.Memory);
+    }
+
+    private void OnSession(Frame frame)
+    {
+        var session = frame.Session;
+        var connection = _registry.Find(session.C2SSession);
+        switch (session.Action)
+        {
+            case Session.Types.Action.Ended:
+                if (connection is not null && connection.OwnsSmSession(session.SmSession))
+                    connection.OnEndedBySm(session.Failed ? "unknown-session" : session.Reason);
+                break;
+            case Session.Types.Action.Started:
+                // Accepted here, on the link's reader, so that packets sm sends right after
+                // started already find the session.
+                if (connection is null || !connection.TryAcceptStarted(session.RequestId, session.SmSession, frame.From))
+                    Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = session.C2SSession, SmSession = session.SmSession } });
+                break;
+            case Session.Types.Action.Start when session.Failed:
+                connection?.OnStartFailed(session.RequestId, session.Reason);
+                break;
+        }
+    }
+
+    private void OnComponent(ComponentEvent component)
+    {
+        if (component.Address != SmAddress) return;
+        _smUp = component.Up;
+        _logger.LogInformation("Session manager {Address} is {State}", component.Address, component.Up ? "up" : "down");
+        if (!component.Up)
+            foreach (var connection in _registry.All) connection.OnSmUnreachable();
+    }
+}
