@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs router + sm + one c2s as separate processes on this machine, with defaults:
+# domain localhost, clients on port 5222 (STARTTLS, self-signed certificate), SQLite under ./data.
+# Ctrl-C stops the three processes (only those this script started).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA_DIR=${DATA_DIR:-$PWD/data}
+DOMAIN=${DOMAIN:-localhost}
+C2S_PORT=${C2S_PORT:-5222}
+ROUTER_PORT=${ROUTER_PORT:-5347}
+mkdir -p "$DATA_DIR/logs"
+
+dotnet build Distributed.sln -c Release -v q -nologo >/dev/null
+bin() { echo "$1/bin/Release/net10.0/$2.dll"; }
+
+pids=()
+stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+
+start() { # name dll args...
+  local name=$1 dll=$2; shift 2
+  dotnet "$dll" "$@" >"$DATA_DIR/logs/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 150); do
+    grep -q READY "$DATA_DIR/logs/$name.log" && { echo "$name: $(grep -m1 READY "$DATA_DIR/logs/$name.log" | sed 's/^ *//')"; return; }
+    kill -0 "${pids[-1]}" 2>/dev/null || { echo "$name failed to start:"; cat "$DATA_DIR/logs/$name.log"; exit 1; }
+    sleep 0.2
+  done
+  echo "$name did not become ready; see $DATA_DIR/logs/$name.log"; exit 1
+}
+
+ROUTER=http://127.0.0.1:$ROUTER_PORT
+start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT
+start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR"
+start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1
+
+cat <<MSG
+
+Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS, self-signed certificate).
+Logs in $DATA_DIR/logs. Add a user from another terminal:
+  dotnet $(bin tools/xmppctl xmppctl) --router $ROUTER adduser alice@$DOMAIN secret
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
