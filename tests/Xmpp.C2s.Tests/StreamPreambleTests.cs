@@ -1,0 +1,29 @@
+using Xmpp.C2s.Protocol;
+
+namespace Xmpp.C2s.Tests;
+
+public sealed class StreamPreambleTests
+{
+    [Fact]
+    public void Before_tls_only_starttls_is_offered_when_tls_is_required()
+    {
+        var features = StreamPreamble.Features(StreamStage.Connected, tlsOffered: true, tlsRequired: true, ["SCRAM-SHA-256"]);
+        Assert.Equal("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>", features);
+    }
+
+    [Fact]
+    public void After_tls_the_mechanisms_are_offered()
+    {
+        var features = StreamPreamble.Features(StreamStage.Secured, tlsOffered: false, tlsRequired: true, ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]);
+        Assert.Equal("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-256</mechanism><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>", features);
+    }
+
+    [Fact]
+    public void After_sasl_bind_and_optional_session_are_offered()
+    {
+        var features = StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, []);
+        Assert.Contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>", features);
+        Assert.Contains("<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>", features);
+        Assert.DoesNotContain("mechanisms", features);
+    }
+}
