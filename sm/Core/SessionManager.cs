@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using Xmpp.Protos;
+using Xmpp.Sm.Modules;
+using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Storage;
+
+namespace Xmpp.Sm.Core;
+
+/// <summary>
+/// The session manager's protocol core: takes one frame at a time and emits the frames it causes
+/// to an <see cref="IFrameSink"/>. It owns no I/O and no threads; the host feeds it from a single
+/// consumer, so its state needs no locks (Prosody-style). Tests drive it directly.
+/// </summary>
+public sealed class SessionManager
+{
+    private readonly SmOptions _options;
+    private readonly Outbox _outbox;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly SessionActions _actions;
+    private readonly PacketIntake _intake;
+    private readonly ILogger _logger;
+
+    public SessionManager(SmOptions options, SmStorage storage, IFrameSink sink, ILoggerFactory logs, TimeProvider? clock = null)
+    {
+        _options = options;
+        _logger = logs.CreateLogger<SessionManager>();
+        _outbox = new Outbox(sink, options.Address);
+        Sessions = new SessionTable();
+        Hooks = new HookTable(logs.CreateLogger<HookTable>());
+        _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
+        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, _outbox, logs.CreateLogger<SessionActions>());
+
+        var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs);
+        Modules = ModuleList.Create(context);
+        foreach (var module in Modules) module.Load(Hooks);
+        var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
+        _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>());
+    }
+
+    public SessionTable Sessions { get; }
+    public HookTable Hooks { get; }
+    public IReadOnlyList<IModule> Modules { get; }
+
+    /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
+    public void Handle(Frame frame)
+    {
+        _outbox.CurrentTrace = frame.Trace;
+        try
+        {
+            if (IsBounce(frame))
+            {
+                Undeliverable(frame);
+                return;
+            }
+            switch (frame.BodyCase)
+            {
+                case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
+                case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
+                case Frame.BodyOneofCase.Component: ComponentChanged(frame.Component); break;
+                default: _logger.LogDebug("Ignored a {Kind} frame from {From}", frame.BodyCase, frame.From); break;
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Handling a {Kind} frame from {From} failed", frame.BodyCase, frame.From);
+        }
+        finally
+        {
+            _outbox.CurrentTrace = null;
+        }
+    }
+
+    /// <summary>Ends every session, telling their c2s "system-shutdown" when configured to.</summary>
+    public int Shutdown()
+    {
+        var all = Sessions.All.ToArray();
+        _lifecycle.EndAll(all, EndReasons.SystemShutdown, tellC2s: _options.EndSessionsOnShutdown);
+        return all.Length;
+    }
+
+    /// <summary>A c2s whose link dropped takes its sessions with it; nobody is left to tell.</summary>
+    private void ComponentChanged(ComponentEvent change)
+    {
+        if (change.Up || !change.Address.StartsWith("c2s/", StringComparison.Ordinal)) return;
+        var owned = Sessions.OwnedBy(change.Address);
+        if (owned.Count > 0) _logger.LogInformation("{C2s} is down; ending its {Count} sessions", change.Address, owned.Count);
+        _lifecycle.EndAll(owned, EndReasons.C2sDown, tellC2s: false);
+    }
+
+    /// <summary>
+    /// The router returns a frame it could not deliver with route_error set; a session answer may
+    /// also come back just marked failed. Answers are never requests, so they are never answered.
+    /// </summary>
+    private static bool IsBounce(Frame frame) =>
+        frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } ||
+        (frame.Session is { Failed: true } s && s.Action is Session.Types.Action.Started or Session.Types.Action.Ended);
+
+    /// <summary>
+    /// A frame of ours the router could not deliver. A session whose c2s can't be reached is
+    /// over; nothing is answered, so a failure can never bounce back and forth.
+    /// </summary>
+    private void Undeliverable(Frame frame)
+    {
+        var (c2sSession, smSession) = frame.BodyCase switch
+        {
+            Frame.BodyOneofCase.Packet => (frame.Packet.C2SSession, frame.Packet.SmSession),
+            Frame.BodyOneofCase.Session => (frame.Session.C2SSession, frame.Session.SmSession),
+            _ => ("", ""),
+        };
+        _logger.LogDebug("Router could not deliver a {Kind} frame for session {Session}: {Code} {Reason}",
+            frame.BodyCase, smSession, frame.RouteError?.Code, frame.RouteError?.Reason ?? frame.Session?.Reason);
+        if (Sessions.Find(smSession) is { } session && session.C2sSession == c2sSession)
+            _lifecycle.End(session, EndReasons.RouteFailed, tellC2s: false);
+    }
+}

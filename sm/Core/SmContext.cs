@@ -1,0 +1,49 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Storage;
+
+namespace Xmpp.Sm.Core;
+
+/// <summary>
+/// What modules see of the session manager (Prosody's module API): the domain, the sessions,
+/// storage, the hook table and ways to send stanzas. Everything here runs on sm's single consumer.
+/// </summary>
+public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorage storage, HookTable hooks, Outbox outbox, TimeProvider clock, ILoggerFactory logs)
+{
+    public SmOptions Options => options;
+    public string Domain => options.Domain;
+    public SessionTable Sessions => sessions;
+    public SmStorage Storage => storage;
+    public HookTable Hooks => hooks;
+    public Outbox Out => outbox;
+    public TimeProvider Clock => clock;
+    public ILogger Logger(string category) => logs.CreateLogger(category);
+
+    /// <summary>Whether a bare JID of this domain is a user: sessions prove it, otherwise storage is asked.</summary>
+    public bool UserExists(Jid jid) =>
+        jid.Domain == Domain && jid.Local is not null &&
+        (sessions.OfUser(jid).Count > 0 || storage.Accounts.Exists(jid.Bare.ToString()));
+
+    /// <summary>Sends a stanza to the session that sent <paramref name="e"/>.</summary>
+    public void Reply(StanzaEvent e, XElement reply) => outbox.ToSession(e.Origin, reply);
+
+    /// <summary>An iq result for <paramref name="e"/> carrying <paramref name="payload"/>.</summary>
+    public void ReplyResult(StanzaEvent e, XElement? payload = null) => Reply(e, Stanza.Result(e.Stanza, payload));
+
+    /// <summary>
+    /// The RFC 6120 §8.3 error reply to the sender, with the condition's default type unless given.
+    /// Errors and iq results are never answered with an error (RFC 6120 §8.3.1).
+    /// </summary>
+    public void ReplyError(StanzaEvent e, string condition, string? type = null) => ReplyError(e.Stanza, e.Origin, condition, type);
+
+    public void ReplyError(XElement stanza, SmSession origin, string condition, string? type = null)
+    {
+        var stanzaType = (string?)stanza.Attribute("type");
+        if (stanzaType == "error" || (stanza.Name.LocalName == "iq" && stanzaType == "result")) return;
+        outbox.ToSession(origin, StanzaErrors.Reply(stanza, type ?? StanzaErrors.DefaultType(condition), condition));
+    }
+}

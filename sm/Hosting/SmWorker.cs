@@ -1,0 +1,74 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Xmpp.Common.Link;
+using Xmpp.Protos;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Storage;
+using Xmpp.Sm.Storage.Sqlite;
+
+namespace Xmpp.Sm.Hosting;
+
+/// <summary>
+/// Runs sm: opens storage, links to the router as sm/&lt;domain&gt;, and feeds every received frame,
+/// one at a time, to the <see cref="SessionManager"/> from a single consumer. On stop, ends all
+/// sessions (telling their c2s "system-shutdown") before closing the link.
+/// </summary>
+public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOptions> linkOptions, ILoggerFactory logs, TimeProvider clock) : BackgroundService
+{
+    /// <summary>Frames waiting for the consumer; when full, the link stops reading (backpressure to the router).</summary>
+    private const int InboxCapacity = 8192;
+
+    /// <summary>Time given to the link to write the last frames (ENDED on shutdown) before it closes.</summary>
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(300);
+
+    private readonly ILogger _logger = logs.CreateLogger<SmWorker>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var dbPath = Path.Combine(Path.GetFullPath(settings.DataDirectory), "sm.db");
+        using var storage = new SqliteStorage(dbPath);
+        _logger.LogInformation("Storage: SQLite {Path}", dbPath);
+
+        var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity) { SingleReader = true, SingleWriter = true });
+        await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
+            frame => inbox.Writer.WriteAsync(frame, stoppingToken));
+        var sm = new SessionManager(settings, SmStorage.Of(storage), new LinkFrameSink(link, _logger), logs, clock);
+        _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
+
+        var announced = 0;
+        link.StateChanged += up =>
+        {
+            if (up && Interlocked.Exchange(ref announced, 1) == 0)
+                _logger.LogInformation("READY {Address} linked", settings.Address);
+        };
+
+        using var linkStop = new CancellationTokenSource();
+        var linkTask = link.RunAsync(linkStop.Token);
+        try
+        {
+            await foreach (var frame in inbox.Reader.ReadAllAsync(stoppingToken))
+                sm.Handle(frame);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        var ended = sm.Shutdown();
+        if (ended > 0 && link.IsUp)
+        {
+            _logger.LogInformation("Ended {Count} sessions for shutdown", ended);
+            await Task.Delay(FlushGrace, CancellationToken.None);
+        }
+        await linkStop.CancelAsync();
+        try
+        {
+            await linkTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
+
+namespace Xmpp.Sm.Modules;
+
+/// <summary>
+/// RFC 6121 §8.5: delivery of stanzas addressed to local users that no feature module claimed.
+/// Runs last. A message nobody can take now is offered to "message/offline/handle" (see
+/// <see cref="Offline"/>); if that declines, the sender gets &lt;service-unavailable/&gt;.
+/// </summary>
+public sealed class Delivery(SmContext ctx) : IModule
+{
+    /// <summary>Fired for a message that no resource can take now; a handler stores it or declines.</summary>
+    public const string OfflineHook = "message/offline/handle";
+
+    public string Name => "delivery";
+
+    public void Load(HookTable hooks)
+    {
+        hooks.Hook("message/full", MessageToFull);
+        hooks.Hook("message/bare", MessageToBare);
+        hooks.Hook("iq/full", IqToFull);
+        hooks.Hook("iq/bare", IqToBare);
+        hooks.Hook("presence/full", PresenceToFull);
+        hooks.Hook("presence/bare", PresenceToBare);
+    }
+
+    /// <summary>RFC 6121 §5.2.2: a missing or unknown message type means "normal".</summary>
+    private static string MessageType(StanzaEvent e) =>
+        e.Type is "chat" or "groupchat" or "headline" or "error" ? e.Type : "normal";
+
+    // §8.5.3.1: a connected resource with that exact full JID gets it; §8.5.3.2.1 otherwise.
+    private bool MessageToFull(StanzaEvent e)
+    {
+        if (ctx.Sessions.FindFull(e.To!) is { } session)
+        {
+            ctx.Out.ToSession(session, e.Stanza);
+            return true;
+        }
+        switch (MessageType(e))
+        {
+            case "normal" or "chat":
+                return MessageToBare(e);
+            case "groupchat":
+                ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
+                return true;
+            default:
+                return true; // headline, error: silently dropped
+        }
+    }
+
+    // §8.5.2: the available resources with non-negative priority, or offline storage.
+    private bool MessageToBare(StanzaEvent e)
+    {
+        var type = MessageType(e);
+        if (type == "error") return true;
+        if (type == "groupchat" || !ctx.UserExists(e.To!.Bare))
+        {
+            ctx.ReplyError(e, StanzaErrors.ServiceUnavailable); // §8.5.1 (no such user), §8.5.2.1.1 (groupchat)
+            return true;
+        }
+
+        var reachable = ctx.Sessions.OfUser(e.To).Where(Presence.IsReachable).ToArray();
+        if (type == "headline")
+        {
+            foreach (var session in reachable) ctx.Out.ToSession(session, e.Stanza);
+            return true; // none: silently dropped
+        }
+        if (reachable.Length > 0)
+        {
+            var top = reachable.Max(s => s.Priority);
+            foreach (var session in reachable.Where(s => s.Priority == top)) ctx.Out.ToSession(session, e.Stanza);
+            return true;
+        }
+        if (!ctx.Hooks.Fire(OfflineHook, e)) ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
+        return true;
+    }
+
+    // §8.5.3.1 / §8.5.3.2.3: an iq to an offline full JID gets service-unavailable.
+    private bool IqToFull(StanzaEvent e)
+    {
+        if (ctx.Sessions.FindFull(e.To!) is { } session)
+            ctx.Out.ToSession(session, e.Stanza);
+        else
+            ctx.ReplyError(e, StanzaErrors.ServiceUnavailable); // not for results and errors (ReplyError drops those)
+        return true;
+    }
+
+    // §8.5.2.1.3: an iq to a bare JID is answered by the server on the user's behalf; no module took it.
+    private bool IqToBare(StanzaEvent e)
+    {
+        ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
+        return true;
+    }
+
+    // Directed presence (§4.6). Subscription management and probes belong to later modules.
+    private bool PresenceToFull(StanzaEvent e)
+    {
+        if (e.Type != "probe" && ctx.Sessions.FindFull(e.To!) is { } session)
+            ctx.Out.ToSession(session, e.Stanza);
+        return true; // offline: dropped (§8.5.3.2.2)
+    }
+
+    private bool PresenceToBare(StanzaEvent e)
+    {
+        if (e.Type == "probe") return true;
+        foreach (var session in ctx.Sessions.OfUser(e.To!))
+            if (session.Available)
+                ctx.Out.ToSession(session, e.Stanza);
+        return true;
+    }
+}

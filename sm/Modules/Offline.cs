@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
+
+namespace Xmpp.Sm.Modules;
+
+/// <summary>
+/// XEP-0160 offline messages: a message no resource could take is stored (up to
+/// <see cref="SmOptions.OfflineLimit"/> per user; beyond it the store declines and the sender gets
+/// &lt;service-unavailable/&gt;, RFC 6121 §8.5.2.2.1) and delivered, with a XEP-0203 delay stamp,
+/// to the first resource that becomes available with a non-negative priority.
+/// </summary>
+public sealed class Offline(SmContext ctx) : IModule
+{
+    private static readonly XNamespace Delay = Ns.Delay;
+    private readonly ILogger _logger = ctx.Logger("Xmpp.Sm.Modules.Offline");
+
+    public string Name => "offline";
+
+    public void Load(HookTable hooks)
+    {
+        hooks.AddFeature("msgoffline");
+        hooks.Hook(Delivery.OfflineHook, Store);
+        hooks.On<InitialPresence>(initial => Flush(initial.Session));
+    }
+
+    private bool Store(StanzaEvent e)
+    {
+        var user = e.To!.Bare.ToString();
+        if (ctx.Storage.Offline.Count(user) >= ctx.Options.OfflineLimit)
+        {
+            _logger.LogInformation("Offline store of {User} is full; message refused", user);
+            return false;
+        }
+        ctx.Storage.Offline.Add(user, StanzaCodec.ToBytes(e.Stanza), ctx.Clock.GetUtcNow());
+        return true;
+    }
+
+    private void Flush(SmSession session)
+    {
+        var user = session.BareJid.ToString();
+        var messages = ctx.Storage.Offline.Load(user);
+        if (messages.Count == 0) return;
+        foreach (var message in messages)
+        {
+            try
+            {
+                ctx.Out.ToSession(session, WithDelay(StanzaCodec.Parse(message.Stanza), message.StoredAt));
+            }
+            catch (XmlException e)
+            {
+                _logger.LogWarning("Dropped unreadable offline message {Id} of {User}: {Error}", message.Id, user, e.Message);
+            }
+        }
+        ctx.Storage.Offline.Remove(user, messages.Select(m => m.Id));
+        _logger.LogDebug("Delivered {Count} offline messages to {Session}", messages.Count, session.Id);
+    }
+
+    private XElement WithDelay(XElement message, DateTimeOffset storedAt)
+    {
+        message.Add(new XElement(Delay + "delay",
+            new XAttribute("from", ctx.Domain),
+            new XAttribute("stamp", storedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))));
+        return message;
+    }
+}

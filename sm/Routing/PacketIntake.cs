@@ -1,0 +1,66 @@
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Protos;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Sessions;
+
+namespace Xmpp.Sm.Routing;
+
+/// <summary>
+/// The door for packets from c2s: the packet must belong to a live session of the sending c2s
+/// and its stanza must come from that session's full JID; then it goes to the router.
+/// </summary>
+public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecycle, StanzaRouter router, Outbox outbox, ILogger logger)
+{
+    public const string UnknownSession = "unknown-session";
+
+    private static readonly XNamespace Client = Ns.Client;
+
+    public void Handle(Frame frame)
+    {
+        var packet = frame.Packet;
+        var session = sessions.Find(packet.SmSession);
+        if (session is null || !session.IsOwnedBy(frame.From, packet.C2SSession))
+        {
+            logger.LogDebug("Packet from {C2s} for unknown session {SmSession}/{C2sSession}", frame.From, packet.SmSession, packet.C2SSession);
+            outbox.Session(frame.From, new Session
+            {
+                Action = Session.Types.Action.Ended,
+                C2SSession = packet.C2SSession,
+                SmSession = packet.SmSession,
+                Failed = true,
+                Reason = UnknownSession,
+            });
+            return;
+        }
+
+        XElement stanza;
+        try
+        {
+            stanza = StanzaCodec.Parse(packet.Stanza.Span);
+        }
+        catch (XmlException e)
+        {
+            logger.LogWarning("Dropped an unparsable stanza from session {Session}: {Error}", session.Id, e.Message);
+            return;
+        }
+        if (stanza.Name.Namespace != Client || stanza.Name.LocalName is not ("message" or "presence" or "iq"))
+        {
+            logger.LogWarning("Dropped a non-stanza element {Name} from session {Session}", stanza.Name, session.Id);
+            return;
+        }
+
+        // c2s stamps 'from' (RFC 6120 §8.1.2.1); anything else is a c2s fault, and the stream must go.
+        if (!Jid.TryParse((string?)stanza.Attribute("from"), out var from) || from != session.FullJid)
+        {
+            logger.LogWarning("Session {Session} sent a stanza with a foreign 'from'; ending it", session.Id);
+            lifecycle.End(session, EndReasons.InvalidFrom, tellC2s: true);
+            return;
+        }
+
+        router.Route(stanza, session);
+    }
+}

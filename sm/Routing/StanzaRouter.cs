@@ -1,0 +1,107 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Common.Stanzas;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Sessions;
+
+namespace Xmpp.Sm.Routing;
+
+/// <summary>
+/// Prosody's stanza router for stanzas from local sessions: classifies the addressee, turns the
+/// stanza's shape into hook names and offers it to the modules' handlers, most specific first:
+/// <list type="number">
+/// <item>iq get/set: "iq-get/&lt;target&gt;/&lt;payload ns&gt;:&lt;payload name&gt;"
+///   (an iq to the sender's own account falls back to the server's handler, "iq-get/host/...")</item>
+/// <item>"&lt;kind&gt;/&lt;target&gt;", e.g. "message/bare", "presence/self", "iq/full"</item>
+/// <item>the defaults here: an unhandled iq get/set gets &lt;service-unavailable/&gt;, the rest is dropped.</item>
+/// </list>
+/// Stanzas for another domain get &lt;remote-server-not-found/&gt;: there is no s2s yet.
+/// </summary>
+public sealed class StanzaRouter(SmContext ctx, ILogger logger)
+{
+    private const string RemoteServerNotFound = "remote-server-not-found";
+
+    public void Route(XElement stanza, SmSession origin)
+    {
+        var kind = stanza.Name.LocalName;
+        var toText = (string?)stanza.Attribute("to");
+        Jid? to = null;
+        if (toText is not null && !Jid.TryParse(toText, out to))
+        {
+            ctx.ReplyError(stanza, origin, StanzaErrors.JidMalformed);
+            return;
+        }
+        if (kind == "iq" && !IsWellFormedIq(stanza))
+        {
+            ctx.ReplyError(stanza, origin, StanzaErrors.BadRequest);
+            return;
+        }
+
+        var target = Classify(kind, to, origin);
+        if (target == TargetKind.Remote)
+        {
+            ctx.ReplyError(stanza, origin, RemoteServerNotFound, StanzaErrors.Cancel);
+            return;
+        }
+        // RFC 6120 §10.3: no 'to' means the sender's own account.
+        to ??= origin.BareJid;
+
+        var e = new StanzaEvent(stanza, origin, to, target);
+        try
+        {
+            if (!Dispatch(e)) Unhandled(e);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Handling {Stanza} from session {Session} failed", e, origin.Id);
+            ctx.ReplyError(e, StanzaErrors.InternalServerError);
+        }
+    }
+
+    private TargetKind Classify(string kind, Jid? to, SmSession origin)
+    {
+        if (to is null) return kind == "message" ? TargetKind.Bare : TargetKind.Self;
+        if (to.Domain != ctx.Domain) return TargetKind.Remote;
+        if (to.Local is null) return TargetKind.Host;
+        if (to.IsFull) return TargetKind.Full;
+        return kind == "iq" && to == origin.BareJid ? TargetKind.Self : TargetKind.Bare;
+    }
+
+    private bool Dispatch(StanzaEvent e)
+    {
+        if (e.Kind == "iq" && e.Type is "get" or "set" && e.Payload is { } payload)
+        {
+            var shape = $"{payload.Name.NamespaceName}:{payload.Name.LocalName}";
+            if (ctx.Hooks.Fire($"iq-{e.Type}/{e.Target.HookName()}/{shape}", e)) return true;
+            if (e.Target == TargetKind.Self && ctx.Hooks.Fire($"iq-{e.Type}/host/{shape}", e)) return true;
+        }
+        return ctx.Hooks.Fire($"{e.Kind}/{e.Target.HookName()}", e);
+    }
+
+    private void Unhandled(StanzaEvent e)
+    {
+        logger.LogDebug("No handler for {Stanza} from session {Session}", e, e.Origin.Id);
+        var answer = e.Kind switch
+        {
+            "iq" => e.Type is "get" or "set",
+            "message" => e.Type is "" or "normal" or "chat",
+            _ => false, // presence nobody wants is dropped (RFC 6121 §8.5)
+        };
+        if (answer) ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
+    }
+
+    /// <summary>RFC 6120 §8.2.3: an id, a known type, exactly one child in a get/set, at most one in a result.</summary>
+    private static bool IsWellFormedIq(XElement iq)
+    {
+        if (string.IsNullOrEmpty((string?)iq.Attribute("id"))) return false;
+        var children = iq.Elements().Count();
+        return (string?)iq.Attribute("type") switch
+        {
+            "get" or "set" => children == 1,
+            "result" => children <= 1,
+            "error" => true,
+            _ => false,
+        };
+    }
+}

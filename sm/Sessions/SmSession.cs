@@ -1,0 +1,49 @@
+using System.Xml.Linq;
+using Xmpp.Common;
+
+namespace Xmpp.Sm.Sessions;
+
+/// <summary>
+/// One bound resource (Prosody's session): who it is, which c2s connection owns it, and its
+/// presence state as learned from the packets it sent.
+/// </summary>
+public sealed class SmSession
+{
+    public SmSession(string id, Jid fullJid, string c2sAddress, string c2sSession)
+    {
+        if (!fullJid.IsFull) throw new ArgumentException("a session is a full JID", nameof(fullJid));
+        Id = id;
+        FullJid = fullJid;
+        C2sAddress = c2sAddress;
+        C2sSession = c2sSession;
+    }
+
+    /// <summary>sm's id of the session (the sm_session of frames).</summary>
+    public string Id { get; }
+
+    public Jid FullJid { get; }
+    public Jid BareJid => FullJid.Bare;
+
+    /// <summary>Router address of the owning c2s (the `from` of its START), e.g. "c2s/c2s-1".</summary>
+    public string C2sAddress { get; }
+
+    /// <summary>The connection id on that c2s (the c2s_session of frames).</summary>
+    public string C2sSession { get; }
+
+    /// <summary>True after an available presence, until an unavailable one.</summary>
+    public bool Available { get; set; }
+
+    /// <summary>Priority of the last available presence (RFC 6121 §4.7.2.3), 0 before any.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>The last available presence the session sent (stamped), or null.</summary>
+    public XElement? Presence { get; set; }
+
+    /// <summary>The session asked for the roster, so it gets roster pushes (RFC 6121 §2.1.6).</summary>
+    public bool Interested { get; set; }
+
+    public bool IsOwnedBy(string c2sAddress, string c2sSession) =>
+        C2sAddress == c2sAddress && C2sSession == c2sSession;
+
+    public override string ToString() => $"{Id} ({FullJid} on {C2sAddress}#{C2sSession})";
+}

@@ -1,0 +1,24 @@
+using Xmpp.Common.Sasl;
+
+namespace Xmpp.Sm.Storage;
+
+/// <summary>User accounts: a bare JID and its salted SCRAM credentials (never a password).</summary>
+public interface IAccountStore
+{
+    bool Exists(string user);
+
+    /// <summary>Creates the account; false if it already exists.</summary>
+    bool Create(string user, IReadOnlyList<ScramCredentialData> credentials);
+
+    /// <summary>Replaces the account's credentials; false if there is no such account.</summary>
+    bool SetCredentials(string user, IReadOnlyList<ScramCredentialData> credentials);
+
+    /// <summary>The stored credentials, or null if there is no such account.</summary>
+    IReadOnlyList<ScramCredentialData>? GetCredentials(string user);
+
+    /// <summary>Deletes the account and everything the user owns (offline messages, roster), atomically. False if there was no account.</summary>
+    bool Delete(string user);
+
+    /// <summary>All accounts' bare JIDs, sorted.</summary>
+    IReadOnlyList<string> List();
+}

@@ -1,0 +1,8 @@
+namespace Xmpp.Sm.Storage;
+
+/// <summary>The stores sm works with; one backend may implement all of them.</summary>
+public sealed record SmStorage(IAccountStore Accounts, IOfflineStore Offline, IRosterStore Rosters)
+{
+    public static SmStorage Of<T>(T backend) where T : IAccountStore, IOfflineStore, IRosterStore =>
+        new(backend, backend, backend);
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Xmpp.Common.Sasl;
+
+namespace Xmpp.Sm.Storage.Sqlite;
+
+public sealed partial class SqliteStorage
+{
+    public bool Exists(string user)
+    {
+        using var cmd = Command("SELECT 1 FROM accounts WHERE user = $user");
+        cmd.Parameters.AddWithValue("$user", user);
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    public bool Create(string user, IReadOnlyList<ScramCredentialData> credentials)
+    {
+        using var tx = _db.BeginTransaction();
+        using (var insert = Command("INSERT OR IGNORE INTO accounts (user, created_at) VALUES ($user, $now)", tx))
+        {
+            insert.Parameters.AddWithValue("$user", user);
+            insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            if (insert.ExecuteNonQuery() == 0) return false;
+        }
+        WriteCredentials(user, credentials, tx);
+        tx.Commit();
+        return true;
+    }
+
+    public bool SetCredentials(string user, IReadOnlyList<ScramCredentialData> credentials)
+    {
+        using var tx = _db.BeginTransaction();
+        if (!ExistsIn(user, tx)) return false;
+        using (var clear = Command("DELETE FROM scram_credentials WHERE user = $user", tx))
+        {
+            clear.Parameters.AddWithValue("$user", user);
+            clear.ExecuteNonQuery();
+        }
+        WriteCredentials(user, credentials, tx);
+        tx.Commit();
+        return true;
+    }
+
+    public IReadOnlyList<ScramCredentialData>? GetCredentials(string user)
+    {
+        if (!Exists(user)) return null;
+        using var cmd = Command("""
+            SELECT mechanism, salt, iterations, stored_key, server_key
+            FROM scram_credentials WHERE user = $user ORDER BY mechanism
+            """);
+        cmd.Parameters.AddWithValue("$user", user);
+        using var reader = cmd.ExecuteReader();
+        var result = new List<ScramCredentialData>();
+        while (reader.Read())
+            result.Add(new ScramCredentialData(reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), (byte[])reader[3], (byte[])reader[4]));
+        return result;
+    }
+
+    public bool Delete(string user)
+    {
+        using var tx = _db.BeginTransaction();
+        if (!ExistsIn(user, tx)) return false;
+        foreach (var table in new[] { "scram_credentials", "offline_messages", "roster_items", "accounts" })
+        {
+            using var delete = Command($"DELETE FROM {table} WHERE user = $user", tx);
+            delete.Parameters.AddWithValue("$user", user);
+            delete.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return true;
+    }
+
+    public IReadOnlyList<string> List()
+    {
+        using var cmd = Command("SELECT user FROM accounts ORDER BY user");
+        using var reader = cmd.ExecuteReader();
+        var users = new List<string>();
+        while (reader.Read()) users.Add(reader.GetString(0));
+        return users;
+    }
+
+    private bool ExistsIn(string user, SqliteTransaction tx)
+    {
+        using var cmd = Command("SELECT 1 FROM accounts WHERE user = $user", tx);
+        cmd.Parameters.AddWithValue("$user", user);
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    private void WriteCredentials(string user, IReadOnlyList<ScramCredentialData> credentials, SqliteTransaction tx)
+    {
+        foreach (var c in credentials)
+        {
+            using var insert = Command("""
+                INSERT OR REPLACE INTO scram_credentials (user, mechanism, salt, iterations, stored_key, server_key)
+                VALUES ($user, $mechanism, $salt, $iterations, $stored, $server)
+                """, tx);
+            insert.Parameters.AddWithValue("$user", user);
+            insert.Parameters.AddWithValue("$mechanism", c.Mechanism);
+            insert.Parameters.AddWithValue("$salt", c.Salt);
+            insert.Parameters.AddWithValue("$iterations", c.Iterations);
+            insert.Parameters.AddWithValue("$stored", c.StoredKey);
+            insert.Parameters.AddWithValue("$server", c.ServerKey);
+            insert.ExecuteNonQuery();
+        }
+    }
+}
