@@ -5,7 +5,7 @@ using Xmpp.C2s.Connections;
 using Xmpp.C2s.Routing;
 using Xmpp.Common.Link;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<C2sOptions>(builder.Configuration.GetSection("C2s"));
 builder.Services.Configure<RouterLinkOptions>(builder.Configuration.GetSection("Router"));
 var options = builder.Configuration.GetSection("C2s").Get<C2sOptions>() ?? new C2sOptions();

@@ -4,7 +4,7 @@ using Xmpp.Router;
 using Xmpp.Router.Routing;
 using Xmpp.Router.Services;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<RouterOptions>(builder.Configuration.GetSection("Router"));
 var routerOptions = builder.Configuration.GetSection("Router").Get<RouterOptions>() ?? new RouterOptions();
 

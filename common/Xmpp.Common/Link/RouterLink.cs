@@ -93,7 +93,17 @@ public sealed class RouterLink : IAsyncDisposable
         {
             try
             {
-                await _connectRetry.ExecuteAsync(async token => await RunOnceAsync(client, token), ct);
+                await _connectRetry.ExecuteAsync(async token =>
+                {
+                    try
+                    {
+                        await RunOnceAsync(client, token);
+                    }
+                    catch (RpcException) when (token.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(token);
+                    }
+                }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
