@@ -1,0 +1,145 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xmpp.Common.Link;
+using Xmpp.Integration.Tests.Harness;
+using Xmpp.Protos;
+using Xunit.Abstractions;
+
+namespace Xmpp.Integration.Tests.Tests;
+
+/// <summary>Issue #2, "At the wire": a test component links to the running router as c2s/wire-test.</summary>
+public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture, output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Start_for_an_unknown_user_fails_with_a_reason_and_produces_no_packet()
+    {
+        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+
+        var answer = await wire.Link.RequestAsync(new Frame
+        {
+            To = "sm/localhost",
+            Session = new Session { Action = Session.Types.Action.Start, C2SSession = "w1", Target = "nobody-wire@localhost/x", RequestId = "wire-start-1" },
+        }, CancellationToken.None);
+
+        Assert.Equal("sm/localhost", answer.From);
+        Assert.Equal(Session.Types.Action.Start, answer.Session.Action);
+        Assert.True(answer.Session.Failed, $"START for an unknown user did not fail: {answer}");
+        Assert.Equal("user-not-found", answer.Session.Reason);
+        Assert.Equal("w1", answer.Session.C2SSession);
+        Assert.Equal("nobody-wire@localhost/x", answer.Session.Target);
+
+        // A second request as a barrier: whatever sm sent about the first has arrived before its answer.
+        var second = await wire.Link.RequestAsync(new Frame
+        {
+            To = "sm/localhost",
+            Session = new Session { Action = Session.Types.Action.Start, C2SSession = "w2", Target = "nobody-wire-2@localhost/y", RequestId = "wire-start-2" },
+        }, CancellationToken.None);
+        Assert.True(second.Session.Failed);
+        Assert.DoesNotContain(wire.Unasked, f => f.BodyCase == Frame.BodyOneofCase.Packet);
+    }
+
+    [Fact]
+    public async Task Start_to_an_unknown_component_comes_back_failed_with_route_unknown()
+    {
+        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+
+        var answer = await wire.Link.RequestAsync(new Frame
+        {
+            To = "sm/nowhere",
+            Session = new Session { Action = Session.Types.Action.Start, C2SSession = "w3", Target = "alice@nowhere/x", RequestId = "wire-start-3" },
+        }, CancellationToken.None);
+
+        Assert.Equal(Session.Types.Action.Start, answer.Session.Action);
+        Assert.True(answer.Session.Failed);
+        Assert.Equal("route-unknown", answer.Session.Reason);
+        Assert.Equal("w3", answer.Session.C2SSession);
+    }
+
+    [Fact]
+    public async Task A_packet_to_an_unknown_component_comes_back_with_a_route_error()
+    {
+        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+
+        var stanza = "<message xmlns='jabber:client' to='bob@nowhere' from='alice@localhost/x'><body>hello?</body></message>"u8.ToArray();
+        Assert.True(wire.Link.Send(new Frame
+        {
+            To = "sm/nowhere",
+            Packet = new Packet
+            {
+                C2SSession = "w4", SmSession = "s-none", Kind = "message", StanzaTo = "bob@nowhere", StanzaFrom = "alice@localhost/x",
+                Stanza = Google.Protobuf.ByteString.CopyFrom(stanza),
+            },
+        }));
+
+        var back = await wire.ExpectAsync(f => f.BodyCase == Frame.BodyOneofCase.Packet, Timeout);
+        Assert.NotNull(back.RouteError);
+        Assert.Equal(RouteError.Types.Code.RouteUnknown, back.RouteError.Code);
+        Assert.Equal("w4", back.Packet.C2SSession);
+        Assert.Equal(stanza, back.Packet.Stanza.ToByteArray());
+    }
+
+    /// <summary>A RouterLink of our own, collecting the frames that are not answers to requests.</summary>
+    private sealed class WireLink : IAsyncDisposable
+    {
+        private readonly Channel<Frame> _frames = Channel.CreateUnbounded<Frame>();
+        private readonly List<Frame> _unasked = [];
+        private readonly CancellationTokenSource _stop = new();
+        private Task _run = Task.CompletedTask;
+
+        public RouterLink Link { get; }
+        public IReadOnlyList<Frame> Unasked { get { lock (_unasked) return _unasked.ToArray(); } }
+
+        private WireLink(string router, string address)
+        {
+            Link = new RouterLink([address], new RouterLinkOptions { Address = router }, NullLogger.Instance, frame =>
+            {
+                lock (_unasked) _unasked.Add(frame);
+                _frames.Writer.TryWrite(frame);
+                return ValueTask.CompletedTask;
+            });
+        }
+
+        public static async Task<WireLink> OpenAsync(string router, string address)
+        {
+            var wire = new WireLink(router, address);
+            wire._run = wire.Link.RunAsync(wire._stop.Token);
+            try
+            {
+                await wire.Link.WaitUpAsync(CancellationToken.None).WaitAsync(Timeout);
+            }
+            catch (TimeoutException)
+            {
+                await wire.DisposeAsync();
+                throw new TimeoutException($"could not link to the router at {router} as {address} within {Timeout.TotalSeconds:0} s");
+            }
+            return wire;
+        }
+
+        public async Task<Frame> ExpectAsync(Func<Frame, bool> match, TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                while (true)
+                {
+                    var frame = await _frames.Reader.ReadAsync(cts.Token);
+                    if (match(frame)) return frame;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no matching frame within {timeout.TotalSeconds:0} s; got: {string.Join("; ", Unasked)}");
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            try { await _run.WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { /* stopping anyway */ }
+            await Link.DisposeAsync();
+            _stop.Dispose();
+        }
+    }
+}
