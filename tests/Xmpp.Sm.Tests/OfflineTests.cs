@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Xmpp.Common;
+using static Xmpp.Sm.Tests.SmHarness;
+
+namespace Xmpp.Sm.Tests;
+
+/// <summary>XEP-0160 offline storage and XEP-0203 delayed delivery.</summary>
+public sealed class OfflineTests : IDisposable
+{
+    private static readonly XNamespace Delay = Ns.Delay;
+    private readonly SmHarness _h = new(o => o.OfflineLimit = 2);
+
+    public OfflineTests()
+    {
+        _h.CreateUser("alice");
+        _h.CreateUser("bob");
+    }
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void Messages_for_an_offline_user_are_stored_and_delivered_with_a_delay_stamp_on_initial_presence()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        Assert.Empty(_h.Send(alice, "<message to='bob@localhost' type='chat' id='m1'><body>one</body></message>"));
+        Assert.Empty(_h.Send(alice, "<message to='bob@localhost/pc' id='m2'><body>two</body></message>"));
+        Assert.Equal(2, _h.Storage.Count("bob@localhost"));
+
+        var bob = _h.Start("bob@localhost/pc");
+        Assert.Empty(_h.Take());
+        var frames = _h.Send(bob, "<presence/>");
+
+        var stanzas = StanzasTo(frames, bob);
+        Assert.Equal("presence", stanzas[0].Name.LocalName); // the echo comes first
+        var messages = stanzas.Skip(1).ToList();
+        Assert.Equal(["one", "two"], messages.Select(m => m.Element(C("body"))!.Value));
+        Assert.Equal("alice@localhost/phone", (string?)messages[0].Attribute("from"));
+        foreach (var message in messages)
+        {
+            var delay = message.Element(Delay + "delay");
+            Assert.NotNull(delay);
+            Assert.Equal("localhost", (string?)delay.Attribute("from"));
+            var stampText = (string)delay.Attribute("stamp")!;
+            Assert.EndsWith("Z", stampText);
+            var stamp = DateTimeOffset.Parse(stampText, CultureInfo.InvariantCulture);
+            Assert.InRange(stamp, before, DateTimeOffset.UtcNow.AddSeconds(1));
+        }
+        Assert.Equal(0, _h.Storage.Count("bob@localhost"));
+
+        // Delivered once: a later presence or resource gets nothing more.
+        Assert.Single(StanzasTo(_h.Send(bob, "<presence><show>away</show></presence>"), bob));
+    }
+
+    [Fact]
+    public void A_full_offline_store_answers_service_unavailable()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        _h.Send(alice, "<message to='bob@localhost'><body>1</body></message>");
+        _h.Send(alice, "<message to='bob@localhost'><body>2</body></message>");
+
+        var error = SingleStanzaTo(_h.Send(alice, "<message to='bob@localhost' id='m3'><body>3</body></message>"), alice);
+
+        Assert.Equal("service-unavailable", ErrorCondition(error));
+        Assert.Equal("m3", (string?)error.Attribute("id"));
+        Assert.Equal(2, _h.Storage.Count("bob@localhost"));
+    }
+
+    [Fact]
+    public void Headline_and_error_messages_are_not_stored()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+
+        Assert.Empty(_h.Send(alice, "<message to='bob@localhost' type='headline'><body>news</body></message>"));
+        Assert.Empty(_h.Send(alice, "<message to='bob@localhost' type='error'/>"));
+        Assert.Equal(0, _h.Storage.Count("bob@localhost"));
+    }
+
+    [Fact]
+    public void A_negative_priority_initial_presence_does_not_fetch_offline_messages()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        _h.Send(alice, "<message to='bob@localhost'><body>1</body></message>");
+
+        var bob = _h.Start("bob@localhost/bot");
+        Assert.Single(StanzasTo(_h.Send(bob, "<presence><priority>-5</priority></presence>"), bob)); // just the echo
+        Assert.Equal(1, _h.Storage.Count("bob@localhost"));
+
+        // Going to a non-negative priority makes it reachable: now it gets them.
+        Assert.Equal(2, StanzasTo(_h.Send(bob, "<presence><priority>1</priority></presence>"), bob).Count);
+        Assert.Equal(0, _h.Storage.Count("bob@localhost"));
+    }
+
+    [Fact]
+    public void Messages_survive_a_restart_of_sm()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        _h.Send(alice, "<message to='bob@localhost'><body>persisted</body></message>");
+
+        using var reopened = new Storage.Sqlite.SqliteStorage(Path.Combine(_h.Options.DataDirectory, "sm.db"));
+        var stored = Assert.Single(reopened.Load("bob@localhost"));
+        Assert.Contains("persisted", System.Text.Encoding.UTF8.GetString(stored.Stanza));
+    }
+}
