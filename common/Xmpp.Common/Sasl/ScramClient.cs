@@ -7,6 +7,10 @@ namespace Xmpp.Common.Sasl;
 public sealed class ScramClient(ScramAlgorithm algorithm, string username, string password)
 {
     private readonly string _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+
+    /// <summary>Test seam: a fixed client nonce (RFC test vectors).</summary>
+    internal ScramClient(ScramAlgorithm algorithm, string username, string password, string clientNonce)
+        : this(algorithm, username, password) => _clientNonce = clientNonce;
     private string _clientFirstBare = "";
     private byte[] _serverSignature = [];
 
@@ -28,7 +32,7 @@ public sealed class ScramClient(ScramAlgorithm algorithm, string username, strin
             else if (part.StartsWith("s=", StringComparison.Ordinal)) salt = part[2..];
             else if (part.StartsWith("i=", StringComparison.Ordinal)) iterations = int.Parse(part[2..]);
         }
-        if (nonce is null || salt is null || iterations <= 0 || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal))
+        if (nonce is null || salt is null || iterations <= 0 || nonce.Length <= _clientNonce.Length || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal))
             throw new InvalidOperationException("bad server-first-message");
 
         var salted = algorithm.SaltedPassword(password, Convert.FromBase64String(salt), iterations);
@@ -42,7 +46,13 @@ public sealed class ScramClient(ScramAlgorithm algorithm, string username, strin
         return $"{withoutProof},p={Convert.ToBase64String(proof)}";
     }
 
-    public bool VerifyServerFinal(string serverFinal) =>
-        serverFinal.StartsWith("v=", StringComparison.Ordinal) &&
-        CryptographicOperations.FixedTimeEquals(Convert.FromBase64String(serverFinal[2..]), _serverSignature);
+    /// <summary>Checks server-final-message; false for a wrong or malformed signature, or an "e=" error.</summary>
+    public bool VerifyServerFinal(string serverFinal)
+    {
+        if (_serverSignature.Length == 0 || !serverFinal.StartsWith("v=", StringComparison.Ordinal)) return false;
+        byte[] signature;
+        try { signature = Convert.FromBase64String(serverFinal[2..]); }
+        catch (FormatException) { return false; }
+        return CryptographicOperations.FixedTimeEquals(signature, _serverSignature);
+    }
 }

@@ -9,6 +9,11 @@ namespace Xmpp.Common.Sasl;
 /// </summary>
 public sealed class ScramServer(ScramAlgorithm algorithm)
 {
+    private readonly string? _fixedServerNonce;
+
+    /// <summary>Test seam: a fixed server nonce part (RFC test vectors).</summary>
+    internal ScramServer(ScramAlgorithm algorithm, string serverNonce) : this(algorithm) => _fixedServerNonce = serverNonce;
+
     private string _clientFirstBare = "";
     private string _gs2Header = "";
     private string _nonce = "";
@@ -44,7 +49,7 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
         var decoded = DecodeSaslName(user);
         if (decoded is null) return false;
         Username = decoded;
-        _nonce = nonce + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        _nonce = nonce + (_fixedServerNonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
         return true;
     }
 
