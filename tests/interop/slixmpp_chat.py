@@ -76,8 +76,8 @@ async def run(args):
     failed = asyncio.Event()
     sender = Client("sender", args.sender, args.sender_password, failed)
     receiver = Client("receiver", args.receiver, args.receiver_password, failed)
-    receiver.connect(args.host, args.receiver_port)
-    sender.connect(args.host, args.sender_port)
+    receiver.connect((args.host, args.receiver_port))
+    sender.connect((args.host, args.sender_port))
 
     async def wait_or_fail(awaitable, what):
         failure = asyncio.ensure_future(failed.wait())
