@@ -8,10 +8,13 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
 {
     public const string DefaultRouter = "http://127.0.0.1:5347";
 
-    /// <summary>Global options come before the command: --router URL, --domain D (also --router=URL), -h/--help.</summary>
+    /// <summary>
+    /// Global options come before the command: --router URL (also --router=URL, or --Router:Address=URL
+    /// like the servers), --domain D, -h/--help. Without --router: $XMPPCTL_ROUTER, then $Router__Address.
+    /// </summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        var router = Environment.GetEnvironmentVariable("XMPPCTL_ROUTER") is { Length: > 0 } env ? env : DefaultRouter;
+        var router = FirstSet(Environment.GetEnvironmentVariable("XMPPCTL_ROUTER"), Environment.GetEnvironmentVariable("Router__Address")) ?? DefaultRouter;
         string? domain = null;
         var i = 0;
         for (; i < args.Count; i++)
@@ -30,7 +33,7 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
             }
             switch (name)
             {
-                case "--router": router = value; break;
+                case "--router" or "--Router:Address": router = value; break;
                 case "--domain": domain = value; break;
                 default: return Fail($"unknown option {name}");
             }
@@ -43,11 +46,13 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
         CommandLine Fail(string error) => new(router, domain, null, [], false, error);
     }
 
+    private static string? FirstSet(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
+
     public static string Usage(IEnumerable<ICommand> commands)
     {
         var sb = new StringBuilder();
         sb.AppendLine("usage: xmppctl [--router URL] [--domain D] <command> [args]");
-        sb.AppendLine($"  --router URL   the router's gRPC address (default {DefaultRouter}, or $XMPPCTL_ROUTER)");
+        sb.AppendLine($"  --router URL   the router's gRPC address (default $XMPPCTL_ROUTER, $Router__Address or {DefaultRouter})");
         sb.AppendLine("  --domain D     the domain whose session manager is asked (default: the JID's domain, else localhost)");
         sb.AppendLine("commands:");
         foreach (var c in commands)

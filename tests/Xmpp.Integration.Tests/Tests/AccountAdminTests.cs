@@ -1,3 +1,4 @@
+using Xmpp.Integration.Tests.Clients;
 using Xmpp.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed class AccountAdminTests(ClusterFixture fixture, ITestOutputHelper 
         Assert.Equal($"deleted {alice.Jid}", deleted.Stdout.Trim());
 
         var error = await client.ExpectStreamErrorAsync(condition: null);
-        Output.WriteLine($"alice's stream ended with {error}");
+        Output.WriteLine($"alice's stream ended with {error.Text()}");
         await client.ExpectClosedAsync();
 
         var again = await ConnectAsync(C2s1, "alice again");
