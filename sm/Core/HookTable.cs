@@ -33,8 +33,6 @@ public sealed class HookTable(ILogger logger)
         return false;
     }
 
-    public bool HasHandlers(string eventName) => _hooks.ContainsKey(eventName);
-
     public void On<T>(Action<T> listener) where T : class
     {
         if (!_listeners.TryGetValue(typeof(T), out var list)) _listeners[typeof(T)] = list = [];

@@ -33,8 +33,9 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         _logger.LogInformation("Storage: SQLite {Path}", dbPath);
 
         var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity) { SingleReader = true, SingleWriter = true });
+        using var linkStop = new CancellationTokenSource();
         await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
-            frame => inbox.Writer.WriteAsync(frame, stoppingToken));
+            frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
         var sm = new SessionManager(settings, SmStorage.Of(storage), new LinkFrameSink(link, _logger), logs, clock);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
@@ -45,7 +46,6 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
                 _logger.LogInformation("READY {Address} linked", settings.Address);
         };
 
-        using var linkStop = new CancellationTokenSource();
         var linkTask = link.RunAsync(linkStop.Token);
         try
         {

@@ -1,8 +1,6 @@
-using Xmpp.Common;
 using Xmpp.Common.Stanzas;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Routing;
-using Xmpp.Sm.Sessions;
 
 namespace Xmpp.Sm.Modules;
 
