@@ -82,6 +82,7 @@ public sealed partial class ClientConnection
             "user-deleted" => StreamErrors.NotAuthorized,
             "system-shutdown" => StreamErrors.SystemShutdown,
             "unknown-session" => StreamErrors.InternalServerError,
+            "invalid-from" => StreamErrors.InvalidFrom,
             _ => StreamErrors.UndefinedCondition,
         };
         var text = reason switch
