@@ -1,0 +1,273 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Text;
+using System.Xml.Linq;
+
+namespace Xmpp.Bench;
+
+/// <summary>
+/// messages: N online accounts send chat messages to random online peers, flat out (each sender
+/// keeps at most --window messages in flight) or at --rate messages/s in all, for --warmup then
+/// --duration seconds; then the senders stop and the run drains for at most --drain seconds.
+/// Each body carries the sender, its sequence number, the send timestamp and the intended
+/// receiver, so the receivers count latency, losses, duplicates and misdeliveries.
+/// </summary>
+internal sealed class MessagesScenario
+{
+    private sealed class Sender
+    {
+        public required XmppConn Conn;
+        public required int Index;
+        public required SemaphoreSlim Window;
+        public required byte[] JidAttr; // the full JID, escaped for an attribute, as UTF-8
+        public readonly SeqSet Received = new();
+        public long NextSeq;
+        public required byte[] Buffer; // one write: up to --batch messages
+    }
+
+    private Sender[] _senders = [];
+    private readonly Histogram _latency = new();
+    private long _measureStart = long.MaxValue, _measureEnd = long.MaxValue;
+    private long _sent, _unique, _dups, _errors, _misrouted, _unparsable, _deliveredInWindow, _writeFailures;
+
+    public static Task<int> RunAsync(Options o, CancellationToken ct) => new MessagesScenario().RunCoreAsync(o, ct);
+
+    private async Task<int> RunCoreAsync(Options o, CancellationToken ct)
+    {
+        var ctx = BenchContext.FromOptions(o);
+        var online = o.Int("online", 200);
+        var duration = o.Double("duration", 10);
+        var warmup = o.Double("warmup", 2);
+        var drain = o.Double("drain", 10);
+        var rate = o.Double("rate", 0);
+        var window = Math.Max(1, o.Int("window", rate > 0 ? 1000 : 4));
+        var maxBatch = Math.Clamp(o.Int("batch", 16), 1, 256);
+        o.RejectUnknown();
+        if (online < 2) throw new UsageException("--online needs at least 2 accounts");
+
+        var batch = await Logins.LoginManyAsync(ctx, ctx.First, online, ct);
+        ctx.Login.Cache.Save();
+        var r = new Report("messages", ctx.Label);
+        if (batch.Online.Count < online)
+        {
+            r.Human.Append($"only {batch.Online.Count}/{online} logged in: {batch.FailureSummary()}");
+            r.Set("online", batch.Online.Count).Set("wanted", online).Set("failures", batch.Failures).Set("error", "login failures");
+            r.Print(Console.Out);
+            await Logins.CloseAllAsync(batch.Online, [], TimeSpan.Zero);
+            return 1;
+        }
+
+        _senders = batch.Online.Select((c, i) => new Sender
+        {
+            Conn = c,
+            Index = i,
+            Window = new SemaphoreSlim(window),
+            JidAttr = Encoding.UTF8.GetBytes(XmppConn.Escape(c.FullJid)),
+            Buffer = new byte[maxBatch * 1024],
+        }).ToArray();
+
+        using var stopReceive = new CancellationTokenSource();
+        var loops = _senders.Select(s => Task.Run(() => s.Conn.ReceiveLoopAsync(OnMessage, stopReceive.Token))).ToArray();
+
+        using var stopSend = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var start = Stopwatch.GetTimestamp();
+        var senders = _senders.Select(s => Task.Run(() => rate > 0
+            ? PacedAsync(s, rate / online, maxBatch, start, stopSend.Token)
+            : FlatOutAsync(s, maxBatch, stopSend.Token))).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(warmup), ct);
+        var before = ctx.Procs.Sample();
+        var cpu0 = ServerProcs.SelfCpu();
+        var sent0 = Interlocked.Read(ref _sent);
+        Volatile.Write(ref _measureStart, Stopwatch.GetTimestamp());
+        await Task.Delay(TimeSpan.FromSeconds(duration), ct);
+        Volatile.Write(ref _measureEnd, Stopwatch.GetTimestamp());
+        var sent1 = Interlocked.Read(ref _sent);
+        var cpu = ServerProcs.SelfCpu() - cpu0;
+        var split = CpuSplit.Between(before, ctx.Procs.Sample());
+        var measured = Stopwatch.GetElapsedTime(_measureStart, _measureEnd).TotalSeconds;
+        stopSend.Cancel();
+        try { await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { }
+
+        // Drain: wait until every message sent is accounted for, or the drain time is over.
+        var drainWatch = Stopwatch.StartNew();
+        while (drainWatch.Elapsed.TotalSeconds < drain &&
+               Interlocked.Read(ref _unique) + Interlocked.Read(ref _errors) < Interlocked.Read(ref _sent))
+            await Task.Delay(50, ct);
+        var drained = drainWatch.Elapsed.TotalSeconds;
+
+        var sent = Interlocked.Read(ref _sent);
+        var lost = sent - Interlocked.Read(ref _unique);
+        var delivered = Interlocked.Read(ref _deliveredInWindow);
+        var perSec = delivered / measured;
+        var brokenConns = _senders.Count(s => s.Conn.Error is not null);
+
+        r.Human.Append($"{online} online, {(rate > 0 ? $"rate {Report.F(rate, "0")}/s" : $"flat out (window {window})")}, {Report.F(measured, "0.0")} s: ");
+        r.Human.Append($"{Report.F(perSec, "0")} delivered msg/s (sent {Report.F((sent1 - sent0) / measured, "0")}/s); ");
+        r.Human.Append($"latency p50 {Report.Ms(_latency.Quantile(0.5))} ms p99 {Report.Ms(_latency.Quantile(0.99))} ms max {Report.Ms(_latency.Max)} ms; ");
+        r.Human.Append($"lost {lost} dup {_dups} of {sent}");
+        if (_errors > 0) r.Human.Append($", bounced {_errors}");
+        if (_misrouted > 0) r.Human.Append($", MISROUTED {_misrouted}");
+        r.Human.Append($"; bench cpu {Report.F(cpu, "0.00")} s ({Report.F(100 * cpu / measured, "0")}% of a core)");
+        if (split.Count > 0) r.Human.Append($"; server cpu {Report.F(split.Values.Sum(), "0.00")} s [{Report.Split(split)}]");
+        if (brokenConns > 0) r.Human.Append($"; {brokenConns} connections broke ({_senders.First(s => s.Conn.Error is not null).Conn.Error})");
+        r.Set("online", online).Set("rate", rate).Set("window", window).Set("warmup_s", warmup).Set("seconds", measured)
+            .Set("delivered_per_s", perSec).Set("sent_per_s", (sent1 - sent0) / measured)
+            .Set("p50_ms", _latency.Quantile(0.5) / 1000.0).Set("p99_ms", _latency.Quantile(0.99) / 1000.0)
+            .Set("max_ms", _latency.Max / 1000.0).Set("latency_samples", _latency.Count)
+            .Set("sent", sent).Set("lost", lost).Set("duplicated", _dups).Set("bounced", _errors)
+            .Set("misrouted", _misrouted).Set("unparsable", _unparsable).Set("write_failures", _writeFailures)
+            .Set("drain_s", drained).Set("broken_connections", brokenConns)
+            .Set("mechanism", batch.Mechanism).Set("tls", batch.Tls)
+            .Set("login_per_s", online / batch.Elapsed.TotalSeconds)
+            .Set("bench_cpu_s", cpu).Set("bench_cpu_pct", 100 * cpu / measured)
+            .Set("server_cpu_s", split.Values.Sum()).Set("server_cpu", split);
+        r.Print(Console.Out);
+
+        stopReceive.CancelAfter(TimeSpan.FromSeconds(3));
+        await Logins.CloseAllAsync(batch.Online, loops, TimeSpan.FromSeconds(3));
+        return lost == 0 && _dups == 0 && _misrouted == 0 ? 0 : 1;
+    }
+
+    private void OnMessage(XmppConn receiver, XElement message, string? body)
+    {
+        if (message.Attribute("type")?.Value == "error")
+        {
+            Interlocked.Increment(ref _errors);
+            // A bounce frees the sender's window slot; its body still names the sender.
+            if (body is not null && TryParse(body, out var bs, out _, out _, out _) && (uint)bs < (uint)_senders.Length)
+                _senders[bs].Window.Release();
+            return;
+        }
+        if (body is null || !TryParse(body, out var sender, out var seq, out var ts, out var target) || (uint)sender >= (uint)_senders.Length)
+        {
+            Interlocked.Increment(ref _unparsable);
+            return;
+        }
+        var now = Stopwatch.GetTimestamp();
+        var s = _senders[sender];
+        if (!s.Received.Mark(seq))
+        {
+            Interlocked.Increment(ref _dups);
+            return;
+        }
+        Interlocked.Increment(ref _unique);
+        if (target != receiver.Account) Interlocked.Increment(ref _misrouted);
+        if (ts >= Volatile.Read(ref _measureStart) && ts < Volatile.Read(ref _measureEnd))
+            _latency.Record((long)Stopwatch.GetElapsedTime(ts, now).TotalMicroseconds);
+        if (now >= Volatile.Read(ref _measureStart) && now < Volatile.Read(ref _measureEnd))
+            Interlocked.Increment(ref _deliveredInWindow);
+        s.Window.Release();
+    }
+
+    /// <summary>Body: "sender seq timestamp target".</summary>
+    private static bool TryParse(string body, out int sender, out long seq, out long ts, out int target)
+    {
+        sender = 0; seq = 0; ts = 0; target = 0;
+        var span = body.AsSpan();
+        Span<Range> parts = stackalloc Range[5];
+        if (span.Split(parts, ' ') != 4) return false;
+        return int.TryParse(span[parts[0]], out sender) && long.TryParse(span[parts[1]], out seq) &&
+               long.TryParse(span[parts[2]], out ts) && int.TryParse(span[parts[3]], out target);
+    }
+
+    private async Task FlatOutAsync(Sender s, int maxBatch, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await s.Window.WaitAsync(ct);
+                var n = 1;
+                while (n < maxBatch && s.Window.Wait(0)) n++;
+                await SendAsync(s, n, ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task PacedAsync(Sender s, double perSecond, int maxBatch, long start, CancellationToken ct)
+    {
+        var interval = Stopwatch.Frequency / perSecond; // ticks between two messages of this sender
+        var origin = start + (long)(Random.Shared.NextDouble() * interval);
+        long k = 0;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var now = Stopwatch.GetTimestamp();
+                var due = (long)((now - origin) / interval) + 1 - k;
+                if (due <= 0)
+                {
+                    var wait = (origin + (k * interval) - now) * 1000.0 / Stopwatch.Frequency;
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, wait)), ct);
+                    continue;
+                }
+                var n = (int)Math.Min(due, maxBatch);
+                await s.Window.WaitAsync(ct);
+                var got = 1;
+                while (got < n && s.Window.Wait(0)) got++;
+                await SendAsync(s, got, ct);
+                k += got;
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task SendAsync(Sender s, int n, CancellationToken ct)
+    {
+        var buf = s.Buffer;
+        var len = 0;
+        var count = _senders.Length;
+        for (var i = 0; i < n; i++)
+        {
+            var peer = Random.Shared.Next(count - 1);
+            if (peer >= s.Index) peer++;
+            var target = _senders[peer];
+            var seq = s.NextSeq++;
+            len += Compose(buf.AsSpan(len), target.JidAttr, s.Index, seq, Stopwatch.GetTimestamp(), target.Conn.Account);
+        }
+        try
+        {
+            await s.Conn.WriteAsync(buf.AsMemory(0, len), ct);
+            Interlocked.Add(ref _sent, n);
+        }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception)
+        {
+            Interlocked.Add(ref _writeFailures, n);
+            await Task.Delay(1000, ct); // a broken connection: don't spin
+        }
+    }
+
+    private static int Compose(Span<byte> dest, byte[] to, int sender, long seq, long ts, int target)
+    {
+        var w = 0;
+        Put(dest, ref w, "<message type='chat' to='"u8);
+        Put(dest, ref w, to);
+        Put(dest, ref w, "' id='m"u8);
+        Num(dest, ref w, seq);
+        Put(dest, ref w, "'><body>"u8);
+        Num(dest, ref w, sender);
+        dest[w++] = (byte)' ';
+        Num(dest, ref w, seq);
+        dest[w++] = (byte)' ';
+        Num(dest, ref w, ts);
+        dest[w++] = (byte)' ';
+        Num(dest, ref w, target);
+        Put(dest, ref w, "</body></message>"u8);
+        return w;
+    }
+
+    private static void Put(Span<byte> dest, ref int w, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(dest[w..]);
+        w += bytes.Length;
+    }
+
+    private static void Num(Span<byte> dest, ref int w, long value)
+    {
+        Utf8Formatter.TryFormat(value, dest[w..], out var written);
+        w += written;
+    }
+}

@@ -1,0 +1,56 @@
+using Xmpp.Bench;
+
+// xmpp-bench <login|messages|idle|register> [--option value ...]   (see Usage below)
+const string Usage = """
+usage: xmpp-bench <scenario> [options]
+scenarios (each bounded in count and time; servers must be loopback addresses):
+  login     --accounts C --concurrency K                  C accounts log in (TLS, SASL, bind, session, presence)
+  messages  --online N [--duration T] [--warmup W] [--drain D] [--rate R | --window W] [--batch B]
+                                                          N online accounts send chat messages to random online peers
+  idle      --connections N [--settle S] [--per-worker M] N idle authenticated TLS connections; server RSS per connection
+  register  --router URL --users N [--parallel P]         create accounts on OUR server over the router (SCRAM, 4096 iterations)
+common options:
+  --server 127.0.0.1:5222[,127.0.0.1:5223]  server(s), round-robin by account   --domain localhost
+  --prefix bench --first 1 --password bench-secret       accounts bench1..benchN@domain, one password
+  --mech scram|scram-sha-256|scram-sha-1|plain           scram: SCRAM-SHA-256 if offered, else SCRAM-SHA-1
+  --sources S            bind client sockets to 127.0.0.1..127.0.0.S (idle: go past one address's port range)
+  --label NAME           name of the server in the output
+  --server-pids P,Q | --server-pidfile F | --server-match REGEX   server processes (descendants included): CPU split, RSS
+  --scram-cache FILE     keep SCRAM salted passwords between runs (RFC 5802 5.1); --no-scram-cache to derive every time
+  --login-timeout 30 --timeout 300 --tls-resume --no-presence --plain-tls
+output: one human line and one line starting with "JSON " per run.
+""";
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+ThreadPool.SetMinThreads(Math.Max(4, Environment.ProcessorCount * 2), Math.Max(4, Environment.ProcessorCount * 2));
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+try
+{
+    var options = new Options(args.Skip(1));
+    return args[0] switch
+    {
+        "login" => await LoginScenario.RunAsync(options, cts.Token),
+        "messages" => await MessagesScenario.RunAsync(options, cts.Token),
+        "idle" => await IdleScenario.RunAsync(options, args, cts.Token),
+        "idle-worker" => await IdleScenario.WorkerAsync(options, cts.Token),
+        "register" => await RegisterCommand.RunAsync(options, cts.Token),
+        _ => throw new UsageException($"unknown scenario '{args[0]}'"),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("error: interrupted");
+    return 1;
+}
