@@ -30,7 +30,10 @@ public sealed class Delivery(SmContext ctx) : IModule
     private static string MessageType(StanzaEvent e) =>
         e.Type is "chat" or "groupchat" or "headline" or "error" ? e.Type : "normal";
 
-    // §8.5.3.1: a connected resource with that exact full JID gets it; §8.5.3.2.1 otherwise.
+    // §8.5.3.1: a connected resource with that exact full JID gets it (whatever its priority or
+    // availability); §8.5.3.2.1 otherwise: chat is handled as if sent to the bare JID (the
+    // most available resources, else offline storage); normal and groupchat are refused
+    // (the RFC's option b: <service-unavailable/>); headline and error are silently dropped.
     private bool MessageToFull(StanzaEvent e)
     {
         if (ctx.Sessions.FindFull(e.To!) is { } session)
@@ -40,13 +43,13 @@ public sealed class Delivery(SmContext ctx) : IModule
         }
         switch (MessageType(e))
         {
-            case "normal" or "chat":
+            case "chat":
                 return MessageToBare(e);
-            case "groupchat":
+            case "normal" or "groupchat":
                 ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
                 return true;
             default:
-                return true; // headline, error: silently dropped
+                return true; // headline, error
         }
     }
 
@@ -94,7 +97,9 @@ public sealed class Delivery(SmContext ctx) : IModule
         return true;
     }
 
-    // Directed presence (§4.6). Subscription management and probes belong to later modules.
+    // Directed presence (§4.6) and presence errors; subscription stanzas and probes were taken by
+    // Subscriptions and Probes. §8.5.3.1: the connected resource with that full JID gets it;
+    // §8.5.3.2.2: none, dropped. §8.5.2.1.2: to a bare JID, every available resource.
     private bool PresenceToFull(StanzaEvent e)
     {
         if (e.Type != "probe" && ctx.Sessions.FindFull(e.To!) is { } session)

@@ -1,4 +1,5 @@
 using Xmpp.Sm.Core;
+using Xmpp.Sm.Modules.Im;
 
 namespace Xmpp.Sm.Modules;
 
@@ -6,16 +7,29 @@ namespace Xmpp.Sm.Modules;
 /// The loaded modules, in processing order: for a given hook name, handlers run in this order
 /// until one handles the stanza. Specific features come first; <see cref="Delivery"/> is last, the
 /// catch-all that delivers what no feature claimed. A new XEP adds its module here.
+/// For presence to another user ("presence/bare", "presence/full"): <see cref="Subscriptions"/>
+/// takes subscription stanzas, <see cref="Probes"/> probes, <see cref="DirectedPresence"/>
+/// remembers directed presence and lets <see cref="Delivery"/> deliver it.
 /// </summary>
 public static class ModuleList
 {
-    public static IReadOnlyList<IModule> Create(SmContext ctx) =>
-    [
-        new Presence(ctx),
-        new Roster(ctx),
-        new Disco(ctx),
-        new Ping(ctx),
-        new Offline(ctx),
-        new Delivery(ctx),
-    ];
+    public static IReadOnlyList<IModule> Create(SmContext ctx)
+    {
+        // What the IM modules (RFC 6121) share: the rosters with their pushes, presence delivery, the subscription state machine.
+        var book = new RosterBook(ctx);
+        var relay = new PresenceRelay(ctx);
+        var flow = new SubscriptionFlow(ctx, book, relay);
+        return
+        [
+            new Presence(ctx, book, relay),
+            new Roster(ctx, book, flow),
+            new Subscriptions(ctx, flow),
+            new Probes(ctx, book, relay, flow),
+            new DirectedPresence(ctx, book, relay),
+            new Disco(ctx),
+            new Ping(ctx),
+            new Offline(ctx),
+            new Delivery(ctx),
+        ];
+    }
 }

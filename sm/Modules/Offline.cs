@@ -27,7 +27,7 @@ public sealed class Offline(SmContext ctx) : IModule
     {
         hooks.AddFeature("msgoffline");
         hooks.Hook(Delivery.OfflineHook, Store);
-        hooks.On<InitialPresence>(initial => Flush(initial.Session));
+        hooks.On<BecameReachable>(reachable => Flush(reachable.Session));
     }
 
     private bool Store(StanzaEvent e)

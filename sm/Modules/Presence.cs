@@ -1,19 +1,23 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Xmpp.Sm.Core;
+using Xmpp.Sm.Modules.Im;
 using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
 
 namespace Xmpp.Sm.Modules;
 
 /// <summary>
-/// RFC 6121 §4 presence, the part that needs no roster yet: a session's own (undirected)
-/// presence sets its availability and priority and is broadcast to the user's other available
-/// resources and echoed back; when an available session ends, the others learn it went away.
-/// Broadcast to contacts (§4.2.2, §4.4.2) and probes come with subscriptions: they plug in at
-/// <see cref="Broadcast"/>.
+/// RFC 6121 §4 presence broadcast. A session's own presence (no 'to') sets its availability and
+/// priority (§4.7.2.3, kept per resource) and is broadcast to the contacts subscribed to the user
+/// (subscription from or both) and to the user's available resources, itself included (§4.2.2,
+/// §4.4.2, §4.5.2). When an available session ends without saying so (END, disconnect, its c2s
+/// died) the same broadcast carries an unavailable presence. A resource that has not sent initial
+/// presence gets no presence broadcasts. Initial presence raises <see cref="InitialPresence"/>
+/// (probes, pending subscription requests), then <see cref="BecameReachable"/> (offline messages);
+/// going unavailable raises <see cref="WentUnavailable"/> (directed presence).
 /// </summary>
-public sealed class Presence(SmContext ctx) : IModule
+public sealed class Presence(SmContext ctx, RosterBook book, PresenceRelay relay) : IModule
 {
     public string Name => "presence";
 
@@ -29,22 +33,25 @@ public sealed class Presence(SmContext ctx) : IModule
         switch (e.Type)
         {
             case "":
+                var wasAvailable = session.Available;
                 var wasReachable = IsReachable(session);
                 session.Available = true;
                 session.Priority = ParsePriority(e.Stanza);
                 session.Presence = new XElement(e.Stanza);
                 Broadcast(session, e.Stanza, echo: true);
+                if (!wasAvailable) ctx.Hooks.Raise(new InitialPresence(session));
                 // XEP-0160: the first time a resource can get messages sent to the bare JID, it gets what waited.
-                if (!wasReachable && IsReachable(session)) ctx.Hooks.Raise(new InitialPresence(session));
+                if (!wasReachable && IsReachable(session)) ctx.Hooks.Raise(new BecameReachable(session));
                 break;
             case "unavailable":
                 if (!session.Available) break;
                 session.Available = false;
                 session.Presence = null;
                 Broadcast(session, e.Stanza, echo: true);
+                ctx.Hooks.Raise(new WentUnavailable(session, e.Stanza));
                 break;
             default:
-                break; // subscription requests without 'to', probes, errors: nothing to do yet
+                break; // a probe or subscription stanza without 'to', an error: nothing to do
         }
         return true;
     }
@@ -54,19 +61,20 @@ public sealed class Presence(SmContext ctx) : IModule
         if (!session.Available) return;
         session.Available = false;
         session.Presence = null;
-        var unavailable = new XElement(Stanza.Client + "presence",
-            new XAttribute("from", session.FullJid.ToString()),
-            new XAttribute("type", "unavailable"));
+        var unavailable = PresenceRelay.UnavailableFrom(session.FullJid, null);
         Broadcast(session, unavailable, echo: false);
+        ctx.Hooks.Raise(new WentUnavailable(session, unavailable));
     }
 
-    /// <summary>Sends the session's presence to the user's other available resources (and to itself when echoing).</summary>
+    /// <summary>The session's presence to the user's other available resources (and itself when echoing), then to each subscribed contact's available resources.</summary>
     private void Broadcast(SmSession from, XElement presence, bool echo)
     {
         foreach (var other in ctx.Sessions.OfUser(from.BareJid))
             if (other != from && other.Available)
                 ctx.Out.ToSession(other, Stanza.CopyTo(presence, other.FullJid));
         if (echo) ctx.Out.ToSession(from, Stanza.CopyTo(presence, from.FullJid));
+        foreach (var contact in book.Subscribers(from.BareJid))
+            relay.ToAvailable(contact, Stanza.CopyTo(presence, contact));
     }
 
     /// <summary>Messages to the bare JID may go to a resource that is available with a non-negative priority (RFC 6121 §8.5.2.1).</summary>

@@ -1,22 +1,38 @@
-using System.Security.Cryptography;
 using System.Xml.Linq;
 using Xmpp.Common;
 using Xmpp.Common.Stanzas;
 using Xmpp.Sm.Core;
+using Xmpp.Sm.Modules.Im;
 using Xmpp.Sm.Routing;
 using Xmpp.Sm.Storage;
 
 namespace Xmpp.Sm.Modules;
 
 /// <summary>
-/// RFC 6121 §2 roster management: get (which makes the session "interested"), set and remove
-/// of items with a roster push to every interested resource. Subscription states are kept as
-/// stored; changing them is the job of the presence subscription handling to come.
+/// RFC 6121 §2 roster management: get (which makes the session "interested", §2.2), set (§2.3,
+/// §2.4) and remove (§2.5) with a roster push to every interested resource, and roster
+/// versioning (§2.6): results and pushes carry 'ver'; a get whose 'ver' is current is answered
+/// with an empty result, later changes come as pushes.
+/// Stream feature for c2s to announce (§2.6.1): <c>&lt;ver xmlns='urn:xmpp:features:rosterver'/&gt;</c>.
+/// Set errors (§2.3.3): more than one item or duplicate groups, &lt;bad-request/&gt;; a name or
+/// group longer than <see cref="MaxTextLength"/> or an empty group, &lt;not-acceptable/&gt;;
+/// someone else's roster, &lt;forbidden/&gt;; no such item to remove, &lt;item-not-found/&gt;
+/// (§2.5.3). A 'subscription' other than "remove", 'ask' and 'approved' in a set are ignored
+/// (§2.1.2.1, §2.1.2.2, §2.1.2.5): subscription states change only through presence stanzas.
+/// A new item beyond <see cref="SmOptions.RosterLimit"/> gets &lt;not-allowed/&gt; (type cancel)
+/// with a text naming the limit: RFC 6121 defines no condition for it, and RFC 6120 §8.3.3.9's
+/// "the server does not allow the action" fits a fixed policy, where &lt;resource-constraint/&gt;
+/// (type wait) would tell the client to retry later in vain.
 /// </summary>
-public sealed class Roster(SmContext ctx) : IModule
+public sealed class Roster(SmContext ctx, RosterBook book, SubscriptionFlow flow) : IModule
 {
+    /// <summary>The roster versioning stream feature's namespace (RFC 6121 §2.6.1).</summary>
+    public const string VersioningFeature = "urn:xmpp:features:rosterver";
+
+    /// <summary>Longest name or group accepted, in characters.</summary>
+    public const int MaxTextLength = 1023;
+
     private static readonly XNamespace RosterNs = Ns.Roster;
-    private const int MaxTextLength = 1023;
 
     public string Name => "roster";
 
@@ -24,95 +40,83 @@ public sealed class Roster(SmContext ctx) : IModule
     {
         hooks.Hook($"iq-get/self/{Ns.Roster}:query", Get);
         hooks.Hook($"iq-set/self/{Ns.Roster}:query", Set);
-        // Someone else's roster is not for the asking (RFC 6121 §2.1.5).
+        // Someone else's roster is not for the asking (RFC 6121 §2.1.5, §2.3.3).
         hooks.Hook($"iq-get/bare/{Ns.Roster}:query", Forbidden);
         hooks.Hook($"iq-set/bare/{Ns.Roster}:query", Forbidden);
     }
 
-    private bool Forbidden(StanzaEvent e)
-    {
-        ctx.ReplyError(e, StanzaErrors.Forbidden);
-        return true;
-    }
+    private bool Forbidden(StanzaEvent e) => Error(e, StanzaErrors.Forbidden, null);
 
     private bool Get(StanzaEvent e)
     {
-        var query = new XElement(RosterNs + "query");
-        foreach (var item in ctx.Storage.Rosters.GetRoster(e.From.Bare.ToString()))
-            query.Add(ToXml(item));
+        var user = e.From.Bare.ToString();
+        var version = RosterBook.VersionText(ctx.Storage.Rosters.GetVersion(user));
         e.Origin.Interested = true;
+        if ((string?)e.Payload!.Attribute("ver") == version)
+        {
+            ctx.ReplyResult(e); // §2.6.3: the client's copy is current; changes from now on come as pushes
+            return true;
+        }
+        var query = new XElement(RosterNs + "query", new XAttribute("ver", version));
+        foreach (var item in ctx.Storage.Rosters.GetRoster(user))
+            query.Add(RosterBook.ToXml(item));
         ctx.ReplyResult(e, query);
         return true;
     }
 
     private bool Set(StanzaEvent e)
     {
-        var user = e.From.Bare.ToString();
-        var items = e.Payload!.Elements(RosterNs + "item").ToArray();
-        if (items.Length != 1 || e.Payload.Elements().Count() != 1)
-            return Error(e, StanzaErrors.BadRequest);
+        var user = e.From.Bare;
+        var items = e.Payload!.Elements().ToArray();
+        if (items.Length != 1 || items[0].Name != RosterNs + "item")
+            return Error(e, StanzaErrors.BadRequest, "a roster set carries exactly one <item/>");
         var element = items[0];
-        if (!Jid.TryParse((string?)element.Attribute("jid"), out var contact))
-            return Error(e, StanzaErrors.JidMalformed);
-        if (contact.Bare == e.From.Bare)
-            return Error(e, StanzaErrors.NotAllowed);
+        var jidText = (string?)element.Attribute("jid");
+        if (jidText is null) return Error(e, StanzaErrors.BadRequest, "the item has no 'jid'");
+        if (!Jid.TryParse(jidText, out var contact)) return Error(e, StanzaErrors.JidMalformed, null);
+        if (contact.Bare == user) return Error(e, StanzaErrors.NotAllowed, "your own account cannot be a roster item");
         var key = contact.ToString();
 
-        if ((string?)element.Attribute("subscription") == "remove")
-        {
-            if (!ctx.Storage.Rosters.RemoveItem(user, key)) return Error(e, StanzaErrors.ItemNotFound);
-            ctx.ReplyResult(e);
-            Push(e.From.Bare, new XElement(RosterNs + "item", new XAttribute("jid", key), new XAttribute("subscription", "remove")));
-            return true;
-        }
+        if ((string?)element.Attribute("subscription") == "remove") return Remove(e, user, contact, key);
 
         var name = (string?)element.Attribute("name");
         var groups = element.Elements(RosterNs + "group").Select(g => g.Value).ToArray();
         if (groups.Length != groups.Distinct(StringComparer.Ordinal).Count())
-            return Error(e, StanzaErrors.BadRequest);
-        if (groups.Any(g => g.Length == 0 || g.Length > MaxTextLength) || name?.Length > MaxTextLength)
-            return Error(e, StanzaErrors.NotAcceptable);
+            return Error(e, StanzaErrors.BadRequest, "duplicate group");
+        if (groups.Any(g => g.Length == 0)) return Error(e, StanzaErrors.NotAcceptable, "empty group name");
+        if (groups.Any(g => g.Length > MaxTextLength) || name?.Length > MaxTextLength)
+            return Error(e, StanzaErrors.NotAcceptable, $"names and groups are limited to {MaxTextLength} characters");
 
-        var existing = ctx.Storage.Rosters.GetItem(user, key);
-        if (existing is null && ctx.Storage.Rosters.CountItems(user) >= ctx.Options.RosterLimit)
-            return Error(e, StanzaErrors.NotAllowed);
-        var item = new RosterItem(key, string.IsNullOrEmpty(name) ? null : name,
-            existing?.Subscription ?? RosterItem.None, existing?.Ask, groups);
-        ctx.Storage.Rosters.PutItem(user, item);
-        ctx.ReplyResult(e);
-        Push(e.From.Bare, ToXml(item));
-        return true;
-    }
-
-    /// <summary>RFC 6121 §2.1.6: a roster push to every interested resource of the user.</summary>
-    private void Push(Jid user, XElement item)
-    {
-        foreach (var session in ctx.Sessions.OfUser(user))
+        var existing = ctx.Storage.Rosters.GetItem(user.ToString(), key);
+        if (existing is null && !book.HasRoomFor(user, key))
+            return Error(e, StanzaErrors.NotAllowed, $"your roster is full (at most {ctx.Options.RosterLimit} items)");
+        var item = (existing ?? new RosterItem(key, null, RosterItem.None, null, [])) with
         {
-            if (!session.Interested) continue;
-            var push = new XElement(Stanza.Client + "iq",
-                new XAttribute("type", "set"),
-                new XAttribute("id", "push-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))),
-                new XAttribute("to", session.FullJid.ToString()),
-                new XElement(RosterNs + "query", new XElement(item)));
-            ctx.Out.ToSession(session, push);
-        }
-    }
-
-    private bool Error(StanzaEvent e, string condition)
-    {
-        ctx.ReplyError(e, condition);
+            Name = string.IsNullOrEmpty(name) ? null : name,
+            Groups = groups,
+        };
+        var version = ctx.Storage.Rosters.PutItem(user.ToString(), item);
+        ctx.ReplyResult(e);
+        book.Push(user, RosterBook.ToXml(item), version);
         return true;
     }
 
-    private static XElement ToXml(RosterItem item)
+    /// <summary>§2.5: removal, then unsubscribe/unsubscribed to the contact for each side of the subscription that existed.</summary>
+    private bool Remove(StanzaEvent e, Jid user, Jid contact, string key)
     {
-        var element = new XElement(RosterNs + "item",
-            new XAttribute("jid", item.Jid),
-            new XAttribute("subscription", item.Subscription));
-        if (item.Name is not null) element.SetAttributeValue("name", item.Name);
-        if (item.Ask is not null) element.SetAttributeValue("ask", item.Ask);
-        foreach (var group in item.Groups) element.Add(new XElement(RosterNs + "group", group));
-        return element;
+        var before = contact.IsBare ? book.State(user, contact) : SubscriptionState.None;
+        if (ctx.Storage.Rosters.RemoveItem(user.ToString(), key) is not { } version)
+            return Error(e, StanzaErrors.ItemNotFound, null);
+        if (before.PendingIn) ctx.Storage.Requests.RemoveRequest(user.ToString(), key);
+        ctx.ReplyResult(e);
+        book.Push(user, new XElement(RosterNs + "item", new XAttribute("jid", key), new XAttribute("subscription", "remove")), version);
+        if (contact.IsBare) flow.Removed(user, contact, before);
+        return true;
+    }
+
+    private bool Error(StanzaEvent e, string condition, string? text)
+    {
+        ctx.Reply(e, StanzaErrors.Reply(e.Stanza, StanzaErrors.DefaultType(condition), condition, text));
+        return true;
     }
 }

@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace Xmpp.Sm.Sessions;
 
 /// <summary>A session was added to the table.</summary>
@@ -9,8 +11,26 @@ public sealed record SessionStarted(SmSession Session);
 /// </summary>
 public sealed record SessionEnded(SmSession Session, string Reason);
 
-/// <summary>A session sent its first available presence (RFC 6121 §4.2): time to deliver what waited for it.</summary>
+/// <summary>
+/// A session sent initial presence (RFC 6121 §4.2): its first available presence, or the first
+/// after an unavailable one. Raised after the presence was broadcast: time for probes and for
+/// the subscription requests waiting for the user.
+/// </summary>
 public sealed record InitialPresence(SmSession Session);
+
+/// <summary>
+/// A session can now receive messages sent to the bare JID (available with a non-negative
+/// priority, RFC 6121 §8.5.2.1): time to deliver the offline messages (XEP-0160). Raised after
+/// <see cref="InitialPresence"/> when both apply.
+/// </summary>
+public sealed record BecameReachable(SmSession Session);
+
+/// <summary>
+/// An available session became unavailable (it sent unavailable presence, or it ended) and
+/// <paramref name="Unavailable"/> was broadcast to the user's resources and contacts; directed
+/// presence is undone on this (RFC 6121 §4.6.3).
+/// </summary>
+public sealed record WentUnavailable(SmSession Session, XElement Unavailable);
 
 /// <summary>Why sessions end (the reason of ENDED frames and of <see cref="SessionEnded"/>).</summary>
 public static class EndReasons

@@ -42,6 +42,12 @@ public sealed class SmSession
     /// <summary>The session asked for the roster, so it gets roster pushes (RFC 6121 §2.1.6).</summary>
     public bool Interested { get; set; }
 
+    /// <summary>
+    /// Entities this session sent directed available presence to that do not get its presence
+    /// broadcasts (RFC 6121 §4.6); they get unavailable when the session goes unavailable or ends.
+    /// </summary>
+    public HashSet<Jid> DirectedPresence { get; } = [];
+
     public bool IsOwnedBy(string c2sAddress, string c2sSession) =>
         C2sAddress == c2sAddress && C2sSession == c2sSession;
 

@@ -25,7 +25,7 @@ public sealed class OfflineTests : IDisposable
         var alice = _h.Online("alice@localhost/phone");
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         Assert.Empty(_h.Send(alice, "<message to='bob@localhost' type='chat' id='m1'><body>one</body></message>"));
-        Assert.Empty(_h.Send(alice, "<message to='bob@localhost/pc' id='m2'><body>two</body></message>"));
+        Assert.Empty(_h.Send(alice, "<message to='bob@localhost/pc' type='chat' id='m2'><body>two</body></message>")); // RFC 6121 §8.5.3.2.1: chat to an absent resource goes as to the bare JID
         Assert.Equal(2, _h.Storage.Count("bob@localhost"));
 
         var bob = _h.Start("bob@localhost/pc");

@@ -22,9 +22,13 @@ public sealed class PresenceTests : IDisposable
 
         var frames = _h.Send(laptop, "<presence><show>dnd</show><priority>4</priority></presence>");
 
-        var echo = SingleStanzaTo(frames, laptop);
+        var toLaptop = StanzasTo(frames, laptop);
+        Assert.Equal(2, toLaptop.Count); // the echo, then the presence of the user's other available resource
+        var echo = toLaptop[0];
         Assert.Equal("alice@localhost/laptop", (string?)echo.Attribute("from"));
         Assert.Equal("alice@localhost/laptop", (string?)echo.Attribute("to"));
+        Assert.Equal("alice@localhost/phone", (string?)toLaptop[1].Attribute("from"));
+        Assert.Equal("alice@localhost/laptop", (string?)toLaptop[1].Attribute("to"));
         var broadcast = SingleStanzaTo(frames, phone);
         Assert.Equal("alice@localhost/laptop", (string?)broadcast.Attribute("from"));
         Assert.Equal("alice@localhost/phone", (string?)broadcast.Attribute("to"));

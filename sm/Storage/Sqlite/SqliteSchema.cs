@@ -2,10 +2,14 @@ using Microsoft.Data.Sqlite;
 
 namespace Xmpp.Sm.Storage.Sqlite;
 
-/// <summary>Creates the tables on first start; <c>PRAGMA user_version</c> records the schema version.</summary>
+/// <summary>
+/// Creates the tables on first start and upgrades older files; <c>PRAGMA user_version</c> records
+/// the schema version. Version 2 added the roster's 'approved' flag (pre-approvals), the roster
+/// version per user and the pending inbound subscription requests.
+/// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     private const string Pragmas = """
         PRAGMA journal_mode = WAL;
@@ -38,9 +42,21 @@ internal static class SqliteSchema
             user         TEXT NOT NULL,
             contact      TEXT NOT NULL,        -- bare JID
             name         TEXT,
-            subscription TEXT NOT NULL DEFAULT 'none',
-            ask          TEXT,
+            subscription TEXT NOT NULL DEFAULT 'none',   -- none | to | from | both
+            ask          TEXT,                 -- 'subscribe' while the user's request is pending out
             groups       TEXT NOT NULL DEFAULT '[]',  -- JSON array of group names
+            approved     INTEGER NOT NULL DEFAULT 0,  -- 1: the user pre-approved the contact (RFC 6121 §3.4)
+            PRIMARY KEY (user, contact)
+        );
+        CREATE TABLE IF NOT EXISTS roster_versions (
+            user         TEXT PRIMARY KEY,
+            version      INTEGER NOT NULL      -- incremented by every change to the user's roster (RFC 6121 §2.6)
+        );
+        CREATE TABLE IF NOT EXISTS subscription_requests (
+            user         TEXT NOT NULL,        -- who was asked
+            contact      TEXT NOT NULL,        -- who asked (bare JID)
+            stanza       BLOB NOT NULL,        -- the request as delivered (UTF-8), redelivered at each login
+            received_at  TEXT NOT NULL,        -- ISO 8601 UTC
             PRIMARY KEY (user, contact)
         );
         """;
@@ -56,9 +72,34 @@ internal static class SqliteSchema
         using (var create = db.CreateCommand())
         {
             create.Transaction = tx;
-            create.CommandText = Tables + $"PRAGMA user_version = {Version};";
+            create.CommandText = Tables;
             create.ExecuteNonQuery();
         }
+        // Version 1 files have roster_items without 'approved'.
+        if (!HasColumn(db, tx, "roster_items", "approved"))
+        {
+            using var alter = db.CreateCommand();
+            alter.Transaction = tx;
+            alter.CommandText = "ALTER TABLE roster_items ADD COLUMN approved INTEGER NOT NULL DEFAULT 0";
+            alter.ExecuteNonQuery();
+        }
+        using (var version = db.CreateCommand())
+        {
+            version.Transaction = tx;
+            version.CommandText = $"PRAGMA user_version = {Version};";
+            version.ExecuteNonQuery();
+        }
         tx.Commit();
+    }
+
+    private static bool HasColumn(SqliteConnection db, SqliteTransaction tx, string table, string column)
+    {
+        using var info = db.CreateCommand();
+        info.Transaction = tx;
+        info.CommandText = $"PRAGMA table_info({table})";
+        using var reader = info.ExecuteReader();
+        while (reader.Read())
+            if (string.Equals(reader.GetString(1), column, StringComparison.Ordinal)) return true;
+        return false;
     }
 }

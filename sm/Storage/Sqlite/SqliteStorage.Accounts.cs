@@ -60,12 +60,15 @@ public sealed partial class SqliteStorage
     {
         using var tx = _db.BeginTransaction();
         if (!ExistsIn(user, tx)) return false;
-        foreach (var table in new[] { "scram_credentials", "offline_messages", "roster_items", "accounts" })
+        foreach (var table in new[] { "scram_credentials", "offline_messages", "roster_items", "subscription_requests", "accounts" })
         {
             using var delete = Command($"DELETE FROM {table} WHERE user = $user", tx);
             delete.Parameters.AddWithValue("$user", user);
             delete.ExecuteNonQuery();
         }
+        // The roster version is kept and bumped, so that a client caching the old account's roster
+        // never finds its version current for a new account of the same name.
+        BumpVersion(user, tx);
         tx.Commit();
         return true;
     }

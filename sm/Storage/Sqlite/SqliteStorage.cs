@@ -5,9 +5,9 @@ namespace Xmpp.Sm.Storage.Sqlite;
 /// <summary>
 /// All of sm's data in one SQLite file (WAL mode). One open connection, used only from sm's
 /// single consumer, so no locking is needed here. The stores are split by concern into
-/// partial files: accounts, offline messages, rosters.
+/// partial files: accounts, offline messages, rosters, pending subscription requests.
 /// </summary>
-public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, IDisposable
+public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IDisposable
 {
     private readonly SqliteConnection _db;
 
