@@ -1,23 +1,25 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Common.Link;
+using Xmpp.Common.Telemetry;
 using Xmpp.Sm;
 using Xmpp.Sm.Hosting;
+using Xmpp.Sm.Telemetry;
 
 // xmpp-sm: the session manager. Settings: appsettings.json next to the binary, then environment
 // variables (Sm__Domain=...), then the command line (--Sm:Domain=example.org).
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+// It is a client of the router; its own Kestrel endpoints serve only operations: the gRPC health
+// checking protocol (Telemetry:GrpcHealthPort, h2c) and /metrics, /health/live, /health/ready over
+// HTTP/1.1 (Telemetry:MetricsPort). Port 0 (default): a free port, logged at start; negative: off.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
     ContentRootPath = AppContext.BaseDirectory,
-});
-
-builder.Logging.AddSimpleConsole(console =>
-{
-    console.SingleLine = true;
-    console.TimestampFormat = "HH:mm:ss.fff ";
 });
 
 builder.Services.AddOptions<SmOptions>()
@@ -28,6 +30,22 @@ builder.Services.AddOptions<SmOptions>()
     .ValidateOnStart();
 builder.Services.AddOptions<RouterLinkOptions>().Bind(builder.Configuration.GetSection("Router"));
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<SmLinkState>();
 builder.Services.AddHostedService<SmWorker>();
 
-await builder.Build().RunAsync();
+var domain = builder.Configuration.GetSection(SmOptions.Section).Get<SmOptions>()?.Domain ?? "localhost";
+var telemetry = builder.AddXmppTelemetry(SmTelemetry.ServiceName, SmTelemetry.Name, "sm/" + domain);
+builder.Services.AddGrpc();
+builder.Services.AddGrpcHealthChecks()
+    .AddRouterLinkCheck(sp => sp.GetRequiredService<SmLinkState>().IsUp); // serving only while linked
+var grpcHealthPort = telemetry.Options.GrpcHealthPort;
+if (grpcHealthPort >= 0)
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(XmppTelemetry.ParseAddress(telemetry.Options.ListenAddress), grpcHealthPort,
+        listen => listen.Protocols = HttpProtocols.Http2));
+else if (!telemetry.MetricsEndpoint)
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(0)); // both off: no Kestrel default (localhost:5000) either
+
+var app = builder.Build();
+if (grpcHealthPort >= 0) app.MapGrpcHealthChecksService();
+app.MapXmppTelemetry();
+await app.RunAsync();

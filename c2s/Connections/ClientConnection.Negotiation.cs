@@ -59,6 +59,7 @@ public sealed partial class ClientConnection
                 _logger.LogInformation("Connection {Id} authenticated as {User}", Id, _localPart);
                 break;
             case SaslOutcome.Failure failure:
+                Telemetry.C2sTelemetry.AuthFailed(failure.Condition);
                 SendSaslFailure(failure.Condition);
                 if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
                     CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Google.Protobuf;
 using Xmpp.C2s.Protocol;
+using Xmpp.C2s.Telemetry;
 using Xmpp.Common;
 using Xmpp.Common.Stanzas;
 using Xmpp.Common.Xml;
@@ -66,7 +67,10 @@ public sealed partial class ClientConnection
                 StanzaFrom = _jid!.ToString(),
             },
         };
-        if (!_sm.Send(frame) && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
+        using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
+        var sent = _sm.Send(frame);
+        if (!sent) C2sTelemetry.SendFailed(span);
+        if (!sent && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
             SendStanza(StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
 

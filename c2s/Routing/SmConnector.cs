@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Xmpp.C2s.Connections;
 using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Telemetry;
 using Xmpp.Common.Link;
 using Xmpp.Common.Sasl;
 using Xmpp.Protos;
@@ -46,6 +47,7 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
         {
             var answer = await RequestAsync(new Session { Action = Session.Types.Action.Auth, Target = bareJid }, SmAddress, ct);
             var session = answer.Session;
+            C2sTelemetry.SessionAnswer(answer);
             if (session.Failed)
                 return session.Reason == "user-not-found" ? CredentialLookup.NotFound : CredentialLookup.Unavailable;
             var credentials = session.Credentials?.Scram
@@ -79,24 +81,30 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
 
     private void OnPacket(Frame frame)
     {
+        using var span = C2sTelemetry.StanzaDelivering(frame); // child of the router's span
         var packet = frame.Packet;
         var connection = _registry.Find(packet.C2SSession);
         if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone })
         {
+            C2sTelemetry.NotDelivered(span, "sm unreachable");
             connection?.OnSmUnreachable();
             return;
         }
         if (connection is null || !connection.OwnsSmSession(packet.SmSession))
         {
             // Self-healing: sm holds a session we no longer have; tell it to end it.
+            C2sTelemetry.NotDelivered(span, "unknown session");
             Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = packet.C2SSession, SmSession = packet.SmSession } });
             return;
         }
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("Delivering a {Kind} stanza ({Bytes} bytes) to connection {Connection}", packet.Kind, packet.Stanza.Length, packet.C2SSession);
         connection.DeliverFromSm(packet.Stanza.Memory);
     }
 
     private void OnSession(Frame frame)
     {
+        C2sTelemetry.SessionAnswer(frame);
         var session = frame.Session;
         var connection = _registry.Find(session.C2SSession);
         switch (session.Action)

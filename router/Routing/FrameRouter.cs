@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Xmpp.Protos;
+using Xmpp.Router.Telemetry;
 
 namespace Xmpp.Router.Routing;
 
@@ -7,29 +9,40 @@ namespace Xmpp.Router.Routing;
 /// Forwards frames by address, never looking inside stanzas. A frame for an unknown address
 /// goes back to its sender: a session action marked failed, anything else with a route error.
 /// A frame that is itself a returned failure is never returned again (loop guard).
+/// Every routed frame gets a span (child of the frame's trace context, which it then replaces)
+/// and is shown to the watchers of <see cref="TrafficTap"/>.
 /// </summary>
-public sealed class FrameRouter(RoutingTable table, ILogger<FrameRouter> logger)
+public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<FrameRouter> logger)
 {
     public const string RouteUnknownReason = "route-unknown";
 
     public async ValueTask RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
     {
+        var read = Stopwatch.GetTimestamp();
+        using var activity = RouterTelemetry.StartRoute(frame);
         if (!sender.Owns(frame.From))
         {
             logger.LogWarning("Frame from {Sender} claims unbound address {From}; returned", sender, frame.From);
-            await ReturnAsync(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", ct);
+            await ReturnAsync(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity, ct);
             return;
         }
 
         var destination = table.Find(frame.To);
-        if (destination is not null && await destination.EnqueueAsync(frame, ct)) return;
+        if (destination is not null && await destination.EnqueueAsync(frame, ct, read))
+        {
+            RouterTelemetry.Routed(frame);
+            tap.Publish(frame);
+            return;
+        }
 
         var code = destination is null ? RouteError.Types.Code.RouteUnknown : RouteError.Types.Code.RouteGone;
-        await ReturnAsync(sender, frame, code, $"no component bound to {frame.To}", ct);
+        await ReturnAsync(sender, frame, code, $"no component bound to {frame.To}", activity, ct);
     }
 
-    private async ValueTask ReturnAsync(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, CancellationToken ct)
+    private async ValueTask ReturnAsync(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, Activity? activity, CancellationToken ct)
     {
+        RouterTelemetry.RouteError(activity, frame, code, reason);
+        tap.Publish(frame, code);
         if (IsReturnedFailure(frame))
         {
             logger.LogDebug("Dropping undeliverable returned frame for {To}", frame.To);

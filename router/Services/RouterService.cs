@@ -2,11 +2,12 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Xmpp.Protos;
 using Xmpp.Router.Routing;
+using Xmpp.Router.Telemetry;
 
 namespace Xmpp.Router.Services;
 
 /// <summary>The Router.Link gRPC endpoint: one call per component for its whole life.</summary>
-public sealed class RouterService(RoutingTable table, FrameRouter router, IOptions<RouterOptions> options, ILogger<RouterService> logger)
+public sealed class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, IOptions<RouterOptions> options, ILogger<RouterService> logger)
     : Xmpp.Protos.Router.RouterBase
 {
     public override async Task Link(IAsyncStreamReader<Frame> requestStream, IServerStreamWriter<Frame> responseStream, ServerCallContext context)
@@ -28,6 +29,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, IOptio
         }
 
         logger.LogInformation("Component {Component} bound from {Peer}", link, context.Peer);
+        RouterTelemetry.ComponentLinked();
         await responseStream.WriteAsync(new Frame { BindResult = new BindResult { Ok = true } }, ct);
         var writer = WriteOutgoingAsync(link, responseStream, ct);
         try
@@ -43,6 +45,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, IOptio
         {
             table.Unbind(link);
             link.Close();
+            RouterTelemetry.ComponentUnlinked();
             logger.LogInformation("Component {Component} unbound", link);
         }
         try { await writer; } catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException) { }
@@ -52,7 +55,30 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, IOptio
     {
         var reader = link.Outgoing;
         while (await reader.WaitToReadAsync(ct))
-            while (reader.TryRead(out var frame))
-                await stream.WriteAsync(frame, ct);
+            while (reader.TryRead(out var queued))
+            {
+                await stream.WriteAsync(queued.Frame, ct);
+                RouterTelemetry.Delivered(queued.Frame, queued.ReadTimestamp);
+            }
+    }
+
+    /// <summary>Router.Watch: streams a summary of every routed frame matching the request until the caller cancels.</summary>
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<RoutedFrame> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        using var watcher = tap.Subscribe(request);
+        logger.LogInformation("Watch from {Peer} started (jid '{Jid}', component '{Component}')", context.Peer, request.Jid, request.Component);
+        try
+        {
+            // Headers tell the caller the watch is in place: every frame routed from now on is reported.
+            await context.WriteResponseHeadersAsync([]);
+            await foreach (var summary in watcher.Reader.ReadAllAsync(ct))
+                await responseStream.WriteAsync(summary, ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The watcher went away.
+        }
+        logger.LogInformation("Watch from {Peer} ended", context.Peer);
     }
 }

@@ -14,22 +14,36 @@ public delegate bool StanzaHandler(StanzaEvent e);
 /// </summary>
 public sealed class HookTable(ILogger logger)
 {
-    private readonly Dictionary<string, List<StanzaHandler>> _hooks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(StanzaHandler Handler, string Module)>> _hooks = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, List<Delegate>> _listeners = [];
     private readonly List<string> _features = [];
 
     public void Hook(string eventName, StanzaHandler handler)
     {
         if (!_hooks.TryGetValue(eventName, out var list)) _hooks[eventName] = list = [];
-        list.Add(handler);
+        list.Add((handler, ModuleOf(handler)));
+    }
+
+    /// <summary>The name of the module a handler belongs to, for traces: its IModule.Name, else its class name.</summary>
+    private static string ModuleOf(Delegate handler)
+    {
+        if (handler.Target is Modules.IModule module) return module.Name;
+        var type = handler.Method.DeclaringType;
+        while (type?.DeclaringType is not null && type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false))
+            type = type.DeclaringType; // a lambda's closure class: name its module
+        return type?.Name.ToLowerInvariant() ?? "unknown";
     }
 
     /// <summary>Offers the stanza to the event's handlers in order until one handles it.</summary>
     public bool Fire(string eventName, StanzaEvent e)
     {
         if (!_hooks.TryGetValue(eventName, out var list)) return false;
-        foreach (var handler in list)
-            if (handler(e)) return true;
+        foreach (var (handler, module) in list)
+            if (handler(e))
+            {
+                Telemetry.SmTelemetry.OnHandled(eventName, module);
+                return true;
+            }
         return false;
     }
 

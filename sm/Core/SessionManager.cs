@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Xmpp.Common.Telemetry;
 using Xmpp.Protos;
 using Xmpp.Sm.Modules;
 using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
 using Xmpp.Sm.Storage;
+using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Core;
 
@@ -45,7 +48,9 @@ public sealed class SessionManager
     /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
     public void Handle(Frame frame)
     {
-        _outbox.CurrentTrace = frame.Trace;
+        // One span per frame, child of the router's; the frames it causes carry this span's context.
+        using var activity = SmTelemetry.StartHandle(frame);
+        _outbox.CurrentTrace = activity is null ? frame.Trace : FrameTrace.ContextOf(activity);
         try
         {
             if (IsBounce(frame))
@@ -63,6 +68,7 @@ public sealed class SessionManager
         }
         catch (Exception e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             _logger.LogError(e, "Handling a {Kind} frame from {From} failed", frame.BodyCase, frame.From);
         }
         finally

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Xmpp.Common.Link;
 using Xmpp.Protos;
 using Xmpp.Sm.Core;
+using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Hosting;
 
@@ -10,6 +11,7 @@ public sealed class LinkFrameSink(RouterLink link, ILogger logger) : IFrameSink
 {
     public void Send(Frame frame)
     {
+        SmTelemetry.Sent(frame);
         if (!link.Send(frame))
             logger.LogWarning("Router link unavailable: dropped a {Kind} frame to {To}", frame.BodyCase, frame.To);
     }

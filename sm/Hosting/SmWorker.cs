@@ -7,6 +7,7 @@ using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Storage;
 using Xmpp.Sm.Storage.Sqlite;
+using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Hosting;
 
@@ -15,7 +16,8 @@ namespace Xmpp.Sm.Hosting;
 /// one at a time, to the <see cref="SessionManager"/> from a single consumer. On stop, ends all
 /// sessions (telling their c2s "system-shutdown") before closing the link.
 /// </summary>
-public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOptions> linkOptions, ILoggerFactory logs, TimeProvider clock) : BackgroundService
+public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOptions> linkOptions, ILoggerFactory logs, TimeProvider clock,
+    SmLinkState linkState, IHostApplicationLifetime lifetime) : BackgroundService
 {
     /// <summary>Frames waiting for the consumer; when full, the link stops reading (backpressure to the router).</summary>
     private const int InboxCapacity = 8192;
@@ -39,18 +41,17 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         var sm = new SessionManager(settings, SmStorage.Of(storage), new LinkFrameSink(link, _logger), logs, clock);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
-        var announced = 0;
-        link.StateChanged += up =>
-        {
-            if (up && Interlocked.Exchange(ref announced, 1) == 0)
-                _logger.LogInformation("READY {Address} linked", settings.Address);
-        };
+        link.StateChanged += linkState.Set;
+        _ = AnnounceReadyAsync(link, settings.Address, stoppingToken);
 
         var linkTask = link.RunAsync(linkStop.Token);
         try
         {
             await foreach (var frame in inbox.Reader.ReadAllAsync(stoppingToken))
+            {
                 sm.Handle(frame);
+                SmTelemetry.SetSessions(sm.Sessions.Count);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -66,6 +67,21 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         try
         {
             await linkTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Logs READY once the router link is up and the health and metrics endpoints listen.</summary>
+    private async Task AnnounceReadyAsync(RouterLink link, string address, CancellationToken ct)
+    {
+        try
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+            await Task.WhenAll(link.WaitUpAsync(ct), started.Task.WaitAsync(ct));
+            _logger.LogInformation("READY {Address} linked", address);
         }
         catch (OperationCanceledException)
         {

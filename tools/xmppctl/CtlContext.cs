@@ -18,6 +18,9 @@ internal sealed class CtlContext(string routerAddress, string? domainOption, Tex
     private RouterLink? _link;
     private Task? _linkTask;
 
+    /// <summary>The router's gRPC address (for commands that call more than Router.Link).</summary>
+    public string RouterAddress => routerAddress;
+
     public TextWriter Out { get; } = output;
     public TextWriter Err { get; } = error;
 

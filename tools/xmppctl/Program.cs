@@ -4,7 +4,7 @@ using Xmpp.Tools.Ctl.Commands;
 // xmppctl [--router URL] [--domain D] <command> [args]
 // Exit codes: 0 success, 1 the operation failed (refused, router or sm unreachable, timeout), 2 usage error.
 
-ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand()];
+ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand(), new TraceCommand()];
 
 var parsed = CommandLine.Parse(args);
 if (parsed.Error is not null)
@@ -26,7 +26,7 @@ if (command is null)
     Console.Error.WriteLine(CommandLine.Usage(commands));
     return 2;
 }
-if (parsed.Arguments.Count != command.ArgumentCount)
+if (command.ArgumentCount >= 0 && parsed.Arguments.Count != command.ArgumentCount) // -1: the command parses its own
 {
     Console.Error.WriteLine($"usage: xmppctl [--router URL] [--domain D] {command.Name} {command.Arguments}");
     return 2;

@@ -9,9 +9,23 @@ public sealed record Account(string Local, string Password, string Domain = Clus
     public override string ToString() => Jid;
 }
 
+/// <summary>How to start a <see cref="Cluster"/>: the defaults are router, sm and two c2s with no extra settings.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>How many c2s instances (c2s-1, c2s-2, ...).</summary>
+    public int C2sCount { get; init; } = 2;
+
+    /// <summary>Environment variables for every server process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Extra command-line settings by process kind: "router", "sm", "c2s".</summary>
+    public IReadOnlyDictionary<string, string[]> ExtraArgs { get; init; } = new Dictionary<string, string[]>();
+}
+
 /// <summary>
 /// The real thing on localhost: router, sm (with its own temporary data directory) and two c2s
-/// instances (c2s-1, c2s-2), each on a free port.
+/// instances (c2s-1, c2s-2), each on a free port. Every process also gets a free port for its
+/// metrics and health endpoint (Telemetry:MetricsPort), sm one for its gRPC health service.
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
@@ -27,46 +41,60 @@ public sealed class Cluster : IAsyncDisposable
     ];
 
     private readonly List<ServerProcess> _processes = [];
+    private readonly Dictionary<string, int> _metricsPorts = [];
+    private readonly ClusterOptions _options;
     private int _userCounter;
 
     public int RouterPort { get; }
     public string RouterAddress => $"http://127.0.0.1:{RouterPort}";
-    public int C2s1Port { get; }
-    public int C2s2Port { get; }
+    public int C2s1Port => C2sPorts[0];
+    public int C2s2Port => C2sPorts[1];
+    /// <summary>The client ports of c2s-1, c2s-2, ... in order.</summary>
+    public IReadOnlyList<int> C2sPorts { get; }
+    /// <summary>sm's gRPC health checking endpoint (h2c).</summary>
+    public int SmGrpcHealthPort { get; }
     public string DataDirectory { get; }
 
     public ServerProcess Router { get; private set; } = null!;
     public ServerProcess Sm { get; private set; } = null!;
-    public ServerProcess C2s1 { get; private set; } = null!;
-    public ServerProcess C2s2 { get; private set; } = null!;
+    public ServerProcess C2s1 => C2sInstances[0];
+    public ServerProcess C2s2 => C2sInstances[1];
+    /// <summary>c2s-1, c2s-2, ... in order.</summary>
+    public IReadOnlyList<ServerProcess> C2sInstances { get; private set; } = [];
 
     public IReadOnlyList<ServerProcess> Processes => _processes;
 
-    private Cluster()
+    private Cluster(ClusterOptions options)
     {
+        if (options.C2sCount < 1) throw new ArgumentException("a cluster needs a c2s", nameof(options));
+        _options = options;
         RouterPort = FreePort.Pick();
-        C2s1Port = FreePort.Pick();
-        C2s2Port = FreePort.Pick();
+        C2sPorts = Enumerable.Range(0, options.C2sCount).Select(_ => FreePort.Pick()).ToArray();
+        SmGrpcHealthPort = FreePort.Pick();
+        foreach (var name in new[] { "router", "sm" }.Concat(Enumerable.Range(1, options.C2sCount).Select(i => $"c2s-{i}")))
+            _metricsPorts[name] = FreePort.Pick();
         DataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataDirectory);
     }
 
     /// <summary>Starts router, then sm and both c2s, and returns when every one of them logged READY.</summary>
-    public static async Task<Cluster> StartAsync()
+    public static Task<Cluster> StartAsync() => StartAsync(new ClusterOptions());
+
+    /// <summary>Starts router, then sm and the c2s instances, and returns when every one of them logged READY.</summary>
+    public static async Task<Cluster> StartAsync(ClusterOptions options)
     {
-        var cluster = new Cluster();
+        var cluster = new Cluster(options);
         try
         {
             cluster.Router = await cluster.StartProcessAsync("router", RepoPaths.Router,
                 "--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}");
             var sm = cluster.StartProcessAsync("sm", RepoPaths.Sm,
-                $"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}");
-            var c2s1 = cluster.StartC2sAsync("c2s-1", cluster.C2s1Port);
-            var c2s2 = cluster.StartC2sAsync("c2s-2", cluster.C2s2Port);
-            await Task.WhenAll(sm, c2s1, c2s2); // all of them finish starting (or fail) before any cleanup
+                $"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
+                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}");
+            var c2s = Enumerable.Range(1, options.C2sCount).Select(i => cluster.StartC2sAsync($"c2s-{i}", cluster.C2sPorts[i - 1])).ToArray();
+            await Task.WhenAll([sm, .. c2s]); // all of them finish starting (or fail) before any cleanup
             cluster.Sm = sm.Result;
-            cluster.C2s1 = c2s1.Result;
-            cluster.C2s2 = c2s2.Result;
+            cluster.C2sInstances = c2s.Select(t => t.Result).ToArray();
             return cluster;
         }
         catch (Exception e)
@@ -84,12 +112,22 @@ public sealed class Cluster : IAsyncDisposable
 
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {
-        var process = await ServerProcess.StartAsync(name, dll, args.Concat(QuietLogging));
+        var kind = name.StartsWith("c2s", StringComparison.Ordinal) ? "c2s" : name;
+        var extra = _options.ExtraArgs.GetValueOrDefault(kind) ?? [];
+        var process = await ServerProcess.StartAsync(name, dll,
+            args.Append($"--Telemetry:MetricsPort={_metricsPorts[name]}").Concat(QuietLogging).Concat(extra), _options.Environment);
         lock (_processes) _processes.Add(process);
         return process;
     }
 
-    public int PortOf(ServerProcess c2s) => c2s == C2s1 ? C2s1Port : c2s == C2s2 ? C2s2Port : throw new ArgumentException("not a c2s", nameof(c2s));
+    public int PortOf(ServerProcess c2s)
+    {
+        var index = C2sInstances.ToList().IndexOf(c2s);
+        return index >= 0 ? C2sPorts[index] : throw new ArgumentException("not a c2s", nameof(c2s));
+    }
+
+    /// <summary>The port of a process's /metrics and /health endpoint.</summary>
+    public int MetricsPortOf(ServerProcess process) => _metricsPorts[process.Name];
 
     /// <summary>Runs xmppctl against this cluster's router (or <paramref name="router"/>) and waits (30 s) for it to exit.</summary>
     public async Task<RunResult> CtlAsync(string[] args, string? stdin = null, string? router = null)

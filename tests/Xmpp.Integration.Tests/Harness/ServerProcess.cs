@@ -29,7 +29,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"\bREADY\b")]
     private static partial Regex ReadyPattern();
 
-    private ServerProcess(string name, string dll, IEnumerable<string> args)
+    private ServerProcess(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
         Name = name;
         var info = new ProcessStartInfo("dotnet")
@@ -49,6 +49,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment.Remove("ASPNETCORE_URLS");
         info.Environment.Remove("DOTNET_URLS");
+        if (environment is not null)
+            foreach (var (key, value) in environment) info.Environment[key] = value;
 
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) OnLine(e.Data); };
@@ -61,9 +63,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process and waits (30 s) for the line saying READY.</summary>
-    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args)
+    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var process = new ServerProcess(name, dll, args);
+        var process = new ServerProcess(name, dll, args, environment);
         try
         {
             await process.WaitForLineAsync(ReadyPattern(), ReadyTimeout);

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Xmpp.C2s.Connections;
+using Xmpp.C2s.Protocol;
+using Xmpp.Common.Telemetry;
+using Xmpp.Protos;
+
+namespace Xmpp.C2s.Telemetry;
+
+/// <summary>
+/// c2s's spans and metrics. "stanza receive": a client stanza forwarded to sm (the root of a
+/// message's trace; the packet frame carries its context). "stanza deliver": a packet from sm
+/// written to its client (child of the router span that forwarded it). Metrics: open
+/// connections, sessions, stanzas in/out by kind, failed actions, route errors, auth failures.
+/// </summary>
+public static class C2sTelemetry
+{
+    public const string Name = "Xmpp.C2s";
+    public const string ServiceName = "xmpp-c2s";
+
+    public static readonly ActivitySource Source = new(Name);
+    public static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> StanzasIn = Meter.CreateCounter<long>("xmpp.c2s.stanzas.in", "{stanza}", "Client stanzas forwarded to sm, by kind");
+    public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.c2s.stanzas.out", "{stanza}", "Stanzas from sm delivered to clients, by kind");
+    public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
+    public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
+    public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
+
+    /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
+    public static void Observe(ConnectionRegistry registry)
+    {
+        Meter.CreateObservableUpDownCounter("xmpp.c2s.connections", () => registry.Count, "{connection}", "Open client connections");
+        Meter.CreateObservableUpDownCounter("xmpp.c2s.sessions", () => registry.All.Count(c => c.Stage == StreamStage.Established), "{session}",
+            "Connections with a started sm session (bound resources)");
+    }
+
+    /// <summary>Starts "stanza receive" for a client stanza about to be sent to sm as <paramref name="frame"/> (a new trace).</summary>
+    public static Activity? StanzaReceived(Frame frame)
+    {
+        StanzasIn.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, frame.Packet.Kind));
+        if (!Source.HasListeners()) return null;
+        var activity = FrameTrace.StartWithParent(Source, "stanza receive", ActivityKind.Producer, default);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(TelemetryTags.FrameTo, frame.To);
+            FrameTrace.DescribePacket(activity, frame.Packet);
+        }
+        return activity;
+    }
+
+    /// <summary>The router link would not take the frame (down or full): the stanza was not forwarded.</summary>
+    public static void SendFailed(Activity? activity)
+    {
+        if (activity is null) return;
+        activity.SetStatus(ActivityStatusCode.Error, "router link unavailable");
+        if (activity.IsAllDataRequested) activity.SetTag(TelemetryTags.SendFailed, true);
+    }
+
+    /// <summary>Starts "stanza deliver" for a packet from sm (child of the frame's trace); counts it, or its route error.</summary>
+    public static Activity? StanzaDelivering(Frame frame)
+    {
+        var routeError = frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone };
+        if (routeError)
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(frame.RouteError!.Code)));
+        else
+            StanzasOut.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, frame.Packet.Kind));
+        if (!Source.HasListeners()) return null;
+        var activity = FrameTrace.StartFrom(Source, "stanza deliver", ActivityKind.Consumer, frame);
+        FrameTrace.Describe(activity, frame);
+        return activity;
+    }
+
+    /// <summary>The packet's session is gone here (self-healing END sent) or sm is unreachable: nothing was delivered.</summary>
+    public static void NotDelivered(Activity? activity, string why)
+    {
+        if (activity is null) return;
+        activity.SetStatus(ActivityStatusCode.Error, why);
+    }
+
+    /// <summary>Counts session actions that came back failed (including route failures of session frames).</summary>
+    public static void SessionAnswer(Frame frame)
+    {
+        var session = frame.Session;
+        if (!session.Failed) return;
+        if (session.Reason is "route-unknown" or "route-forbidden")
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, session.Reason == "route-unknown" ? "ROUTE_UNKNOWN" : "ROUTE_FORBIDDEN"));
+        FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(session.Action)),
+            new KeyValuePair<string, object?>(TelemetryTags.Reason, session.Reason));
+    }
+
+    public static void AuthFailed(string condition) =>
+        AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Xmpp.Common.Telemetry;
+using Xmpp.Protos;
+
+namespace Xmpp.Sm.Telemetry;
+
+/// <summary>
+/// sm's spans and metrics. One "handle packet" / "handle session" span per frame from the router,
+/// child of the frame's trace (the router's span); every frame sm emits while handling it carries
+/// this span's context, so the deliveries it causes continue the same trace. The span names the
+/// module whose handler took the stanza (<see cref="OnHandled"/>).
+/// Metrics: sessions, stanzas in/out by kind, failed actions, route errors.
+/// </summary>
+public static class SmTelemetry
+{
+    public const string Name = "Xmpp.Sm";
+    public const string ServiceName = "xmpp-sm";
+
+    public static readonly ActivitySource Source = new(Name);
+    public static readonly Meter Meter = new(Name);
+
+    private static int _sessions;
+    private static int _linked;
+
+    public static readonly Counter<long> StanzasIn = Meter.CreateCounter<long>("xmpp.sm.stanzas.in", "{stanza}", "Stanzas received from c2s, by kind");
+    public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.sm.stanzas.out", "{stanza}", "Stanzas sent to c2s for delivery, by kind");
+    public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.sm.failed_actions", "{action}", "Session actions answered as failed, by action and reason");
+    public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
+
+    static SmTelemetry()
+    {
+        Meter.CreateObservableUpDownCounter("xmpp.sm.sessions", () => Volatile.Read(ref _sessions), "{session}", "Live sessions");
+        Meter.CreateObservableUpDownCounter("xmpp.sm.router_link", () => Volatile.Read(ref _linked), "{link}", "1 while the router link is up");
+    }
+
+    public static void SetSessions(int count) => Volatile.Write(ref _sessions, count);
+    public static void SetLinked(bool up) => Volatile.Write(ref _linked, up ? 1 : 0);
+
+    /// <summary>Starts the span of one frame from the router; counts incoming stanzas and route errors.</summary>
+    public static Activity? StartHandle(Frame frame)
+    {
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && frame.RouteError is not { Code: not RouteError.Types.Code.RouteErrorNone })
+            StanzasIn.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, frame.Packet.Kind));
+        if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } error)
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(error.Code)));
+
+        if (!Source.HasListeners()) return null;
+        var activity = FrameTrace.StartFrom(Source, frame.BodyCase switch
+        {
+            Frame.BodyOneofCase.Packet => "handle packet",
+            Frame.BodyOneofCase.Session => "handle session",
+            Frame.BodyOneofCase.Component => "handle component",
+            _ => "handle",
+        }, ActivityKind.Consumer, frame);
+        FrameTrace.Describe(activity, frame);
+        return activity;
+    }
+
+    /// <summary>
+    /// Called by the hook table when a handler took a stanza: names the module on the current sm
+    /// span. Nested hooks run first, so the outermost handler (e.g. delivery, which offered the
+    /// message to offline storage) is the one the span keeps.
+    /// </summary>
+    public static void OnHandled(string hook, string module)
+    {
+        if (Activity.Current is not { IsAllDataRequested: true } activity || activity.Source != Source) return;
+        activity.SetTag(TelemetryTags.SmModule, module);
+        activity.SetTag(TelemetryTags.SmHook, hook);
+    }
+
+    /// <summary>Counts a frame sm sends: stanzas out by kind, failed session actions by action and reason.</summary>
+    public static void Sent(Frame frame)
+    {
+        switch (frame.BodyCase)
+        {
+            case Frame.BodyOneofCase.Packet:
+                StanzasOut.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, frame.Packet.Kind));
+                break;
+            case Frame.BodyOneofCase.Session when frame.Session.Failed:
+                FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(frame.Session.Action)),
+                    new KeyValuePair<string, object?>(TelemetryTags.Reason, frame.Session.Reason));
+                break;
+        }
+    }
+}
