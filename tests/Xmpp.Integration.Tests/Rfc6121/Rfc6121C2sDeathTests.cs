@@ -1,0 +1,39 @@
+using Xmpp.Common;
+using Xmpp.Integration.Tests.Clients;
+using Xmpp.Integration.Tests.Harness;
+using Xunit.Abstractions;
+using static Xmpp.Integration.Tests.Rfc6121.ImClient;
+
+namespace Xmpp.Integration.Tests.Rfc6121;
+
+/// <summary>RFC 6121 §4.5.2 when a whole c2s dies: its own cluster, since it kills one of the processes.</summary>
+public sealed class Rfc6121C2sDeathTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Rfc6121_4_5_2_contacts_see_unavailable_when_the_users_c2s_is_killed()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var clients = new List<TestClient>();
+        try
+        {
+            var julietAccount = await cluster.NewUserAsync("juliet");
+            var romeoAccount = await cluster.NewUserAsync("romeo");
+            var juliet = await TestClient.LoginAsync(cluster.C2s1Port, julietAccount.Jid, julietAccount.Password, "balcony", name: "juliet@c2s-1", diagnostics: () => cluster.OutputTail());
+            clients.Add(juliet);
+            var romeo = await TestClient.LoginAsync(cluster.C2s2Port, romeoAccount.Jid, romeoAccount.Password, "orchard", name: "romeo@c2s-2", diagnostics: () => cluster.OutputTail());
+            clients.Add(romeo);
+            await MakeMutualAsync(juliet, romeo);
+
+            cluster.C2s2.Kill9();
+
+            // sm learns from the router (ComponentEvent up=false) that c2s-2 is gone and ends its sessions
+            var unavailable = await juliet.ExpectPresenceAsync(romeo.Jid, "unavailable", TimeSpan.FromSeconds(20));
+            Assert.Equal(juliet.BareJid, unavailable.Attr("to"));
+        }
+        finally
+        {
+            foreach (var c in clients) await c.DisposeAsync();
+            output.WriteLine(cluster.OutputTail(200));
+        }
+    }
+}
