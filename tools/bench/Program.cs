@@ -9,6 +9,10 @@ scenarios (each bounded in count and time; servers must be loopback addresses):
                                                           N online accounts send chat messages to random online peers
   idle      --connections N [--settle S] [--per-worker M] N idle authenticated TLS connections; server RSS per connection
   register  --router URL --users N [--parallel P]         create accounts on OUR server over the router (SCRAM, 4096 iterations)
+  provision-prosody --dir DATA/HOST/accounts --users N [--hash SHA-256] [--iterations 4096]
+                                                          write Prosody internal_hashed account files
+  provision-ejabberd --api http://127.0.0.1:5280/api --users N [--parallel 8]
+                                                          register accounts through ejabberd's HTTP API
 common options:
   --server 127.0.0.1:5222[,127.0.0.1:5223]  server(s), round-robin by account   --domain localhost
   --prefix bench --first 1 --password bench-secret       accounts bench1..benchN@domain, one password
@@ -40,6 +44,8 @@ try
         "idle" => await IdleScenario.RunAsync(options, args, cts.Token),
         "idle-worker" => await IdleScenario.WorkerAsync(options, cts.Token),
         "register" => await RegisterCommand.RunAsync(options, cts.Token),
+        "provision-prosody" => await ProvisionCommand.ProsodyAsync(options, cts.Token),
+        "provision-ejabberd" => await ProvisionCommand.EjabberdAsync(options, cts.Token),
         _ => throw new UsageException($"unknown scenario '{args[0]}'"),
     };
 }
