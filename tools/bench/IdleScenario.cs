@@ -8,7 +8,8 @@ namespace Xmpp.Bench;
 /// (VmRSS, descendants included) after they are up and settled, minus the baseline before the
 /// first connection, divided by N. Above --per-worker connections the clients are spread over
 /// worker processes (each process's open-file limit caps its sockets), each with its own slice of
-/// the accounts; sources 127.0.0.1..127.0.0.S spread the connections over several source
+/// the accounts. --prime P first logs P accounts in and out, so the baseline is a warmed-up server.
+/// Sources 127.0.0.1..127.0.0.S spread the connections over several source
 /// addresses so one address's port range is no limit.
 /// </summary>
 internal static class IdleScenario
@@ -20,9 +21,19 @@ internal static class IdleScenario
         var perWorker = Math.Max(1, o.Int("per-worker", 9000));
         var settle = o.Double("settle", 5);
         var hold = o.Double("hold", 0);
+        var prime = o.Int("prime", 0);
         o.RejectUnknown();
+        ctx.Login.ZeroByteReads = true;
         if (!ctx.Procs.Any) throw new UsageException("idle needs the server's processes: --server-pids, --server-pidfile or --server-match");
 
+        if (prime > 0)
+        {
+            // Warm the server first (code paths compiled, pools and caches grown) so the baseline is a
+            // server that has served logins, not one that has never run them; then let it settle.
+            var warm = await Logins.LoginManyAsync(ctx, ctx.First, prime, ct);
+            await Logins.CloseAllAsync(warm.Online, [], TimeSpan.Zero);
+            await Task.Delay(TimeSpan.FromSeconds(settle), ct);
+        }
         var baseline = ctx.Procs.Sample();
         var baseRss = baseline.Sum(p => p.RssKiB);
         var cpu0 = ServerProcs.SelfCpu();
@@ -124,7 +135,8 @@ internal static class IdleScenario
     {
         var ctx = BenchContext.FromOptions(o);
         var count = o.Int("count", 0);
-        o.Int("connections", 0); o.Int("per-worker", 0); o.Double("settle", 0); o.Double("hold", 0);
+        o.Int("connections", 0); o.Int("per-worker", 0); o.Double("settle", 0); o.Double("hold", 0); o.Int("prime", 0);
+        ctx.Login.ZeroByteReads = true;
         ServerProcs.FromOptions(o);
         o.RejectUnknown();
         var cpu0 = ServerProcs.SelfCpu();

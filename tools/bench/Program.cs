@@ -7,7 +7,8 @@ scenarios (each bounded in count and time; servers must be loopback addresses):
   login     --accounts C --concurrency K                  C accounts log in (TLS, SASL, bind, session, presence)
   messages  --online N [--duration T] [--warmup W] [--drain D] [--rate R | --window W] [--batch B]
                                                           N online accounts send chat messages to random online peers
-  idle      --connections N [--settle S] [--per-worker M] N idle authenticated TLS connections; server RSS per connection
+  idle      --connections N [--settle S] [--prime P] [--per-worker M]
+                                                          N idle authenticated TLS connections; server RSS per connection
   register  --router URL --users N [--parallel P]         create accounts on OUR server over the router (SCRAM, 4096 iterations)
   provision-prosody --dir DATA/HOST/accounts --users N [--hash SHA-256] [--iterations 4096]
                                                           write Prosody internal_hashed account files
@@ -31,7 +32,6 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     return args.Length == 0 ? 2 : 0;
 }
 
-ThreadPool.SetMinThreads(Math.Max(4, Environment.ProcessorCount * 2), Math.Max(4, Environment.ProcessorCount * 2));
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 try

@@ -24,13 +24,18 @@ internal sealed class LoginSettings
     public bool TlsResume { get; init; }
     public bool Presence { get; init; } = true;
     public string Resource { get; init; } = "bench";
+    /// <summary>
+    /// Zero-byte reads: an idle connection then holds no read buffer (the idle scenario wants that,
+    /// for the load generator's own memory); a busy one pays an extra read per arrival.
+    /// </summary>
+    public bool ZeroByteReads { get; set; }
 }
 
 /// <summary>
 /// One client connection: TCP, STARTTLS (any certificate accepted), SASL, bind, session if the
 /// server insists, initial presence, then a ping whose answer marks the login complete. Reads go
-/// through the common <see cref="XmppStreamParser"/> over a <see cref="PipeReader"/> that uses
-/// zero-byte reads, so an idle connection holds no read buffer.
+/// through the common <see cref="XmppStreamParser"/> over a <see cref="PipeReader"/> (with zero-byte
+/// reads in the idle scenario, so an idle connection holds no read buffer).
 /// </summary>
 internal sealed class XmppConn : IAsyncDisposable
 {
@@ -69,6 +74,7 @@ internal sealed class XmppConn : IAsyncDisposable
 
     public async Task LoginAsync(IPEndPoint server, IPAddress? local, LoginSettings s, CancellationToken ct)
     {
+        _zeroByteReads = s.ZeroByteReads;
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _socket = socket;
         if (local is not null)
@@ -188,11 +194,13 @@ internal sealed class XmppConn : IAsyncDisposable
     public static string Escape(string s) =>
         s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("'", "&apos;").Replace("\"", "&quot;");
 
+    private bool _zeroByteReads;
+
     private void SetStream(Stream stream)
     {
         _reader?.Complete();
         _stream = stream;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512, leaveOpen: true, useZeroByteReads: true));
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512, leaveOpen: true, useZeroByteReads: _zeroByteReads));
     }
 
     private async Task<XElement> OpenStreamAsync(string domain, CancellationToken ct)

@@ -20,7 +20,7 @@ T0=$(date +%s)
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   : "${ROUNDS:=1}" "${LOGIN_ACCOUNTS:=200}" "${LOGIN_CONCURRENCY:=20}" "${MSG_ONLINE:=50 100}" \
-    "${MSG_SECONDS:=3}" "${MSG_WARMUP:=1}" "${IDLE_CONNECTIONS:=500}" "${IDLE_SETTLE:=2}"
+    "${MSG_SECONDS:=3}" "${MSG_WARMUP:=1}" "${IDLE_CONNECTIONS:=500}" "${IDLE_SETTLE:=2}" "${IDLE_PRIME:=100}"
 fi
 ROUNDS=${ROUNDS:-3}                        # rounds of every scenario on every server (medians over rounds)
 SERVERS=${SERVERS:-"ours prosody ejabberd jabberd2"}
@@ -37,6 +37,7 @@ IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-20000}
 IDLE_SOURCES=${IDLE_SOURCES:-4}            # client source addresses 127.0.0.1..127.0.0.N
 IDLE_SETTLE=${IDLE_SETTLE:-10}             # seconds between the last connection and the RSS reading
 IDLE_ROUNDS=${IDLE_ROUNDS:-1}              # idle restarts each server: one round unless asked
+IDLE_PRIME=${IDLE_PRIME:-500}              # idle: log this many in and out first, so the baseline is a warmed-up server
 MECH=${MECH:-scram}                        # SASL for login/messages/idle (login_plain uses PLAIN)
 CERT_KEY=${CERT_KEY:-ec}                   # ec (P-256) or rsa (2048) for the shared self-signed certificate
 DOMAIN=${DOMAIN:-localhost}
@@ -46,6 +47,7 @@ INSTALL=${INSTALL:-1}                      # 0: don't apt-get install the peers 
 KEEP_WORK=${KEEP_WORK:-0}                  # 1: keep the temp folder (logs, configs, raw results)
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one bench run
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
+OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
 # Fixed loopback ports below 32768 (the ephemeral range starts there).
 PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224 PORT_OURS=15225 PORT_OURS2=15226
 PORT_OURS_ROUTER=15347 PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
@@ -234,16 +236,16 @@ start_server() {
       local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
                      --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
       local router=http://127.0.0.1:$PORT_OURS_ROUTER pids=()
-      spawn "$d/logs/router.log" dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
+      spawn "$d/logs/router.log" env $OURS_ENV dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
         --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}"
       pids+=("$LASTPID"); wait_log "$d/logs/router.log" READY 60 "$LASTPID" || die "our router did not start (see $d/logs/router.log)"
-      spawn "$d/logs/sm.log" dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
+      spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
         --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}"
       pids+=("$LASTPID"); local smpid=$LASTPID
       local i port
       for i in 1 2; do
         port=$([ $i = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
-        spawn "$d/logs/c2s-$i.log" dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
+        spawn "$d/logs/c2s-$i.log" env $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
           --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
           --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
           --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}"
@@ -340,13 +342,14 @@ build_ours
 
 ACCOUNTS=$LOGIN_ACCOUNTS
 for n in $MSG_ONLINE; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done
+WARM_ACCOUNTS=$ACCOUNTS
 case " $SCENARIOS " in *" idle "*) [ "$IDLE_CONNECTIONS" -gt "$ACCOUNTS" ] && ACCOUNTS=$IDLE_CONNECTIONS ;; esac
 
 for s in $SERVERS; do prepare_server "$s" "$ACCOUNTS"; done
 
 # Warm-up, not counted: one login pass per server (JIT, caches, the client's SCRAM cache).
 for s in $SERVERS; do
-  run_bench "$s" warmup 0 login --accounts "$ACCOUNTS" --concurrency "$LOGIN_CONCURRENCY" --mech "$MECH" --timeout 600
+  run_bench "$s" warmup 0 login --accounts "$WARM_ACCOUNTS" --concurrency "$LOGIN_CONCURRENCY" --mech "$MECH" --timeout 600
 done
 
 MAIN=()
@@ -390,7 +393,7 @@ case " $SCENARIOS " in *" idle "*)
       stop_server "$s"; start_server "$s"; sleep 3
       n=$IDLE_CONNECTIONS; [ "$s" != ours ] && n=$IDLE_PEER_CONNECTIONS
       run_bench "$s" idle "$round" idle --connections "$n" --sources "$IDLE_SOURCES" --per-worker 9000 \
-        --settle "$IDLE_SETTLE" --concurrency "$LOGIN_CONCURRENCY" --mech "$MECH" --timeout 1200 --login-timeout 60
+        --settle "$IDLE_SETTLE" --prime "$IDLE_PRIME" --concurrency "$LOGIN_CONCURRENCY" --mech "$MECH" --timeout 1200 --login-timeout 60
     done
   done ;;
 esac
@@ -414,6 +417,6 @@ mkdir -p "$(dirname "$OUT")"
 python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
-  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE MECH=$MECH CERT_KEY=$CERT_KEY"
+  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
