@@ -99,6 +99,7 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
         }
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Delivering a {Kind} stanza ({Bytes} bytes) to connection {Connection}", packet.Kind, packet.Stanza.Length, packet.C2SSession);
+        C2sTelemetry.Delivered(packet);
         connection.DeliverFromSm(packet.Stanza.Memory);
     }
 

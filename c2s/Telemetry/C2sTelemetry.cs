@@ -57,19 +57,20 @@ public static class C2sTelemetry
         if (activity.IsAllDataRequested) activity.SetTag(TelemetryTags.SendFailed, true);
     }
 
-    /// <summary>Starts "stanza deliver" for a packet from sm (child of the frame's trace); counts it, or its route error.</summary>
+    /// <summary>Starts "stanza deliver" for a packet from sm (child of the frame's trace); counts a route error.</summary>
     public static Activity? StanzaDelivering(Frame frame)
     {
-        var routeError = frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone };
-        if (routeError)
-            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(frame.RouteError!.Code)));
-        else
-            StanzasOut.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, frame.Packet.Kind));
+        if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } error)
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(error.Code)));
         if (!Source.HasListeners()) return null;
         var activity = FrameTrace.StartFrom(Source, "stanza deliver", ActivityKind.Consumer, frame);
         FrameTrace.Describe(activity, frame);
         return activity;
     }
+
+    /// <summary>A stanza from sm handed to its client's connection.</summary>
+    public static void Delivered(Packet packet) =>
+        StanzasOut.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, packet.Kind));
 
     /// <summary>The packet's session is gone here (self-healing END sent) or sm is unreachable: nothing was delivered.</summary>
     public static void NotDelivered(Activity? activity, string why)
