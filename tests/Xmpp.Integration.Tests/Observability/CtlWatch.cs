@@ -10,6 +10,7 @@ public sealed class CtlWatch : IAsyncDisposable
     private readonly List<string> _stdout = [];
     private readonly List<string> _stderr = [];
     private readonly TaskCompletionSource _watching = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _lineAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private CtlWatch(Process process) => _process = process;
 
@@ -24,7 +25,18 @@ public sealed class CtlWatch : IAsyncDisposable
         foreach (var a in new[] { RepoPaths.Xmppctl, "--router", router, "trace" }.Concat(traceArgs)) info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var watch = new CtlWatch(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (watch._stdout) watch._stdout.Add(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            TaskCompletionSource signal;
+            lock (watch._stdout)
+            {
+                watch._stdout.Add(e.Data);
+                signal = watch._lineAdded;
+                watch._lineAdded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            signal.TrySetResult();
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -56,6 +68,32 @@ public sealed class CtlWatch : IAsyncDisposable
             lock (_stdout) lock (_stderr)
                 return $"stdout:\n{string.Join("\n", _stdout)}\nstderr:\n{string.Join("\n", _stderr)}";
         }
+    }
+
+    /// <summary>Waits (bounded) until xmppctl printed at least <paramref name="count"/> lines.</summary>
+    public async Task WaitForLinesAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            Task added;
+            lock (_stdout)
+            {
+                if (_stdout.Count >= count) return;
+                added = _lineAdded.Task;
+            }
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero) throw new TimeoutException($"xmppctl trace printed fewer than {count} lines within {timeout.TotalSeconds:0} s; {Output}");
+            try { await added.WaitAsync(remaining); }
+            catch (TimeoutException) { }
+        }
+    }
+
+    /// <summary>Ctrl-C: SIGINT to the xmppctl process (`dotnet xmppctl.dll`).</summary>
+    public async Task InterruptAsync()
+    {
+        var result = await ProcessRunner.RunAsync("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"kill -INT failed: {result}");
     }
 
     /// <summary>Waits (bounded) for xmppctl to exit by itself (--count or --seconds) and returns its exit code.</summary>

@@ -131,6 +131,21 @@ public sealed class TracingTests(TelemetryClusterFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task Xmppctl_trace_runs_until_ctrl_c_and_a_component_filter_shows_only_that_components_frames()
+    {
+        var alice = await LoginAsync(await Cluster.NewUserAsync("alice"), Cluster.C2s1Port, "cc");
+        await using var watch = await CtlWatch.StartAsync(Cluster.RouterAddress, "--component", "c2s/c2s-1");
+        await alice.PingServerAsync(); // c2s-1 -> sm and sm -> c2s-1
+        await alice.PingServerAsync();
+        await watch.WaitForLinesAsync(4, TimeSpan.FromSeconds(10)); // a line per frame
+        await watch.InterruptAsync();
+        Assert.Equal(0, await watch.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        output.WriteLine(watch.Output);
+        Assert.True(watch.Lines.Count >= 4, watch.Output);
+        Assert.All(watch.Lines, l => Assert.Matches(@" (c2s/c2s-1 -> sm/localhost|sm/localhost -> c2s/c2s-1) packet iq/(get|result) ", l));
+    }
+
+    [Fact]
     public async Task Every_process_counts_on_prometheus_and_exports_over_otlp_connections_sessions_stanzas_routing_failures()
     {
         var existing = await Cluster.NewUserAsync("carol");
