@@ -45,6 +45,7 @@ internal sealed class BenchContext
                 Mech = o.Str("mech", "scram") is var m && m is "scram" or "scram-sha-256" or "scram-sha-1" or "plain"
                     ? m : throw new UsageException("--mech must be scram, scram-sha-256, scram-sha-1 or plain"),
                 RequireTls = !o.Flag("plain-tls"),
+                NoTls = o.Flag("no-starttls"),
                 TlsResume = o.Flag("tls-resume"),
                 Presence = !o.Flag("no-presence"),
                 Cache = new ScramCache(cachePath.Length > 0 ? cachePath : null, !o.Flag("no-scram-cache")),

@@ -12,7 +12,7 @@ internal sealed class Options
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
-    public static readonly HashSet<string> Flags = ["plain-tls", "no-scram-cache", "tls-resume", "no-presence", "help"];
+    public static readonly HashSet<string> Flags = ["plain-tls", "no-starttls", "no-scram-cache", "tls-resume", "no-presence", "help"];
 
     public Options(IEnumerable<string> args)
     {

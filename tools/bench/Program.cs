@@ -22,7 +22,8 @@ common options:
   --label NAME           name of the server in the output
   --server-pids P,Q | --server-pidfile F | --server-match REGEX   server processes (descendants included): CPU split, RSS
   --scram-cache FILE     keep SCRAM salted passwords between runs (RFC 5802 5.1); --no-scram-cache to derive every time
-  --login-timeout 30 --timeout 300 --tls-resume --no-presence --plain-tls
+  --login-timeout 30 --timeout 300 --tls-resume --no-presence
+  --plain-tls            accept a server without STARTTLS   --no-starttls   never use TLS (to measure what TLS costs)
 output: one human line and one line starting with "JSON " per run.
 """;
 

@@ -21,6 +21,8 @@ internal sealed class LoginSettings
     /// <summary>scram (SHA-256 if offered, else SHA-1) | scram-sha-256 | scram-sha-1 | plain.</summary>
     public string Mech { get; init; } = "scram";
     public bool RequireTls { get; init; } = true;
+    /// <summary>Skip STARTTLS even when offered (with a server that allows it: to measure what TLS costs).</summary>
+    public bool NoTls { get; init; }
     public bool TlsResume { get; init; }
     public bool Presence { get; init; } = true;
     public string Resource { get; init; } = "bench";
@@ -88,7 +90,7 @@ internal sealed class XmppConn : IAsyncDisposable
         SetStream(network);
 
         var features = await OpenStreamAsync(s.Domain, ct);
-        if (features.Element(StartTls) is not null)
+        if (features.Element(StartTls) is not null && !s.NoTls)
         {
             await WriteAsync($"<starttls xmlns='{Ns.Tls}'/>", ct);
             var answer = await ReadStanzaAsync(ct);
@@ -115,7 +117,7 @@ internal sealed class XmppConn : IAsyncDisposable
             _parser.Reset();
             features = await OpenStreamAsync(s.Domain, ct);
         }
-        else if (s.RequireTls)
+        else if (s.RequireTls && !s.NoTls)
         {
             throw new BenchException("the server offers no STARTTLS");
         }

@@ -28,6 +28,7 @@ ap.add_argument("--load-after", default="")
 ap.add_argument("--quick", default="0")
 ap.add_argument("--latency-rate", default="")
 ap.add_argument("--params", default="")
+ap.add_argument("--merge", default="", help="a previous run's results: its servers not run now join the tables")
 args = ap.parse_args()
 
 servers = args.servers.split()
@@ -36,11 +37,23 @@ names = dict(v.split("=", 1) for v in args.versions.split("|") if "=" in v)
 short = {s: re.sub(r"^(\S+ [^-\s]+)-\S+", r"\1", n) for s, n in names.items()}
 peers = [s for s in servers if s != "ours"]
 runs = [json.loads(line) for line in open(args.results) if line.strip()]
+merged_from = []
+if args.merge and os.path.exists(args.merge):
+    old = [json.loads(line) for line in open(args.merge) if line.strip()]
+    for r in old:
+        if r.get("server") not in servers and r.get("server"):
+            r["merged"] = True
+            runs.append(r)
+            if r["server"] not in merged_from:
+                merged_from.append(r["server"])
+    servers += merged_from
+peers = [s for s in servers if s != "ours"]
+restarts = [r for r in runs if r.get("name") == "restart"]
 by = defaultdict(list)  # (name, server) -> runs
 for r in runs:
     if isinstance(r.get("loaded_kib"), (int, float)):
         r["loaded_mib"] = round(r["loaded_kib"] / 1024, 1)
-    if r.get("name") != "warmup":
+    if r.get("name") not in ("warmup", "restart"):
         by[(r["name"], r["server"])].append(r)
 
 
@@ -90,7 +103,7 @@ def n_rounds(name):
 
 scenario_names = []
 for r in runs:
-    if r.get("name") not in scenario_names and r.get("name") != "warmup":
+    if r.get("name") not in scenario_names and r.get("name") not in ("warmup", "restart"):
         scenario_names.append(r["name"])
 
 head = "| scenario | figure | " + " | ".join(short.get(s, s) for s in servers) + " | " + \
@@ -249,6 +262,10 @@ out.append(f"- Servers: " + ", ".join(names.get(s, s) for s in servers) + ". Eac
            "STARTTLS required, one self-signed certificate; ours as router + sm + two c2s processes.")
 out.append(f"- Parameters: `{args.params}`. Took {args.elapsed // 60} min {args.elapsed % 60} s.")
 out.append("- Medians over rounds; ratios are ours / theirs (above 1 is better for rates, below 1 for latency, CPU and memory).")
+if merged_from:
+    out.append(f"- Figures of {', '.join(merged_from)} come from an earlier run (MERGE_RESULTS), not from this one.")
+for r in restarts:
+    out.append(f"- {r['server']} was found dead and restarted before {r['before']} round {r['round']}.")
 out.append("")
 out.append(head)
 out.append(sep)

@@ -11,6 +11,9 @@
 # Installing the peers needs root (apt-get); the script stops only the processes it started, by PID.
 # Every knob is an environment variable (see "Parameters" below), e.g.
 #   SERVERS="ours jabberd2" SCENARIOS="messages" ROUNDS=5 tools/bench/side-by-side.sh
+# The whole script is one compound command, read before it runs: editing this file during a run
+# (a git pull) cannot derail the run in progress.
+{
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -45,6 +48,7 @@ PASSWORD=${PASSWORD:-bench-secret}
 OUT=${OUT:-docs/BENCHMARKS.md}
 INSTALL=${INSTALL:-1}                      # 0: don't apt-get install the peers (they must be installed)
 KEEP_WORK=${KEEP_WORK:-0}                  # 1: keep the temp folder (logs, configs, raw results)
+MERGE_RESULTS=${MERGE_RESULTS:-}           # a previous run's raw results: its figures for servers not in SERVERS join the tables
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one bench run
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
@@ -294,9 +298,18 @@ endpoint() {
 }
 
 # ---------------------------------------------------------------- Runs
+server_alive() { # every root process of the server still runs
+  local p
+  for p in ${SERVER_PIDS[$1]//,/ }; do kill -0 "$p" 2>/dev/null || return 1; done
+}
 run_bench() { # server scenario-name round bench-args...
   local s=$1 name=$2 round=$3; shift 3
   local out=$WORK/run-$name-$s-$round.log
+  if ! server_alive "$s"; then
+    log "$s is not running (crashed?): restarting it before $name round $round"
+    stop_server "$s"; start_server "$s"
+    echo "{\"name\":\"restart\",\"server\":\"$s\",\"before\":\"$name\",\"round\":$round}" >>"$RESULTS"
+  fi
   set +e
   timeout "$RUN_TIMEOUT" "${BENCH[@]}" "$@" --server "$(endpoint "$s")" --domain "$DOMAIN" --password "$PASSWORD" \
     --label "$s" --server-pids "${SERVER_PIDS[$s]}" --scram-cache "$WORK/scram-$s.cache" >"$out" 2>"$out.err"
@@ -313,6 +326,7 @@ run_bench() { # server scenario-name round bench-args...
   fi
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["name"]=sys.argv[2]; d["round"]=int(sys.argv[3]); d["exit"]=int(sys.argv[4]); print(json.dumps(d))' \
     "$json" "$name" "$round" "$rc" >>"$RESULTS"
+  cp "$RESULTS" /tmp/xmpp-side-by-side-last.jsonl 2>/dev/null || true   # survives an interrupted run
 }
 
 median_of() { # name server field -> median over rounds (empty if none)
@@ -404,7 +418,7 @@ ELAPSED=$(( $(date +%s) - T0 ))
 # ---------------------------------------------------------------- Report
 versions() {
   local s
-  for s in $SERVERS; do
+  for s in ours prosody ejabberd jabberd2; do
     case $s in
       ours) echo "ours=ours ($(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s common protos 2>/dev/null || echo ', uncommitted changes'))" ;;
       prosody) echo "prosody=Prosody $(dpkg-query -W -f='${Version}' prosody)" ;;
@@ -414,9 +428,11 @@ versions() {
   done
 }
 mkdir -p "$(dirname "$OUT")"
-python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --out "$OUT" --servers "$SERVERS" \
+python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --merge "$MERGE_RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
   --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
+exit 0
+}
