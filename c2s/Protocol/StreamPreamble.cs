@@ -26,6 +26,8 @@ public static class StreamPreamble
         {
             sb.Append($"<bind xmlns='{Ns.Bind}'/>");
             sb.Append($"<session xmlns='{Ns.Session}'><optional/></session>");
+            sb.Append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
+            sb.Append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
         }
         return sb.Append("</stream:features>").ToString();
     }

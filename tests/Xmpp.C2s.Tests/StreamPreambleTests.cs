@@ -24,6 +24,8 @@ public sealed class StreamPreambleTests
         var features = StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, []);
         Assert.Contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>", features);
         Assert.Contains("<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>", features);
+        Assert.Contains("<ver xmlns='urn:xmpp:features:rosterver'/>", features);
+        Assert.Contains("<sub xmlns='urn:xmpp:features:pre-approval'/>", features);
         Assert.DoesNotContain("mechanisms", features);
     }
 }

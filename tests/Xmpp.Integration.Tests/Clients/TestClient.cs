@@ -498,6 +498,16 @@ public sealed class TestClient : IAsyncDisposable
         _events.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// Kills the TCP connection without closing the XML stream (a reset, as when a phone loses its
+    /// network): no &lt;/stream:stream&gt;, no FIN.
+    /// </summary>
+    public void Abort()
+    {
+        _tcp.Client.LingerState = new LingerOption(true, 0);
+        _tcp.Client.Close();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_disconnected && !_stop.IsCancellationRequested)

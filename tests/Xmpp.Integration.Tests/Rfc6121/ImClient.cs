@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Reflection;
 using System.Xml.Linq;
 using Xmpp.Common;
 using Xmpp.Integration.Tests.Clients;
@@ -101,16 +100,6 @@ public static class ImClient
         await c.ExpectClosedAsync();
     }
 
-    /// <summary>
-    /// Kills the client's TCP connection without closing the XML stream (a reset, as when a phone
-    /// loses its network). The harness's client has no such call; this reaches its socket.
-    /// </summary>
-    public static void DropConnection(this TestClient c)
-    {
-        var field = typeof(TestClient).GetField("_tcp", BindingFlags.Instance | BindingFlags.NonPublic)
-                    ?? throw new InvalidOperationException("TestClient has no _tcp field any more; update ImClient.DropConnection");
-        var tcp = (TcpClient)field.GetValue(c)!;
-        tcp.Client.LingerState = new LingerOption(true, 0); // close with RST, no FIN, no </stream:stream>
-        tcp.Client.Close();
-    }
+    /// <summary>Drops the client's connection without closing its stream.</summary>
+    public static void DropConnection(this TestClient c) => c.Abort();
 }
