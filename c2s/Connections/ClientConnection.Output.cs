@@ -89,7 +89,8 @@ public sealed partial class ClientConnection
             _closeCts.Cancel();
             return;
         }
-        _reader = PipeReader.Create(_tls!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        // Zero-byte reads: an idle connection waits without a rented buffer, and SslStream frees its own.
+        _reader = PipeReader.Create(_tls!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _parser.Reset();
         _headerSent = false;
         _secure = true;
