@@ -210,7 +210,12 @@ prepare_server() { # create config and data, then the accounts (server running w
       fill "$REPO/tools/bench/peers/ejabberdctl.cfg" "$d" $PORT_EJABBERD >"$d/ejabberdctl.cfg"
       cp /etc/ejabberd/inetrc "$d/inetrc" 2>/dev/null || echo '{lookup,["file","native"]}.' >"$d/inetrc"
       chown -R ejabberd "$d" 2>/dev/null || true
-      EJD_CTL=(ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg"
+      # ejabberdctl run as root switches to the ejabberd user with su, whose pam_limits drops the
+      # open-files limit to 1024 (ejabberd then refuses the 1000th client); setpriv switches
+      # without PAM and keeps the limit.
+      local as_ejabberd=()
+      [ "$(id -u)" = 0 ] && as_ejabberd=(setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd)
+      EJD_CTL=("${as_ejabberd[@]}" ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg"
                --logs "$d/logs" --spool "$d/spool" --node "benchejd@localhost")
       start_server ejabberd
       log "ejabberd: registering $n accounts through its HTTP API"
