@@ -39,14 +39,19 @@ peers = [s for s in servers if s != "ours"]
 runs = [json.loads(line) for line in open(args.results) if line.strip()]
 merged_from = []
 if args.merge and os.path.exists(args.merge):
-    old = [json.loads(line) for line in open(args.merge) if line.strip()]
-    for r in old:
-        if r.get("server") not in servers and r.get("server"):
+    # A previous run fills in every (scenario, server) this run did not measure.
+    have = {(r.get("name"), r.get("server")) for r in runs}
+    for r in (json.loads(line) for line in open(args.merge) if line.strip()):
+        key = (r.get("name"), r.get("server"))
+        if r.get("server") and key not in have and r.get("name") not in ("warmup", "restart"):
             r["merged"] = True
             runs.append(r)
-            if r["server"] not in merged_from:
-                merged_from.append(r["server"])
-    servers += merged_from
+            if key not in merged_from:
+                merged_from.append(key)
+            if r["server"] not in servers:
+                servers.append(r["server"])
+order = ["ours", "prosody", "ejabberd", "jabberd2"]
+servers.sort(key=lambda x: order.index(x) if x in order else len(order))
 peers = [s for s in servers if s != "ours"]
 restarts = [r for r in runs if r.get("name") == "restart"]
 by = defaultdict(list)  # (name, server) -> runs
@@ -263,7 +268,7 @@ out.append(f"- Servers: " + ", ".join(names.get(s, s) for s in servers) + ". Eac
 out.append(f"- Parameters: `{args.params}`. Took {args.elapsed // 60} min {args.elapsed % 60} s.")
 out.append("- Medians over rounds; ratios are ours / theirs (above 1 is better for rates, below 1 for latency, CPU and memory).")
 if merged_from:
-    out.append(f"- Figures of {', '.join(merged_from)} come from an earlier run (MERGE_RESULTS), not from this one.")
+    out.append("- From an earlier run (MERGE_RESULTS), not this one: " + ", ".join(f"{n}/{s}" for n, s in merged_from) + ".")
 for r in restarts:
     out.append(f"- {r['server']} was found dead and restarted before {r['before']} round {r['round']}.")
 out.append("")

@@ -100,10 +100,10 @@ stop_pids() { # pid... : TERM the trees, wait up to 15 s, then KILL what is left
   kill -KILL "${all[@]}" 2>/dev/null || true
 }
 cleanup() {
-  local s
+  local rc=$? s
   for s in "${!SERVER_PIDS[@]}"; do stop_server "$s" 2>/dev/null || true; done
   [ ${#STARTED[@]} -gt 0 ] && stop_pids "${STARTED[@]}" 2>/dev/null || true
-  if [ "$KEEP_WORK" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ "$KEEP_WORK" = 1 ] || [ "$rc" != 0 ]; then log "kept $WORK (logs, configs, raw results)"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -237,6 +237,9 @@ prepare_server() { # create config and data, then the accounts (server running w
   esac
 }
 
+START_FATAL=1
+FAILED_RESTART=0
+start_failed() { if [ "$START_FATAL" = 1 ]; then die "$@"; else log "ERROR: $*"; fi; }
 start_server() {
   local s=$1 d=$WORK/$1
   case $s in
@@ -247,7 +250,7 @@ start_server() {
       local router=http://127.0.0.1:$PORT_OURS_ROUTER pids=()
       spawn "$d/logs/router.log" env $OURS_ENV dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
         --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}"
-      pids+=("$LASTPID"); wait_log "$d/logs/router.log" READY 60 "$LASTPID" || die "our router did not start (see $d/logs/router.log)"
+      pids+=("$LASTPID"); wait_log "$d/logs/router.log" READY 60 "$LASTPID" || { start_failed "our router did not start (see $d/logs/router.log)"; return 1; }
       spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
         --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}"
       pids+=("$LASTPID"); local smpid=$LASTPID
@@ -260,27 +263,27 @@ start_server() {
           --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}"
         pids+=("$LASTPID")
       done
-      wait_log "$d/logs/sm.log" READY 60 "$smpid" || die "our sm did not start (see $d/logs/sm.log)"
-      for i in 1 2; do wait_log "$d/logs/c2s-$i.log" READY 60 "${pids[$((i + 1))]}" || die "our c2s-$i did not start (see $d/logs/c2s-$i.log)"; done
+      wait_log "$d/logs/sm.log" READY 60 "$smpid" || { start_failed "our sm did not start (see $d/logs/sm.log)"; return 1; }
+      for i in 1 2; do wait_log "$d/logs/c2s-$i.log" READY 60 "${pids[$((i + 1))]}" || { start_failed "our c2s-$i did not start (see $d/logs/c2s-$i.log)"; return 1; }; done
       SERVER_PIDS[ours]=$(IFS=,; echo "${pids[*]}") ;;
     prosody)
       spawn "$d/stdout.log" prosody -F --config "$d/prosody.cfg.lua"
       SERVER_PIDS[prosody]=$LASTPID
-      wait_port $PORT_PROSODY 60 || die "prosody did not start (see $d/stdout.log, $d/prosody.log)" ;;
+      wait_port $PORT_PROSODY 60 || { start_failed "prosody did not start (see $d/stdout.log, $d/prosody.log)"; return 1; } ;;
     ejabberd)
       spawn "$d/stdout.log" "${EJD_CTL[@]}" foreground
       SERVER_PIDS[ejabberd]=$LASTPID
-      wait_port $PORT_EJABBERD 120 || die "ejabberd did not start (see $d/logs/)"
-      wait_port $PORT_EJD_API 30 || die "ejabberd's HTTP API did not start" ;;
+      wait_port $PORT_EJABBERD 120 || { start_failed "ejabberd did not start (see $d/logs/)"; return 1; }
+      wait_port $PORT_EJD_API 30 || { start_failed "ejabberd's HTTP API did not start"; return 1; } ;;
     jabberd2)
       local pids=()
       spawn "$d/router.out" /usr/sbin/jabberd2-router -c "$d/router.xml"; pids+=("$LASTPID")
-      wait_port $PORT_J2_ROUTER 30 || die "jabberd2 router did not start (see $d/router.log)"
+      wait_port $PORT_J2_ROUTER 30 || { start_failed "jabberd2 router did not start (see $d/router.log)"; return 1; }
       spawn "$d/sm.out" /usr/sbin/jabberd2-sm -c "$d/sm.xml"; pids+=("$LASTPID")
       spawn "$d/c2s.out" /usr/sbin/jabberd2-c2s -c "$d/c2s.xml"; pids+=("$LASTPID")
       SERVER_PIDS[jabberd2]=$(IFS=,; echo "${pids[*]}")
-      wait_port $PORT_JABBERD2 60 || die "jabberd2 c2s did not start (see $d/c2s.log)"
-      wait_log "$d/sm.log" "ready for sessions" 30 "${pids[1]}" || die "jabberd2 sm did not start (see $d/sm.log)" ;;
+      wait_port $PORT_JABBERD2 60 || { start_failed "jabberd2 c2s did not start (see $d/c2s.log)"; return 1; }
+      wait_log "$d/sm.log" "ready for sessions" 30 "${pids[1]}" || { start_failed "jabberd2 sm did not start (see $d/sm.log)"; return 1; } ;;
   esac
   log "$s up (pids ${SERVER_PIDS[$s]})"
 }
@@ -409,7 +412,12 @@ esac
 case " $SCENARIOS " in *" idle "*)
   for round in $(seq 1 "$IDLE_ROUNDS"); do
     for s in $SERVERS; do
-      stop_server "$s"; start_server "$s"; sleep 3
+      stop_server "$s"
+      if ! START_FATAL=0 start_server "$s"; then
+        log "idle/$s: the server did not come back after a restart; skipped (its logs stay in $WORK)"
+        stop_server "$s"; FAILED_RESTART=1; continue
+      fi
+      sleep 3
       n=$IDLE_CONNECTIONS; [ "$s" != ours ] && n=$IDLE_PEER_CONNECTIONS
       run_bench "$s" idle "$round" idle --connections "$n" --sources "$IDLE_SOURCES" --per-worker 9000 \
         --settle "$IDLE_SETTLE" --prime "$IDLE_PRIME" --concurrency "$LOGIN_CONCURRENCY" --mech "$MECH" --timeout 1200 --login-timeout 60
