@@ -28,7 +28,7 @@ ap.add_argument("--load-after", default="")
 ap.add_argument("--quick", default="0")
 ap.add_argument("--latency-rate", default="")
 ap.add_argument("--params", default="")
-ap.add_argument("--merge", default="", help="a previous run's results: its servers not run now join the tables")
+ap.add_argument("--merge", default="", help="another run's results: they fill in every (scenario, server) this run lacks")
 args = ap.parse_args()
 
 servers = args.servers.split()
@@ -268,7 +268,7 @@ out.append(f"- Servers: " + ", ".join(names.get(s, s) for s in servers) + ". Eac
 out.append(f"- Parameters: `{args.params}`. Took {args.elapsed // 60} min {args.elapsed % 60} s.")
 out.append("- Medians over rounds; ratios are ours / theirs (above 1 is better for rates, below 1 for latency, CPU and memory).")
 if merged_from:
-    out.append("- From an earlier run (MERGE_RESULTS), not this one: " + ", ".join(f"{n}/{s}" for n, s in merged_from) + ".")
+    out.append("- From another run (MERGE_RESULTS), not this one: " + ", ".join(f"{n}/{s}" for n, s in merged_from) + ".")
 for r in restarts:
     out.append(f"- {r['server']} was found dead and restarted before {r['before']} round {r['round']}.")
 out.append("")
