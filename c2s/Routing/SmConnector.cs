@@ -50,10 +50,7 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
             C2sTelemetry.SessionAnswer(answer);
             if (session.Failed)
                 return session.Reason == "user-not-found" ? CredentialLookup.NotFound : CredentialLookup.Unavailable;
-            var credentials = session.Credentials?.Scram
-                .Select(c => new ScramCredentialData(c.Mechanism, c.Salt.ToByteArray(), c.Iterations, c.StoredKey.ToByteArray(), c.ServerKey.ToByteArray()))
-                .ToList() ?? [];
-            return new CredentialLookup(LookupStatus.Found, credentials);
+            return new CredentialLookup(LookupStatus.Found, WireCredentials.FromWire(session.Credentials));
         }
         catch (Exception e) when (e is IOException or TimeoutException)
         {

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Xmpp.Common.Sasl;
 using Xmpp.Protos;
 
@@ -25,18 +24,5 @@ public static class CredentialsMapping
         return result;
     }
 
-    public static Credentials ToWire(IEnumerable<ScramCredentialData> credentials)
-    {
-        var wire = new Credentials();
-        foreach (var c in credentials)
-            wire.Scram.Add(new ScramCredential
-            {
-                Mechanism = c.Mechanism,
-                Salt = ByteString.CopyFrom(c.Salt),
-                Iterations = c.Iterations,
-                StoredKey = ByteString.CopyFrom(c.StoredKey),
-                ServerKey = ByteString.CopyFrom(c.ServerKey),
-            });
-        return wire;
-    }
+    public static Credentials ToWire(IEnumerable<ScramCredentialData> credentials) => WireCredentials.ToWire(credentials);
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xmpp.Common.Link;
 using Xmpp.Common.Sasl;
@@ -42,21 +41,5 @@ public static class BulkAccounts
         }
     }
 
-    private static Credentials Derive(string password)
-    {
-        var credentials = new Credentials();
-        foreach (var algorithm in new[] { ScramAlgorithm.Sha1, ScramAlgorithm.Sha256 })
-        {
-            var data = algorithm.Derive(password);
-            credentials.Scram.Add(new ScramCredential
-            {
-                Mechanism = data.Mechanism,
-                Salt = ByteString.CopyFrom(data.Salt),
-                Iterations = data.Iterations,
-                StoredKey = ByteString.CopyFrom(data.StoredKey),
-                ServerKey = ByteString.CopyFrom(data.ServerKey),
-            });
-        }
-        return credentials;
-    }
+    private static Credentials Derive(string password) => WireCredentials.Derive(password);
 }

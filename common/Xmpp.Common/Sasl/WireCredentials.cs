@@ -1,0 +1,31 @@
+using Google.Protobuf;
+using Xmpp.Protos;
+
+namespace Xmpp.Common.Sasl;
+
+/// <summary>SCRAM credentials between what storage keeps and the Credentials message of the router wire.</summary>
+public static class WireCredentials
+{
+    /// <summary>Fresh salted SCRAM-SHA-1 and SCRAM-SHA-256 credentials for a password, ready to send; the password itself never travels.</summary>
+    public static Credentials Derive(string password) =>
+        ToWire([ScramAlgorithm.Sha1.Derive(password), ScramAlgorithm.Sha256.Derive(password)]);
+
+    public static Credentials ToWire(IEnumerable<ScramCredentialData> credentials)
+    {
+        var wire = new Credentials();
+        foreach (var c in credentials)
+            wire.Scram.Add(new ScramCredential
+            {
+                Mechanism = c.Mechanism,
+                Salt = ByteString.CopyFrom(c.Salt),
+                Iterations = c.Iterations,
+                StoredKey = ByteString.CopyFrom(c.StoredKey),
+                ServerKey = ByteString.CopyFrom(c.ServerKey),
+            });
+        return wire;
+    }
+
+    /// <summary>The credentials as sent, unchecked.</summary>
+    public static List<ScramCredentialData> FromWire(Credentials? credentials) =>
+        credentials?.Scram.Select(c => new ScramCredentialData(c.Mechanism, c.Salt.ToByteArray(), c.Iterations, c.StoredKey.ToByteArray(), c.ServerKey.ToByteArray())).ToList() ?? [];
+}
