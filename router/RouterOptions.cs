@@ -11,6 +11,9 @@ public sealed class RouterOptions
     /// <summary>Frames queued towards one component before its senders are made to wait (back-pressure).</summary>
     public int ComponentQueueCapacity { get; set; } = 65536;
 
-    /// <summary>Largest frame accepted from a component, in bytes.</summary>
+    /// <summary>Largest gRPC message (a batch of frames) accepted from or sent to a component, in bytes.</summary>
     public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Frames waiting for one component go out together in one batch up to about this many bytes.</summary>
+    public int MaxBatchBytes { get; set; } = Xmpp.Common.Link.FrameBatching.DefaultMaxBatchBytes;
 }

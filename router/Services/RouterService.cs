@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Xmpp.Common.Link;
 using Xmpp.Protos;
 using Xmpp.Router.Routing;
 using Xmpp.Router.Telemetry;
@@ -10,32 +11,35 @@ namespace Xmpp.Router.Services;
 public sealed class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, IOptions<RouterOptions> options, ILogger<RouterService> logger)
     : Xmpp.Protos.Router.RouterBase
 {
-    public override async Task Link(IAsyncStreamReader<Frame> requestStream, IServerStreamWriter<Frame> responseStream, ServerCallContext context)
+    public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         var link = new ComponentLink(context.Peer, options.Value.ComponentQueueCapacity);
 
-        if (!await requestStream.MoveNext(ct) || requestStream.Current.BodyCase != Frame.BodyOneofCase.Bind)
+        if (!await requestStream.MoveNext(ct) || requestStream.Current.Frames is not [{ BodyCase: Frame.BodyOneofCase.Bind } bind, ..] first)
         {
-            await responseStream.WriteAsync(new Frame { BindResult = new BindResult { Ok = false, Reason = "the first frame must be a bind" } }, ct);
+            await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = false, Reason = "the first frame must be a bind" } }), ct);
             return;
         }
-        var refusal = table.TryBind(link, requestStream.Current.Bind.Addresses);
+        var refusal = table.TryBind(link, bind.Bind.Addresses);
         if (refusal is not null)
         {
             logger.LogWarning("Bind from {Peer} refused: {Reason}", context.Peer, refusal);
-            await responseStream.WriteAsync(new Frame { BindResult = new BindResult { Ok = false, Reason = refusal } }, ct);
+            await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = false, Reason = refusal } }), ct);
             return;
         }
 
         logger.LogInformation("Component {Component} bound from {Peer}", link, context.Peer);
         RouterTelemetry.ComponentLinked();
-        await responseStream.WriteAsync(new Frame { BindResult = new BindResult { Ok = true } }, ct);
-        var writer = WriteOutgoingAsync(link, responseStream, ct);
+        await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
+        var writer = WriteOutgoingAsync(link, responseStream, options.Value.MaxBatchBytes, ct);
         try
         {
+            for (var i = 1; i < first.Count; i++)
+                await router.RouteAsync(link, first[i], ct);
             while (await requestStream.MoveNext(ct))
-                await router.RouteAsync(link, requestStream.Current, ct);
+                foreach (var frame in requestStream.Current.Frames)
+                    await router.RouteAsync(link, frame, ct);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException)
         {
@@ -51,15 +55,30 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         try { await writer; } catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException) { }
     }
 
-    private static async Task WriteOutgoingAsync(ComponentLink link, IServerStreamWriter<Frame> stream, CancellationToken ct)
+    private static FrameBatch One(Frame frame) => new() { Frames = { frame } };
+
+    /// <summary>Sends every frame waiting for the component in one batch per write.</summary>
+    private static async Task WriteOutgoingAsync(ComponentLink link, IServerStreamWriter<FrameBatch> stream, int maxBatchBytes, CancellationToken ct)
     {
         var reader = link.Outgoing;
+        var batch = new FrameBatch();
+        var readTimestamps = new List<long>();
+        Func<QueuedFrame, Frame> take = queued =>
+        {
+            readTimestamps.Add(queued.ReadTimestamp);
+            return queued.Frame;
+        };
         while (await reader.WaitToReadAsync(ct))
-            while (reader.TryRead(out var queued))
+        {
+            while (FrameBatching.Fill(reader, batch, take, maxBatchBytes) > 0)
             {
-                await stream.WriteAsync(queued.Frame, ct);
-                RouterTelemetry.Delivered(queued.Frame, queued.ReadTimestamp);
+                await stream.WriteAsync(batch, ct);
+                for (var i = 0; i < batch.Frames.Count; i++)
+                    RouterTelemetry.Delivered(batch.Frames[i], readTimestamps[i]);
+                batch.Frames.Clear();
+                readTimestamps.Clear();
             }
+        }
     }
 
     /// <summary>Router.Watch: streams a summary of every routed frame matching the request until the caller cancels.</summary>

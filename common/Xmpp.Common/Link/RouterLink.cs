@@ -118,10 +118,11 @@ public sealed class RouterLink : IAsyncDisposable
         using var call = client.Link(cancellationToken: linkCts.Token);
         var bind = new Frame { From = Address, Bind = new Bind() };
         bind.Bind.Addresses.AddRange(_addresses);
-        await call.RequestStream.WriteAsync(bind, ct);
-        if (!await call.ResponseStream.MoveNext(ct))
+        await call.RequestStream.WriteAsync(new FrameBatch { Frames = { bind } }, ct);
+        if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.Frames.Count == 0)
             throw new IOException("router closed the link before answering bind");
-        var answer = call.ResponseStream.Current;
+        var first = call.ResponseStream.Current.Frames;
+        var answer = first[0];
         if (answer.BodyCase != Frame.BodyOneofCase.BindResult || !answer.BindResult.Ok)
             throw new IOException($"bind refused: {answer.BindResult?.Reason}");
 
@@ -130,8 +131,11 @@ public sealed class RouterLink : IAsyncDisposable
         var writer = Task.Run(() => PumpOutAsync(call.RequestStream, linkCts.Token), CancellationToken.None);
         try
         {
+            for (var i = 1; i < first.Count; i++)
+                await DispatchAsync(first[i]);
             while (await call.ResponseStream.MoveNext(linkCts.Token))
-                await DispatchAsync(call.ResponseStream.Current);
+                foreach (var frame in call.ResponseStream.Current.Frames)
+                    await DispatchAsync(frame);
             _logger.LogWarning("Router closed the link");
         }
         catch (RpcException e) when (!ct.IsCancellationRequested)
@@ -167,12 +171,18 @@ public sealed class RouterLink : IAsyncDisposable
         StateChanged?.Invoke(up);
     }
 
-    private async Task PumpOutAsync(IClientStreamWriter<Frame> stream, CancellationToken ct)
+    private async Task PumpOutAsync(IClientStreamWriter<FrameBatch> stream, CancellationToken ct)
     {
         var reader = _outbox.Reader;
+        var batch = new FrameBatch();
         while (await reader.WaitToReadAsync(ct))
-            while (reader.TryRead(out var frame))
-                await stream.WriteAsync(frame, ct);
+        {
+            while (FrameBatching.Fill(reader, batch, static frame => frame, _options.MaxBatchBytes) > 0)
+            {
+                await stream.WriteAsync(batch, ct);
+                batch.Frames.Clear();
+            }
+        }
     }
 
     private async ValueTask DispatchAsync(Frame frame)

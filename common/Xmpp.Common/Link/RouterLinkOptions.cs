@@ -16,4 +16,7 @@ public sealed class RouterLinkOptions
 
     /// <summary>Frames queued for the router while the link is busy; beyond it, sends fail.</summary>
     public int SendQueueCapacity { get; set; } = 65536;
+
+    /// <summary>Frames waiting to go out are sent together in one batch up to about this many bytes.</summary>
+    public int MaxBatchBytes { get; set; } = FrameBatching.DefaultMaxBatchBytes;
 }
