@@ -85,8 +85,10 @@ public sealed class Jid : IEquatable<Jid>
 
     private static int Utf8Length(string s) => System.Text.Encoding.UTF8.GetByteCount(s);
 
+    private string? _text;
+
     public override string ToString() =>
-        (Local is null ? "" : Local + "@") + Domain + (Resource is null ? "" : "/" + Resource);
+        _text ??= (Local is null ? "" : Local + "@") + Domain + (Resource is null ? "" : "/" + Resource);
 
     public bool Equals(Jid? other) =>
         other is not null && Local == other.Local && Domain == other.Domain && Resource == other.Resource;

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Google.Protobuf;
 using Xmpp.Common.Stanzas;
 using Xmpp.Protos;
+using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
 
 namespace Xmpp.Sm.Core;
@@ -36,6 +37,30 @@ public sealed class Outbox(IFrameSink sink, string address)
             Type = (string?)stanza.Attribute("type") ?? "",
             StanzaTo = (string?)stanza.Attribute("to") ?? "",
             StanzaFrom = (string?)stanza.Attribute("from") ?? "",
+        };
+        Send(new Frame { To = session.C2sAddress, Packet = packet });
+    }
+
+    /// <summary>
+    /// Delivers the stanza of <paramref name="e"/> unchanged: as the bytes c2s sent when sm never
+    /// needed to change them (the same immutable buffer for every recipient), else serialized.
+    /// </summary>
+    public void ToSession(SmSession session, StanzaEvent e)
+    {
+        if (e.Raw is not { } raw)
+        {
+            ToSession(session, e.Stanza);
+            return;
+        }
+        var packet = new Packet
+        {
+            C2SSession = session.C2sSession,
+            SmSession = session.Id,
+            Stanza = raw,
+            Kind = e.Kind,
+            Type = e.Type,
+            StanzaTo = e.RawTo,
+            StanzaFrom = e.Origin.FullJidText,
         };
         Send(new Frame { To = session.C2sAddress, Packet = packet });
     }

@@ -38,7 +38,7 @@ public sealed class Delivery(SmContext ctx) : IModule
     {
         if (ctx.Sessions.FindFull(e.To!) is { } session)
         {
-            ctx.Out.ToSession(session, e.Stanza);
+            ctx.Out.ToSession(session, e);
             return true;
         }
         switch (MessageType(e))
@@ -67,13 +67,13 @@ public sealed class Delivery(SmContext ctx) : IModule
         var reachable = ctx.Sessions.OfUser(e.To).Where(Presence.IsReachable).ToArray();
         if (type == "headline")
         {
-            foreach (var session in reachable) ctx.Out.ToSession(session, e.Stanza);
+            foreach (var session in reachable) ctx.Out.ToSession(session, e);
             return true; // none: silently dropped
         }
         if (reachable.Length > 0)
         {
             var top = reachable.Max(s => s.Priority);
-            foreach (var session in reachable.Where(s => s.Priority == top)) ctx.Out.ToSession(session, e.Stanza);
+            foreach (var session in reachable.Where(s => s.Priority == top)) ctx.Out.ToSession(session, e);
             return true;
         }
         if (!ctx.Hooks.Fire(OfflineHook, e)) ctx.ReplyError(e, StanzaErrors.ServiceUnavailable);
@@ -84,7 +84,7 @@ public sealed class Delivery(SmContext ctx) : IModule
     private bool IqToFull(StanzaEvent e)
     {
         if (ctx.Sessions.FindFull(e.To!) is { } session)
-            ctx.Out.ToSession(session, e.Stanza);
+            ctx.Out.ToSession(session, e);
         else
             ctx.ReplyError(e, StanzaErrors.ServiceUnavailable); // not for results and errors (ReplyError drops those)
         return true;
@@ -103,7 +103,7 @@ public sealed class Delivery(SmContext ctx) : IModule
     private bool PresenceToFull(StanzaEvent e)
     {
         if (e.Type != "probe" && ctx.Sessions.FindFull(e.To!) is { } session)
-            ctx.Out.ToSession(session, e.Stanza);
+            ctx.Out.ToSession(session, e);
         return true; // offline: dropped (§8.5.3.2.2)
     }
 
@@ -112,7 +112,7 @@ public sealed class Delivery(SmContext ctx) : IModule
         if (e.Type == "probe") return true;
         foreach (var session in ctx.Sessions.OfUser(e.To!))
             if (session.Available)
-                ctx.Out.ToSession(session, e.Stanza);
+                ctx.Out.ToSession(session, e);
         return true;
     }
 }

@@ -38,7 +38,7 @@ public sealed class Offline(SmContext ctx) : IModule
             _logger.LogInformation("Offline store of {User} is full; message refused", user);
             return false;
         }
-        ctx.Storage.Offline.Add(user, StanzaCodec.ToBytes(e.Stanza), ctx.Clock.GetUtcNow());
+        ctx.Storage.Offline.Add(user, e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza), ctx.Clock.GetUtcNow());
         return true;
     }
 

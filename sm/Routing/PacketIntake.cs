@@ -37,6 +37,19 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
             return;
         }
 
+        // c2s checked the stanza and stamped 'from' with the session's full JID (RFC 6120 §8.1.2.1);
+        // with its hints, a message or presence is routed without being parsed here.
+        if (packet.Kind is "message" or "presence" && packet.StanzaFrom.Length > 0 && RawStanzaShape.IsWhole(packet.Stanza.Span, packet.Kind))
+        {
+            if (packet.StanzaFrom != session.FullJidText)
+            {
+                ForeignFrom(session);
+                return;
+            }
+            router.Route(packet.Stanza, packet.Kind, packet.Type, packet.StanzaTo, session);
+            return;
+        }
+
         XElement stanza;
         try
         {
@@ -56,11 +69,16 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
         // c2s stamps 'from' (RFC 6120 §8.1.2.1); anything else is a c2s fault, and the stream must go.
         if (!Jid.TryParse((string?)stanza.Attribute("from"), out var from) || from != session.FullJid)
         {
-            logger.LogWarning("Session {Session} sent a stanza with a foreign 'from'; ending it", session.Id);
-            lifecycle.End(session, EndReasons.InvalidFrom, tellC2s: true);
+            ForeignFrom(session);
             return;
         }
 
         router.Route(stanza, session);
+    }
+
+    private void ForeignFrom(SmSession session)
+    {
+        logger.LogWarning("Session {Session} sent a stanza with a foreign 'from'; ending it", session.Id);
+        lifecycle.End(session, EndReasons.InvalidFrom, tellC2s: true);
     }
 }

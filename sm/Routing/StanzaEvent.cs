@@ -1,23 +1,65 @@
 using System.Xml.Linq;
+using Google.Protobuf;
 using Xmpp.Common;
+using Xmpp.Common.Stanzas;
 using Xmpp.Sm.Sessions;
 
 namespace Xmpp.Sm.Routing;
 
-/// <summary>One stanza from a session on its way through sm's hooks.</summary>
+/// <summary>
+/// One stanza from a session on its way through sm's hooks. A stanza that came from c2s with its
+/// packet hints is parsed only when a handler asks for <see cref="Stanza"/>: a chat message to an
+/// online resource crosses sm as the bytes c2s sent, never parsed or serialized again.
+/// Handlers never change <see cref="Stanza"/> in place (they copy it, see Routing.Stanza.CopyTo);
+/// if one did, the original bytes would be dropped so the change is what gets delivered.
+/// </summary>
 public sealed class StanzaEvent
 {
+    private XElement? _stanza;
+    private ByteString? _raw;
+
     public StanzaEvent(XElement stanza, SmSession origin, Jid? to, TargetKind target)
+        : this(origin, to, target, stanza.Name.LocalName, (string?)stanza.Attribute("type") ?? "")
     {
-        Stanza = stanza;
+        _stanza = stanza;
+    }
+
+    /// <summary>A stanza known by its bytes and c2s's hints (kind, type, normalized 'to').</summary>
+    public StanzaEvent(ByteString raw, string kind, string type, string toText, SmSession origin, Jid? to, TargetKind target)
+        : this(origin, to, target, kind, type)
+    {
+        _raw = raw;
+        RawTo = toText;
+    }
+
+    private StanzaEvent(SmSession origin, Jid? to, TargetKind target, string kind, string type)
+    {
         Origin = origin;
         To = to;
         Target = target;
-        Kind = stanza.Name.LocalName;
-        Type = (string?)stanza.Attribute("type") ?? "";
+        Kind = kind;
+        Type = type;
     }
 
-    public XElement Stanza { get; }
+    /// <summary>The stanza as a tree, parsed from the original bytes on first use.</summary>
+    public XElement Stanza
+    {
+        get
+        {
+            if (_stanza is null)
+            {
+                _stanza = StanzaCodec.Parse(_raw!.Span);
+                _stanza.Changed += (_, _) => _raw = null;
+            }
+            return _stanza;
+        }
+    }
+
+    /// <summary>The stanza's bytes as c2s sent them, while they still say what <see cref="Stanza"/> says.</summary>
+    public ByteString? Raw => _raw;
+
+    /// <summary>The 'to' attribute of <see cref="Raw"/> ("" when absent).</summary>
+    public string RawTo { get; } = "";
 
     /// <summary>The session that sent it.</summary>
     public SmSession Origin { get; }

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Common.Stanzas;
@@ -25,36 +26,62 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
     public void Route(XElement stanza, SmSession origin)
     {
         var kind = stanza.Name.LocalName;
-        var toText = (string?)stanza.Attribute("to");
-        Jid? to = null;
-        if (toText is not null && !Jid.TryParse(toText, out to))
+        var error = Address(kind, (string?)stanza.Attribute("to"), origin, out var to, out var target);
+        if (error is not { Condition: StanzaErrors.JidMalformed } && kind == "iq" && !IsWellFormedIq(stanza))
+            error = new AddressError(StanzaErrors.BadRequest, null);
+        if (error is { } refused)
         {
-            ctx.ReplyError(stanza, origin, StanzaErrors.JidMalformed);
+            ctx.ReplyError(stanza, origin, refused.Condition, refused.Type);
             return;
         }
-        if (kind == "iq" && !IsWellFormedIq(stanza))
-        {
-            ctx.ReplyError(stanza, origin, StanzaErrors.BadRequest);
-            return;
-        }
+        Dispatch(new StanzaEvent(stanza, origin, to, target));
+    }
 
-        var target = Classify(kind, to, origin);
+    /// <summary>
+    /// Routes a stanza known by its bytes and c2s's hints (kind, type, normalized 'to'); it is
+    /// parsed only if a handler needs the tree. An iq is always parsed: its shape picks the handler.
+    /// </summary>
+    public void Route(ByteString raw, string kind, string type, string toText, SmSession origin)
+    {
+        if (kind == "iq")
+        {
+            Route(StanzaCodec.Parse(raw.Span), origin);
+            return;
+        }
+        if (Address(kind, toText.Length > 0 ? toText : null, origin, out var to, out var target) is { } error)
+        {
+            ctx.ReplyError(StanzaCodec.Parse(raw.Span), origin, error.Condition, error.Type);
+            return;
+        }
+        Dispatch(new StanzaEvent(raw, kind, type, toText, origin, to, target));
+    }
+
+    private readonly record struct AddressError(string Condition, string? Type);
+
+    /// <summary>The addressee and its kind; RFC 6120 §10.3: no 'to' means the sender's own account.</summary>
+    private AddressError? Address(string kind, string? toText, SmSession origin, out Jid to, out TargetKind target)
+    {
+        Jid? parsed = null;
+        to = origin.BareJid;
+        target = TargetKind.Self;
+        if (toText is not null && !Jid.TryParse(toText, out parsed))
+            return new AddressError(StanzaErrors.JidMalformed, null);
+        target = Classify(kind, parsed, origin);
         if (target == TargetKind.Remote)
-        {
-            ctx.ReplyError(stanza, origin, RemoteServerNotFound, StanzaErrors.Cancel);
-            return;
-        }
-        // RFC 6120 §10.3: no 'to' means the sender's own account.
-        to ??= origin.BareJid;
+            return new AddressError(RemoteServerNotFound, StanzaErrors.Cancel); // no s2s yet
+        to = parsed ?? origin.BareJid;
+        return null;
+    }
 
-        var e = new StanzaEvent(stanza, origin, to, target);
+    private void Dispatch(StanzaEvent e)
+    {
         try
         {
-            if (!Dispatch(e)) Unhandled(e);
+            if (!Fire(e)) Unhandled(e);
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Handling {Stanza} from session {Session} failed", e, origin.Id);
+            logger.LogError(ex, "Handling {Stanza} from session {Session} failed", e, e.Origin.Id);
             ctx.ReplyError(e, StanzaErrors.InternalServerError);
         }
     }
@@ -68,7 +95,7 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
         return kind == "iq" && to == origin.BareJid ? TargetKind.Self : TargetKind.Bare;
     }
 
-    private bool Dispatch(StanzaEvent e)
+    private bool Fire(StanzaEvent e)
     {
         if (e.Kind == "iq" && e.Type is "get" or "set" && e.Payload is { } payload)
         {

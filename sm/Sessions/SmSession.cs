@@ -14,6 +14,8 @@ public sealed class SmSession
         if (!fullJid.IsFull) throw new ArgumentException("a session is a full JID", nameof(fullJid));
         Id = id;
         FullJid = fullJid;
+        FullJidText = fullJid.ToString();
+        BareJid = fullJid.Bare;
         C2sAddress = c2sAddress;
         C2sSession = c2sSession;
     }
@@ -22,7 +24,10 @@ public sealed class SmSession
     public string Id { get; }
 
     public Jid FullJid { get; }
-    public Jid BareJid => FullJid.Bare;
+    public Jid BareJid { get; }
+
+    /// <summary>The full JID as c2s writes it in 'from' (and in packet hints).</summary>
+    public string FullJidText { get; }
 
     /// <summary>Router address of the owning c2s (the `from` of its START), e.g. "c2s/c2s-1".</summary>
     public string C2sAddress { get; }

@@ -137,6 +137,21 @@ public sealed class PacketIntakeTests : IDisposable
     }
 
     [Fact]
+    public void A_message_to_an_online_resource_crosses_sm_as_the_bytes_c2s_sent()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        var bob = _h.Online("bob@localhost/pc");
+        var frame = PacketFrame(alice, "<message to='bob@localhost/pc' type='chat' id='m1'><body>as sent</body></message>");
+
+        var delivered = Assert.Single(_h.Handle(frame));
+
+        Assert.Equal(bob.C2s, delivered.To);
+        Assert.Equal(frame.Packet.Stanza, delivered.Packet.Stanza);
+        Assert.Equal(("message", "chat", "bob@localhost/pc", "alice@localhost/phone"),
+            (delivered.Packet.Kind, delivered.Packet.Type, delivered.Packet.StanzaTo, delivered.Packet.StanzaFrom));
+    }
+
+    [Fact]
     public void A_packet_that_is_not_xml_is_dropped_without_harm()
     {
         var alice = _h.Online("alice@localhost/phone");
