@@ -60,7 +60,7 @@ public sealed partial class ClientConnection
             {
                 C2SSession = Id,
                 SmSession = _smSession ?? "",
-                Stanza = ByteString.CopyFrom(StanzaCodec.ToBytes(forward.Stanza)),
+                Stanza = UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(forward.Stanza)), // a fresh array nobody else holds
                 Kind = forward.Kind,
                 Type = forward.Type,
                 StanzaTo = forward.To,

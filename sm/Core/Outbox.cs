@@ -32,7 +32,7 @@ public sealed class Outbox(IFrameSink sink, string address)
         {
             C2SSession = session.C2sSession,
             SmSession = session.Id,
-            Stanza = ByteString.CopyFrom(StanzaCodec.ToBytes(stanza)),
+            Stanza = UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(stanza)), // a fresh array nobody else holds
             Kind = stanza.Name.LocalName,
             Type = (string?)stanza.Attribute("type") ?? "",
             StanzaTo = (string?)stanza.Attribute("to") ?? "",

@@ -87,7 +87,7 @@ public class StanzaTests
         var bytes = StanzaCodec.ToBytes(stanza);
         var text = Encoding.UTF8.GetString(bytes);
         Assert.Equal(
-            "<message to=\"a@b\" id=\"1\" xmlns=\"jabber:client\"><body>x &lt; y &amp; \u00e9</body><active xmlns=\"http://jabber.org/protocol/chatstates\" /></message>",
+            "<message xmlns=\"jabber:client\" to=\"a@b\" id=\"1\"><body>x &lt; y &amp; \u00e9</body><active xmlns=\"http://jabber.org/protocol/chatstates\"/></message>",
             text);
 
         var back = StanzaCodec.Parse(bytes);

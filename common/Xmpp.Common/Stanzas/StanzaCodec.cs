@@ -17,10 +17,10 @@ public static class StanzaCodec
         CloseInput = true,
     };
 
-    /// <summary>Serializes a stanza in the jabber:client namespace without redundant declarations.</summary>
-    public static byte[] ToBytes(XElement stanza) => Encoding.UTF8.GetBytes(ToText(stanza));
+    /// <summary>Serializes a stanza, declaring the namespaces it needs (see <see cref="StanzaWriter"/>).</summary>
+    public static byte[] ToBytes(XElement stanza) => StanzaWriter.ToBytes(stanza);
 
-    public static string ToText(XElement stanza) => stanza.ToString(SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces);
+    public static string ToText(XElement stanza) => Encoding.UTF8.GetString(StanzaWriter.ToBytes(stanza));
 
     /// <summary>Parses the bytes of one stanza as written by <see cref="ToBytes"/>. No DTD, no entities.</summary>
     public static XElement Parse(ReadOnlySpan<byte> utf8)
