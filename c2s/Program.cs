@@ -29,6 +29,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 
+Xmpp.Common.Hosting.SocketScheduling.Configure(builder);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;

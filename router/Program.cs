@@ -14,6 +14,7 @@ builder.AddXmppTelemetry(RouterTelemetry.ServiceName, RouterTelemetry.Name, "rou
 builder.Services.AddGrpcHealthChecks()
     .AddCheck("router", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("routing"), [XmppTelemetry.ReadyTag]);
 
+Xmpp.Common.Hosting.SocketScheduling.Configure(builder);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(XmppTelemetry.ParseAddress(routerOptions.ListenAddress), routerOptions.ListenPort,
