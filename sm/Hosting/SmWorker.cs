@@ -34,7 +34,14 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         using var storage = new SqliteStorage(dbPath);
         _logger.LogInformation("Storage: SQLite {Path}", dbPath);
 
-        var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity) { SingleReader = true, SingleWriter = true });
+        // A waiting consumer runs on the link's reading thread (no hand-off per frame when sm is
+        // idle); a busy one just finds the frames queued.
+        var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            AllowSynchronousContinuations = true,
+        });
         using var linkStop = new CancellationTokenSource();
         await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
             frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
