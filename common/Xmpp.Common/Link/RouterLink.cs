@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
@@ -23,7 +22,7 @@ public sealed class RouterLink : IAsyncDisposable
     private readonly Func<Frame, ValueTask> _onFrame;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Frame>> _pending = new();
     private readonly ResiliencePipeline _connectRetry;
-    private Channel<Frame> _outbox;
+    private volatile LinkWriter? _writer;
     private volatile bool _up;
     private long _requestCounter;
     private TaskCompletionSource _upSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,7 +34,6 @@ public sealed class RouterLink : IAsyncDisposable
         _options = options;
         _logger = logger;
         _onFrame = onFrame;
-        _outbox = NewOutbox();
         _connectRetry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -65,12 +63,6 @@ public sealed class RouterLink : IAsyncDisposable
 
     /// <summary>Completes when the link is up (bound).</summary>
     public Task WaitUpAsync(CancellationToken ct) => _upSignal.Task.WaitAsync(ct);
-
-    private Channel<Frame> NewOutbox() => Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.SendQueueCapacity)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.DropWrite,
-    });
 
     /// <summary>Runs until cancelled: connect, bind, pump frames; on a drop, reconnect with backoff.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -127,8 +119,12 @@ public sealed class RouterLink : IAsyncDisposable
             throw new IOException($"bind refused: {answer.BindResult?.Reason}");
 
         _logger.LogInformation("Router link up at {Router} as {Addresses}", _options.Address, string.Join(",", _addresses));
+        _writer = new LinkWriter(call.RequestStream, _options.SendQueueCapacity, _options.MaxBatchBytes, e =>
+        {
+            _logger.LogWarning("Writing to the router failed: {Error}", e.Message);
+            try { linkCts.Cancel(); } catch (ObjectDisposedException) { /* the link is already gone */ }
+        }, linkCts.Token);
         SetUp(true);
-        var writer = Task.Run(() => PumpOutAsync(call.RequestStream, linkCts.Token), CancellationToken.None);
         try
         {
             for (var i = 1; i < first.Count; i++)
@@ -146,7 +142,6 @@ public sealed class RouterLink : IAsyncDisposable
         {
             SetUp(false);
             linkCts.Cancel();
-            try { await writer; } catch (Exception) { /* the link is gone either way */ }
         }
         ct.ThrowIfCancellationRequested();
         throw new IOException("router link lost"); // let the retry pipeline reconnect with backoff
@@ -163,26 +158,12 @@ public sealed class RouterLink : IAsyncDisposable
         {
             _upSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // Frames queued for a dead link are dropped; requests waiting for answers fail now.
-            _outbox.Writer.TryComplete();
-            _outbox = NewOutbox();
+            _writer?.Close();
+            _writer = null;
             foreach (var (id, tcs) in _pending)
                 if (_pending.TryRemove(id, out _)) tcs.TrySetException(new IOException("router link lost"));
         }
         StateChanged?.Invoke(up);
-    }
-
-    private async Task PumpOutAsync(IClientStreamWriter<FrameBatch> stream, CancellationToken ct)
-    {
-        var reader = _outbox.Reader;
-        var batch = new FrameBatch();
-        while (await reader.WaitToReadAsync(ct))
-        {
-            while (FrameBatching.Fill(reader, batch, static frame => frame, _options.MaxBatchBytes) > 0)
-            {
-                await stream.WriteAsync(batch, ct);
-                batch.Frames.Clear();
-            }
-        }
     }
 
     private async ValueTask DispatchAsync(Frame frame)
@@ -210,7 +191,7 @@ public sealed class RouterLink : IAsyncDisposable
         if (frame.From.Length == 0) frame.From = Address;
         if (frame.Trace is null && Activity.Current is { } activity)
             frame.Trace = new TraceContext { Traceparent = activity.Id ?? "", Tracestate = activity.TraceStateString ?? "" };
-        return _up && _outbox.Writer.TryWrite(frame);
+        return _up && _writer is { } writer && writer.TryEnqueue(frame);
     }
 
     /// <summary>Sends a session action and waits for the answer with the same request id.</summary>
@@ -235,7 +216,7 @@ public sealed class RouterLink : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        _outbox.Writer.TryComplete();
+        _writer?.Close();
         return default;
     }
 }
