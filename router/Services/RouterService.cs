@@ -32,7 +32,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         logger.LogInformation("Component {Component} bound from {Peer}", link, context.Peer);
         RouterTelemetry.ComponentLinked();
         await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
-        var writer = WriteOutgoingAsync(link, responseStream, options.Value.MaxBatchBytes, ct);
+        link.Attach(responseStream, options.Value.MaxBatchBytes, ct);
         try
         {
             for (var i = 1; i < first.Count; i++)
@@ -52,34 +52,9 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
             RouterTelemetry.ComponentUnlinked();
             logger.LogInformation("Component {Component} unbound", link);
         }
-        try { await writer; } catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException) { }
     }
 
     private static FrameBatch One(Frame frame) => new() { Frames = { frame } };
-
-    /// <summary>Sends every frame waiting for the component in one batch per write.</summary>
-    private static async Task WriteOutgoingAsync(ComponentLink link, IServerStreamWriter<FrameBatch> stream, int maxBatchBytes, CancellationToken ct)
-    {
-        var reader = link.Outgoing;
-        var batch = new FrameBatch();
-        var readTimestamps = new List<long>();
-        Func<QueuedFrame, Frame> take = queued =>
-        {
-            readTimestamps.Add(queued.ReadTimestamp);
-            return queued.Frame;
-        };
-        while (await reader.WaitToReadAsync(ct))
-        {
-            while (FrameBatching.Fill(reader, batch, take, maxBatchBytes) > 0)
-            {
-                await stream.WriteAsync(batch, ct);
-                for (var i = 0; i < batch.Frames.Count; i++)
-                    RouterTelemetry.Delivered(batch.Frames[i], readTimestamps[i]);
-                batch.Frames.Clear();
-                readTimestamps.Clear();
-            }
-        }
-    }
 
     /// <summary>Router.Watch: streams a summary of every routed frame matching the request until the caller cancels.</summary>
     public override async Task Watch(WatchRequest request, IServerStreamWriter<RoutedFrame> responseStream, ServerCallContext context)
