@@ -52,10 +52,12 @@ MERGE_RESULTS=${MERGE_RESULTS:-}           # a previous run's raw results: its f
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one bench run
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
-# Fixed loopback ports below 32768 (the ephemeral range starts there).
-PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224 PORT_OURS=15225 PORT_OURS2=15226
-PORT_OURS_ROUTER=15347 PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
-PORT_OURS_METRICS=15400                    # 15400 router, 15401 c2s-1, 15402 c2s-2, 15403 sm health
+# Fixed loopback ports below 32768 (the ephemeral range starts there); ours can be moved
+# (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS) so two runs of ours can share a machine.
+PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224
+PORT_OURS=${PORT_OURS:-15225} PORT_OURS2=${PORT_OURS2:-15226} PORT_OURS_ROUTER=${PORT_OURS_ROUTER:-15347}
+PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
+PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health
 
 WORK=$(mktemp -d /tmp/xmpp-side-by-side.XXXXXX)
 chmod 755 "$WORK"                          # ejabberd runs as its own user and reads its config here
