@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Text;
 using System.Threading.Channels;
 using Xmpp.C2s.Protocol;
+using Xmpp.C2s.Tls;
 using Xmpp.Common.Xml;
 
 namespace Xmpp.C2s.Connections;
@@ -103,11 +104,7 @@ public sealed partial class ClientConnection
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = _certificate,
-                ClientCertificateRequired = false,
-            }, timeout.Token);
+            await tls.AuthenticateAsServerAsync(_serverTls.Options, timeout.Token);
         }
         catch (Exception e)
         {
@@ -115,6 +112,7 @@ public sealed partial class ClientConnection
             await tls.DisposeAsync();
             return false;
         }
+        if (_serverTls.ReleaseIdleBuffers) OpenSslIdleBuffers.TryEnable(tls, _logger);
         _tls = tls;
         _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
         return true;

@@ -1,9 +1,9 @@
 using System.IO.Pipelines;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Tls;
 using Xmpp.Common;
 using Xmpp.Common.Xml;
 
@@ -20,7 +20,7 @@ public sealed partial class ClientConnection
     private readonly C2sOptions _options;
     private readonly SmConnector _sm;
     private readonly ConnectionRegistry _registry;
-    private readonly X509Certificate2 _certificate;
+    private readonly ServerTls _serverTls;
     private readonly byte[] _decoySecret;
     private readonly ILogger _logger;
     private readonly XmppStreamParser _parser;
@@ -33,13 +33,13 @@ public sealed partial class ClientConnection
     private string? _localPart;
 
     public ClientConnection(ConnectionContext context, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
-        X509Certificate2 certificate, byte[] decoySecret, ILogger logger)
+        ServerTls serverTls, byte[] decoySecret, ILogger logger)
     {
         _context = context;
         _options = options;
         _sm = sm;
         _registry = registry;
-        _certificate = certificate;
+        _serverTls = serverTls;
         _decoySecret = decoySecret;
         _logger = logger;
         Id = registry.NextId();

@@ -10,9 +10,9 @@ namespace Xmpp.C2s.Connections;
 public sealed class XmppConnectionHandler(IOptions<C2sOptions> options, SmConnector sm, ConnectionRegistry registry, ILogger<ClientConnection> logger)
     : ConnectionHandler
 {
-    private readonly Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2> _certificate = new(() => ServerCertificate.Load(options.Value));
+    private readonly Lazy<ServerTls> _tls = new(() => new ServerTls(ServerCertificate.Load(options.Value), options.Value));
     private readonly byte[] _decoySecret = SaslNegotiator.NewDecoySecret();
 
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        new ClientConnection(connection, options.Value, sm, registry, _certificate.Value, _decoySecret, logger).RunAsync();
+        new ClientConnection(connection, options.Value, sm, registry, _tls.Value, _decoySecret, logger).RunAsync();
 }

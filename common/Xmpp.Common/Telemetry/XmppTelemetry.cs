@@ -36,7 +36,8 @@ public sealed record TelemetrySetup(string ServiceName, string SourceName, strin
 ///   http/protobuf); console when Telemetry:Console=true; sampling from OTEL_TRACES_SAMPLER /
 ///   OTEL_TRACES_SAMPLER_ARG, which the OpenTelemetry SDK (1.8+) reads itself (no sampler is set here,
 ///   so the default is parentbased_always_on). OTEL_TRACES_EXPORTER=none turns OTLP traces off.</item>
-/// <item>Metrics: the process's Meter; OTLP likewise (OTEL_METRICS_EXPORTER=none turns it off, e.g.
+/// <item>Metrics: the process's Meter and .NET's System.Runtime meter (GC heap, committed memory,
+///   collections, thread pool); OTLP likewise (OTEL_METRICS_EXPORTER=none turns it off, e.g.
 ///   for a traces-only collector such as Jaeger), console, and a Prometheus scrape endpoint.</item>
 /// <item>Logs: trace and span id on every console line (<see cref="XmppConsoleFormatter"/>), and in
 ///   the scopes of structured formatters (ActivityTrackingOptions).</item>
@@ -87,6 +88,9 @@ public static class XmppTelemetry
             otel.WithMetrics(m =>
             {
                 m.AddMeter(sourceName);
+                // .NET's own runtime meter: GC heap and committed sizes, collections, pauses, working
+                // set, thread pool; what the idle-memory benchmark's per-process split is read from.
+                m.AddMeter("System.Runtime");
                 if (otlpMetrics) m.AddOtlpExporter();
                 if (options.Console) m.AddConsoleExporter();
                 if (options.MetricsPort >= 0) m.AddPrometheusExporter();

@@ -1,0 +1,32 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Xmpp.C2s.Tls;
+
+/// <summary>
+/// The one set of server TLS settings every STARTTLS on this frontend uses: the certificate context
+/// (certificate and chain) is built once, not per handshake, and every connection shares it and the
+/// OpenSSL context .NET caches for it.
+/// </summary>
+public sealed class ServerTls
+{
+    public ServerTls(X509Certificate2 certificate, C2sOptions options)
+    {
+        Certificate = certificate;
+        Options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
+            ClientCertificateRequired = false,
+            AllowTlsResume = options.TlsResumption,
+        };
+        ReleaseIdleBuffers = options.TlsReleaseIdleBuffers;
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Shared by every handshake; never changed after construction.</summary>
+    public SslServerAuthenticationOptions Options { get; }
+
+    /// <summary>Whether an established connection's OpenSSL record buffers are freed while idle.</summary>
+    public bool ReleaseIdleBuffers { get; }
+}
