@@ -87,6 +87,7 @@ public sealed partial class ClientConnection
         }
 
         _stage = Protocol.StreamStage.Established;
+        StopLoginTimer();
         var result = Result(iq);
         result.Add(new XElement(BindName, new XElement(XName.Get("jid", Ns.Bind), jid.ToString())));
         SendStanza(result);

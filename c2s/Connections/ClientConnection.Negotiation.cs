@@ -52,6 +52,7 @@ public sealed partial class ClientConnection
                 break;
             case SaslOutcome.Success success:
                 _localPart = success.LocalPart;
+                _sasl = null; // its exchange state is of no further use
                 Send(success.Data is null ? $"<success xmlns='{Ns.Sasl}'/>" : $"<success xmlns='{Ns.Sasl}'>{success.Data}</success>");
                 _parser.Reset();
                 _headerSent = false;

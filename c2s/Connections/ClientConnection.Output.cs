@@ -2,17 +2,25 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Text;
-using System.Threading.Channels;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Tls;
 using Xmpp.Common.Xml;
 
 namespace Xmpp.C2s.Connections;
 
-/// <summary>Output: one pump writes everything to the client in order; it also performs the TLS switch.</summary>
-public sealed partial class ClientConnection
+/// <summary>
+/// Output: everything for the client goes through one queue, written in order by one pump at a
+/// time; the pump also performs the TLS switch. An idle connection holds neither: the queue is
+/// made when something is sent and dropped once written, and the pump runs on the thread pool
+/// only while there is something to write.
+/// </summary>
+public sealed partial class ClientConnection : IThreadPoolWorkItem
 {
-    private readonly Channel<Outbound> _outbox;
+    private readonly Lock _outLock = new();
+    private Queue<Outbound>? _outQueue;       // guarded by _outLock; null while nothing waits
+    private bool _pumpRunning;                // guarded by _outLock
+    private bool _outputDone;                 // guarded by _outLock: finished (or failed), nothing more is accepted
+    private TaskCompletionSource? _pumpStopped; // guarded by _outLock: made only for the wait at the end
     private PipeWriter _output;
     private SslStream? _tls;
     private int _queued;
@@ -26,7 +34,7 @@ public sealed partial class ClientConnection
     private void Send(string text)
     {
         Interlocked.Increment(ref _queued);
-        _outbox.Writer.TryWrite(new Outbound(text, default, null));
+        Enqueue(new Outbound(text, default, null));
     }
 
     /// <summary>Queues a stanza that sm sent for this client. A client that does not read is cut off.</summary>
@@ -37,17 +45,48 @@ public sealed partial class ClientConnection
             CloseWithStreamError(StreamErrors.PolicyViolation, "too many stanzas waiting for this client");
             return;
         }
-        _outbox.Writer.TryWrite(new Outbound(null, stanza, null));
+        Enqueue(new Outbound(null, stanza, null));
     }
 
+    private bool Enqueue(Outbound item)
+    {
+        lock (_outLock)
+        {
+            if (_outputDone) return false;
+            (_outQueue ??= new Queue<Outbound>()).Enqueue(item);
+            if (_pumpRunning) return true;
+            _pumpRunning = true;
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return true;
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = PumpOutputAsync();
+
+    private bool TryDequeue(out Outbound item)
+    {
+        lock (_outLock)
+        {
+            if (_outQueue is { Count: > 0 } queue)
+            {
+                item = queue.Dequeue();
+                return true;
+            }
+        }
+        item = default;
+        return false;
+    }
+
+    /// <summary>Writes what is queued, flushes, and stops when the queue is empty (a later Enqueue starts it again).</summary>
     private async Task PumpOutputAsync()
     {
-        var reader = _outbox.Reader;
+        var failed = false;
         try
         {
-            while (await reader.WaitToReadAsync())
+            while (true)
             {
-                while (reader.TryRead(out var item))
+                var wrote = false;
+                while (TryDequeue(out var item))
                 {
                     Interlocked.Decrement(ref _queued);
                     if (item.TlsSwitch is { } done)
@@ -58,18 +97,62 @@ public sealed partial class ClientConnection
                     }
                     if (item.Text is { } text) Encoding.UTF8.GetBytes(text, _output);
                     else _output.Write(item.Bytes.Span);
+                    wrote = true;
                 }
-                var flush = await _output.FlushAsync();
-                if (flush.IsCompleted) break;
+                if (wrote)
+                {
+                    var flush = await _output.FlushAsync();
+                    if (flush.IsCompleted)
+                    {
+                        failed = true;
+                        break;
+                    }
+                    continue;
+                }
+                lock (_outLock)
+                {
+                    if (_outQueue is { Count: > 0 }) continue; // queued while we were flushing
+                    if (StopPumpLocked()) _closeCts.Cancel();
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
         {
             _logger.LogDebug("Connection {Id}: write failed: {Error}", Id, e.Message);
+            failed = true;
         }
-        finally
+        catch (Exception e)
         {
-            _closeCts.Cancel();
+            _logger.LogError(e, "Connection {Id}: output failed", Id);
+            failed = true;
+        }
+        if (!failed) return;
+        lock (_outLock)
+        {
+            _outputDone = true;
+            StopPumpLocked();
+        }
+        _closeCts.Cancel();
+    }
+
+    /// <summary>Marks the pump stopped and drops the empty queue; true when output is finished for good.</summary>
+    private bool StopPumpLocked()
+    {
+        _pumpRunning = false;
+        _outQueue = null;
+        _pumpStopped?.TrySetResult();
+        return _outputDone;
+    }
+
+    /// <summary>Completes when nothing is left to write (at most <paramref name="limit"/> later).</summary>
+    private Task OutputDrainedAsync(TimeSpan limit)
+    {
+        lock (_outLock)
+        {
+            if (!_pumpRunning) return Task.CompletedTask;
+            _pumpStopped ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return Task.WhenAny(_pumpStopped.Task, Task.Delay(limit));
         }
     }
 
@@ -83,9 +166,8 @@ public sealed partial class ClientConnection
     private async Task UpgradeToTlsAsync(CancellationToken ct)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _outbox.Writer.TryWrite(new Outbound(null, default, done));
         Interlocked.Increment(ref _queued);
-        if (!await done.Task.WaitAsync(ct))
+        if (!Enqueue(new Outbound(null, default, done)) || !await done.Task.WaitAsync(ct))
         {
             _closeCts.Cancel();
             return;
@@ -140,7 +222,11 @@ public sealed partial class ClientConnection
         _closeCts.Cancel();
     }
 
-    private void FinishOutput() => _outbox.Writer.TryComplete();
+    /// <summary>Accepts nothing more; what is queued is still written.</summary>
+    private void FinishOutput()
+    {
+        lock (_outLock) _outputDone = true;
+    }
 
     private string NewStreamId() => _streamId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
 }

@@ -25,6 +25,7 @@ public sealed partial class ClientConnection
     private readonly ILogger _logger;
     private readonly XmppStreamParser _parser;
     private readonly CancellationTokenSource _closeCts = new();
+    private Timer? _loginTimer;
     private PipeReader _reader;
     private StreamStage _stage = StreamStage.Connected;
     private bool _secure;
@@ -46,7 +47,6 @@ public sealed partial class ClientConnection
         _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
         _reader = context.Transport.Input;
         _output = context.Transport.Output;
-        _outbox = System.Threading.Channels.Channel.CreateUnbounded<Outbound>(new() { SingleReader = true });
     }
 
     /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
@@ -57,12 +57,13 @@ public sealed partial class ClientConnection
     public async Task RunAsync()
     {
         _registry.Add(this);
-        var pump = Task.Run(PumpOutputAsync);
-        using var loginTimer = new Timer(_ => OnLoginTimeout(), null, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_closeCts.Token, _context.ConnectionClosed);
+        // Dropped as soon as the session is established (see StopLoginTimer): idle sessions hold no timer.
+        _loginTimer = new Timer(static state => ((ClientConnection)state!).OnLoginTimeout(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
+        // The peer going away cancels the same token as our own close: one source, no linked one.
+        var closed = _context.ConnectionClosed.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _closeCts);
         try
         {
-            await ReadLoopAsync(stop.Token);
+            await ReadLoopAsync(_closeCts.Token);
         }
         catch (XmppStreamException e)
         {
@@ -85,9 +86,11 @@ public sealed partial class ClientConnection
         finally
         {
             _registry.Remove(this);
+            StopLoginTimer();
+            await closed.DisposeAsync();
             EndSmSession();
             FinishOutput();
-            await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(5)));
+            await OutputDrainedAsync(TimeSpan.FromSeconds(5));
             if (_tls is not null) await _tls.DisposeAsync();
         }
     }
@@ -167,6 +170,8 @@ public sealed partial class ClientConnection
                 return false;
         }
     }
+
+    private void StopLoginTimer() => Interlocked.Exchange(ref _loginTimer, null)?.Dispose();
 
     private void OnLoginTimeout()
     {

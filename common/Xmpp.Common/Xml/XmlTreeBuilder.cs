@@ -20,10 +20,27 @@ internal sealed class XmlTreeBuilder
     // In-scope namespace bindings, innermost last; the first _baseCount come from the stream header.
     private readonly List<(string Prefix, string Uri)> _scope = [];
     private int _baseCount;
-    private readonly List<(string Name, string Value)> _attrs = [];
-    private readonly List<(XElement Element, string QName, int ScopeCount)> _stack = [];
-    private StringBuilder _text = new();
-    private StringBuilder _value = new();
+
+    /// <summary>
+    /// Working storage of one call (attributes of the tag being read, open elements, text and
+    /// attribute value being decoded): empty between calls, and a call never awaits, so it runs on
+    /// one thread from start to end. Kept per thread rather than per builder, so the thousands of
+    /// idle streams that each own a builder hold none of it.
+    /// </summary>
+    private sealed class Scratch
+    {
+        public readonly List<(string Name, string Value)> Attrs = [];
+        public readonly List<(XElement Element, string QName, int ScopeCount)> Stack = [];
+        public StringBuilder Text = new();
+        public StringBuilder Value = new();
+    }
+
+    [ThreadStatic] private static Scratch? t_scratch;
+    private static Scratch Work => t_scratch ??= new Scratch();
+    private static List<(string Name, string Value)> _attrs => Work.Attrs;
+    private static List<(XElement Element, string QName, int ScopeCount)> _stack => Work.Stack;
+    private static StringBuilder _text => Work.Text;
+    private static StringBuilder _value => Work.Value;
     private static readonly System.Buffers.SearchValues<char> SpecialInValue = System.Buffers.SearchValues.Create("&<\t\r\n");
     private string _s = "";
     private int _i;
@@ -38,7 +55,7 @@ internal sealed class XmlTreeBuilder
         _stack.Clear();
         _attrs.Clear();
         _s = "";
-        _text = new StringBuilder();
+        _text.Clear();
     }
 
     private static XmppStreamException NotWellFormed(string text) => new(StreamErrors.NotWellFormed, text);
@@ -121,9 +138,10 @@ internal sealed class XmlTreeBuilder
             _stack.Clear();
             _attrs.Clear();
             _s = "";
-            if (_text.Capacity > 16 * 1024) _text = new StringBuilder();
+            // A huge stanza's buffers are not kept for the next one.
+            if (_text.Capacity > 16 * 1024) Work.Text = new StringBuilder();
             else _text.Clear();
-            if (_value.Capacity > 16 * 1024) _value = new StringBuilder();
+            if (_value.Capacity > 16 * 1024) Work.Value = new StringBuilder();
         }
     }
 
