@@ -52,10 +52,4 @@ public sealed class C2sOptions
     /// the memory of an idle TLS client. Linux/OpenSSL only; elsewhere it does nothing.
     /// </summary>
     public bool TlsReleaseIdleBuffers { get; set; } = true;
-
-    /// <summary>
-    /// How often c2s checks whether connections came or went and, if so, returns the native heap's
-    /// free memory to the system (glibc malloc_trim); zero turns it off. See Hosting/NativeHeapTrimmer.
-    /// </summary>
-    public TimeSpan NativeTrimInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

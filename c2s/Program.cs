@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Xmpp.C2s;
 using Xmpp.C2s.Connections;
-using Xmpp.C2s.Hosting;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Telemetry;
 using Xmpp.Common.Link;
@@ -24,7 +23,6 @@ ResolveInstanceId(options);
 builder.Services.AddSingleton<ConnectionRegistry>();
 builder.Services.AddSingleton<SmConnector>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
-builder.Services.AddHostedService<NativeHeapTrimmer>();
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, and
 // /health/ready, which is healthy only while the router link is up.
