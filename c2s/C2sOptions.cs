@@ -41,12 +41,6 @@ public sealed class C2sOptions
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Whether clients may resume TLS sessions (TLS 1.3 session tickets: two sent after every full
-    /// handshake, no state kept on the server for them).
-    /// </summary>
-    public bool TlsResumption { get; set; } = true;
-
-    /// <summary>
     /// Whether an established TLS connection's OpenSSL record buffers (~17 KiB each way) are freed
     /// while empty (SSL_MODE_RELEASE_BUFFERS) instead of held for the connection's life: most of
     /// the memory of an idle TLS client. Linux/OpenSSL only; elsewhere it does nothing.

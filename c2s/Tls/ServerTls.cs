@@ -17,7 +17,9 @@ public sealed class ServerTls
         {
             ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
             ClientCertificateRequired = false,
-            AllowTlsResume = options.TlsResumption,
+            // Left on (the default): with resumption off .NET gives every connection its own
+            // OpenSSL context instead of the shared cached one, ~12 KiB more per idle connection.
+            AllowTlsResume = true,
         };
         ReleaseIdleBuffers = options.TlsReleaseIdleBuffers;
     }
