@@ -7,26 +7,12 @@ public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ClientConnection> _byId = new(StringComparer.Ordinal);
     private long _next;
-    private long _changes;
 
     public string NextId() => Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public void Add(ClientConnection connection)
-    {
-        _byId[connection.Id] = connection;
-        Interlocked.Increment(ref _changes);
-    }
-
-    public void Remove(ClientConnection connection)
-    {
-        _byId.TryRemove(new KeyValuePair<string, ClientConnection>(connection.Id, connection));
-        Interlocked.Increment(ref _changes);
-    }
-
+    public void Add(ClientConnection connection) => _byId[connection.Id] = connection;
+    public void Remove(ClientConnection connection) => _byId.TryRemove(new KeyValuePair<string, ClientConnection>(connection.Id, connection));
     public ClientConnection? Find(string id) => _byId.GetValueOrDefault(id);
     public ICollection<ClientConnection> All => _byId.Values;
     public int Count => _byId.Count;
-
-    /// <summary>Counts every add and remove: unchanged means no connection came or went.</summary>
-    public long Changes => Interlocked.Read(ref _changes);
 }
