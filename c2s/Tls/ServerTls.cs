@@ -12,10 +12,9 @@ public sealed class ServerTls
 {
     public ServerTls(X509Certificate2 certificate, C2sOptions options)
     {
-        Certificate = certificate;
         Options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
             ClientCertificateRequired = false,
             // Left on (the default): with resumption off .NET gives every connection its own
             // OpenSSL context instead of the shared cached one, ~12 KiB more per idle connection.
@@ -23,8 +22,6 @@ public sealed class ServerTls
         };
         ReleaseIdleBuffers = options.TlsReleaseIdleBuffers;
     }
-
-    public X509Certificate2 Certificate { get; }
 
     /// <summary>Shared by every handshake; never changed after construction.</summary>
     public SslServerAuthenticationOptions Options { get; }
