@@ -109,12 +109,14 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     }
                     continue;
                 }
+                bool finished;
                 lock (_outLock)
                 {
                     if (_outQueue is { Count: > 0 }) continue; // queued while we were flushing
-                    if (StopPumpLocked()) _closeCts.Cancel();
-                    return;
+                    finished = StopPumpLocked();
                 }
+                if (finished) _closeCts.Cancel(); // outside the lock: cancellation runs callbacks inline
+                return;
             }
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
