@@ -1,3 +1,4 @@
+using Xmpp.Common.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Xmpp.C2s;
@@ -26,10 +27,12 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, and
 // /health/ready, which is healthy only while the router link is up.
+// Gives a burst's memory back once the process is quiet again (section Memory).
+builder.AddMemoryTrimming();
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 
-Xmpp.Common.Hosting.SocketScheduling.Configure(builder);
+SocketScheduling.Configure(builder);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;

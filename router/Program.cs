@@ -1,3 +1,4 @@
+using Xmpp.Common.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Xmpp.Common.Telemetry;
 using Xmpp.Router;
@@ -10,11 +11,13 @@ builder.Services.Configure<RouterOptions>(builder.Configuration.GetSection("Rout
 var routerOptions = builder.Configuration.GetSection("Router").Get<RouterOptions>() ?? new RouterOptions();
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, health.
+// Gives a burst's memory back once the process is quiet again (section Memory).
+builder.AddMemoryTrimming();
 builder.AddXmppTelemetry(RouterTelemetry.ServiceName, RouterTelemetry.Name, "router");
 builder.Services.AddGrpcHealthChecks()
     .AddCheck("router", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("routing"), [XmppTelemetry.ReadyTag]);
 
-Xmpp.Common.Hosting.SocketScheduling.Configure(builder);
+SocketScheduling.Configure(builder);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(XmppTelemetry.ParseAddress(routerOptions.ListenAddress), routerOptions.ListenPort,

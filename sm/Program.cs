@@ -1,3 +1,4 @@
+using Xmpp.Common.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -34,6 +35,8 @@ builder.Services.AddSingleton<SmLinkState>();
 builder.Services.AddHostedService<SmWorker>();
 
 var domain = builder.Configuration.GetSection(SmOptions.Section).Get<SmOptions>()?.Domain ?? "localhost";
+// Gives a burst's memory back once the process is quiet again (section Memory).
+builder.AddMemoryTrimming();
 var telemetry = builder.AddXmppTelemetry(SmTelemetry.ServiceName, SmTelemetry.Name, "sm/" + domain);
 builder.Services.AddGrpc();
 builder.Services.AddGrpcHealthChecks()

@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using Xmpp.Common.Hosting;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -55,9 +54,6 @@ public static class XmppTelemetry
     public static TelemetrySetup AddXmppTelemetry(this WebApplicationBuilder builder, string serviceName, string sourceName, string instanceId)
     {
         var config = builder.Configuration;
-        // Every server process sets up its telemetry here, so this is also where each gets the
-        // trimmer that returns a burst's memory once the process is quiet again (Hosting/).
-        builder.AddMemoryTrimming();
         var options = config.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
         // Logs: trace ids on every line.
