@@ -118,9 +118,10 @@ public sealed class ComponentLink
                 _readTimestamps.Clear();
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
+        catch (Exception)
         {
-            // The component went away: nothing more can be written; its reading side ends the link.
+            // The component went away (or its stream broke): nothing more can be written to it, so
+            // senders now get "gone"; its reading side ends the link.
             Close();
         }
     }
