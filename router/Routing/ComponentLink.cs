@@ -10,24 +10,18 @@ namespace Xmpp.Router.Routing;
 public readonly record struct QueuedFrame(Frame Frame, long ReadTimestamp);
 
 /// <summary>
-/// One connected component: the addresses it bound and the frames going out to it. There is no
-/// writer task: whoever queues a frame while no write is in progress writes every frame queued
-/// by then as one batch and looks again, so at low load a frame is forwarded on the thread that
-/// read it, and under load the frames queued during a write leave together. The queue is
-/// bounded: when it is full, senders wait (back-pressure onto the links they read from).
+/// One connected component: the addresses it bound and the frames going out to it, written by a
+/// <see cref="BatchWriter{T}"/> (no writer task: whoever queues a frame while no write is in
+/// progress writes the batch, so at low load a frame is forwarded on the thread that read it).
+/// The queue is bounded: when it is full, senders wait (back-pressure onto the links they read from).
 /// </summary>
 public sealed class ComponentLink
 {
     private readonly Channel<QueuedFrame> _outbox;
-    private readonly FrameBatch _batch = new();
     private readonly List<long> _readTimestamps = [];
-    private readonly Func<QueuedFrame, Frame> _take;
-    private IAsyncStreamWriter<FrameBatch>? _stream;
-    private int _maxBatchBytes;
-    private CancellationToken _ct;
-    private int _writing;
+    private readonly BatchWriter<QueuedFrame> _writer;
 
-    public ComponentLink(string peer, int queueCapacity)
+    public ComponentLink(string peer, int queueCapacity, int maxBatchBytes)
     {
         Peer = peer;
         _outbox = Channel.CreateBounded<QueuedFrame>(new BoundedChannelOptions(queueCapacity)
@@ -35,11 +29,21 @@ public sealed class ComponentLink
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _take = queued =>
-        {
-            _readTimestamps.Add(queued.ReadTimestamp);
-            return queued.Frame;
-        };
+        _writer = new BatchWriter<QueuedFrame>(_outbox.Reader,
+            queued =>
+            {
+                _readTimestamps.Add(queued.ReadTimestamp);
+                return queued.Frame;
+            },
+            maxBatchBytes,
+            // The component went away (or its stream broke): senders now get "gone"; its reading side ends the link.
+            _ => Close(),
+            batch =>
+            {
+                for (var i = 0; i < batch.Frames.Count; i++)
+                    RouterTelemetry.Delivered(batch.Frames[i], _readTimestamps[i]);
+                _readTimestamps.Clear();
+            });
     }
 
     /// <summary>The remote endpoint, for logs.</summary>
@@ -55,13 +59,7 @@ public sealed class ComponentLink
     }
 
     /// <summary>Starts writing to the component's response stream, the frames already queued first.</summary>
-    public void Attach(IAsyncStreamWriter<FrameBatch> stream, int maxBatchBytes, CancellationToken ct)
-    {
-        _maxBatchBytes = maxBatchBytes;
-        _ct = ct;
-        Volatile.Write(ref _stream, stream);
-        WriteIfIdle();
-    }
+    public void Attach(IAsyncStreamWriter<FrameBatch> stream, CancellationToken ct) => _writer.Attach(stream, ct);
 
     /// <summary>Queues a frame; waits while the queue is full. False once the link is closed.</summary>
     public async ValueTask<bool> EnqueueAsync(Frame frame, CancellationToken ct, long readTimestamp = 0)
@@ -75,7 +73,7 @@ public sealed class ComponentLink
         {
             return false;
         }
-        WriteIfIdle();
+        _writer.WriteIfIdle();
         return true;
     }
 
@@ -83,46 +81,11 @@ public sealed class ComponentLink
     public bool TryEnqueue(Frame frame)
     {
         if (!_outbox.Writer.TryWrite(new QueuedFrame(frame, 0))) return false;
-        WriteIfIdle();
+        _writer.WriteIfIdle();
         return true;
     }
 
     public void Close() => _outbox.Writer.TryComplete();
 
     public override string ToString() => Addresses.Count > 0 ? string.Join(",", Addresses) : Peer;
-
-    private void WriteIfIdle()
-    {
-        if (Volatile.Read(ref _stream) is not null && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-            _ = WriteQueuedAsync();
-    }
-
-    private async Task WriteQueuedAsync()
-    {
-        var reader = _outbox.Reader;
-        try
-        {
-            while (true)
-            {
-                if (FrameBatching.Fill(reader, _batch, _take, _maxBatchBytes) == 0)
-                {
-                    Volatile.Write(ref _writing, 0);
-                    // A sender may have queued after the queue looked empty and seen a write in progress.
-                    if (!reader.TryPeek(out _) || Interlocked.CompareExchange(ref _writing, 1, 0) != 0) return;
-                    continue;
-                }
-                await _stream!.WriteAsync(_batch, _ct);
-                for (var i = 0; i < _batch.Frames.Count; i++)
-                    RouterTelemetry.Delivered(_batch.Frames[i], _readTimestamps[i]);
-                _batch.Frames.Clear();
-                _readTimestamps.Clear();
-            }
-        }
-        catch (Exception)
-        {
-            // The component went away (or its stream broke): nothing more can be written to it, so
-            // senders now get "gone"; its reading side ends the link.
-            Close();
-        }
-    }
 }

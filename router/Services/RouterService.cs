@@ -14,7 +14,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var link = new ComponentLink(context.Peer, options.Value.ComponentQueueCapacity);
+        var link = new ComponentLink(context.Peer, options.Value.ComponentQueueCapacity, options.Value.MaxBatchBytes);
 
         if (!await requestStream.MoveNext(ct) || requestStream.Current.Frames is not [{ BodyCase: Frame.BodyOneofCase.Bind } bind, ..] first)
         {
@@ -32,7 +32,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         logger.LogInformation("Component {Component} bound from {Peer}", link, context.Peer);
         RouterTelemetry.ComponentLinked();
         await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
-        link.Attach(responseStream, options.Value.MaxBatchBytes, ct);
+        link.Attach(responseStream, ct);
         try
         {
             for (var i = 1; i < first.Count; i++)

@@ -31,6 +31,6 @@ public static class FrameBatching
     }
 
     /// <summary>A cheap upper-ish estimate: the stanza dominates every packet; session actions and events are small.</summary>
-    public static int EstimatedSize(Frame frame) =>
+    private static int EstimatedSize(Frame frame) =>
         128 + (frame.BodyCase == Frame.BodyOneofCase.Packet ? frame.Packet.Stanza.Length : 0);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ public sealed class RouterLink : IAsyncDisposable
     private readonly Func<Frame, ValueTask> _onFrame;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Frame>> _pending = new();
     private readonly ResiliencePipeline _connectRetry;
-    private volatile LinkWriter? _writer;
+    private volatile Outgoing? _out;
     private volatile bool _up;
     private long _requestCounter;
     private TaskCompletionSource _upSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -119,11 +120,16 @@ public sealed class RouterLink : IAsyncDisposable
             throw new IOException($"bind refused: {answer.BindResult?.Reason}");
 
         _logger.LogInformation("Router link up at {Router} as {Addresses}", _options.Address, string.Join(",", _addresses));
-        _writer = new LinkWriter(call.RequestStream, _options.SendQueueCapacity, _options.MaxBatchBytes, e =>
+        var queue = Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.SendQueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite });
+        var writer = new BatchWriter<Frame>(queue.Reader, static frame => frame, _options.MaxBatchBytes, e =>
         {
+            queue.Writer.TryComplete();
+            if (linkCts.IsCancellationRequested) return; // the link is being torn down anyway
             _logger.LogWarning("Writing to the router failed: {Error}", e.Message);
             try { linkCts.Cancel(); } catch (ObjectDisposedException) { /* the link is already gone */ }
-        }, linkCts.Token);
+        });
+        writer.Attach(call.RequestStream, linkCts.Token);
+        _out = new Outgoing(queue.Writer, writer);
         SetUp(true);
         try
         {
@@ -158,8 +164,8 @@ public sealed class RouterLink : IAsyncDisposable
         {
             _upSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // Frames queued for a dead link are dropped; requests waiting for answers fail now.
-            _writer?.Close();
-            _writer = null;
+            _out?.Queue.TryComplete();
+            _out = null;
             foreach (var (id, tcs) in _pending)
                 if (_pending.TryRemove(id, out _)) tcs.TrySetException(new IOException("router link lost"));
         }
@@ -191,7 +197,9 @@ public sealed class RouterLink : IAsyncDisposable
         if (frame.From.Length == 0) frame.From = Address;
         if (frame.Trace is null && Activity.Current is { } activity)
             frame.Trace = new TraceContext { Traceparent = activity.Id ?? "", Tracestate = activity.TraceStateString ?? "" };
-        return _up && _writer is { } writer && writer.TryEnqueue(frame);
+        if (!_up || _out is not { } outgoing || !outgoing.Queue.TryWrite(frame)) return false;
+        outgoing.Writer.WriteIfIdle();
+        return true;
     }
 
     /// <summary>Sends a session action and waits for the answer with the same request id.</summary>
@@ -214,9 +222,12 @@ public sealed class RouterLink : IAsyncDisposable
         }
     }
 
+    /// <summary>The frames waiting for the current link, and what writes them.</summary>
+    private sealed record Outgoing(ChannelWriter<Frame> Queue, BatchWriter<Frame> Writer);
+
     public ValueTask DisposeAsync()
     {
-        _writer?.Close();
+        _out?.Queue.TryComplete();
         return default;
     }
 }
