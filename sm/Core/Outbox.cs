@@ -26,20 +26,10 @@ public sealed class Outbox(IFrameSink sink, string address)
     }
 
     /// <summary>Delivers one stanza to a session: a packet frame to its c2s.</summary>
-    public void ToSession(SmSession session, XElement stanza)
-    {
-        var packet = new Packet
-        {
-            C2SSession = session.C2sSession,
-            SmSession = session.Id,
-            Stanza = UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(stanza)), // a fresh array nobody else holds
-            Kind = stanza.Name.LocalName,
-            Type = (string?)stanza.Attribute("type") ?? "",
-            StanzaTo = (string?)stanza.Attribute("to") ?? "",
-            StanzaFrom = (string?)stanza.Attribute("from") ?? "",
-        };
-        Send(new Frame { To = session.C2sAddress, Packet = packet });
-    }
+    public void ToSession(SmSession session, XElement stanza) =>
+        Deliver(session, UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(stanza)), // a fresh array nobody else holds
+            stanza.Name.LocalName, (string?)stanza.Attribute("type") ?? "",
+            (string?)stanza.Attribute("to") ?? "", (string?)stanza.Attribute("from") ?? "");
 
     /// <summary>
     /// Delivers the stanza of <paramref name="e"/> unchanged: as the bytes c2s sent when sm never
@@ -47,23 +37,26 @@ public sealed class Outbox(IFrameSink sink, string address)
     /// </summary>
     public void ToSession(SmSession session, StanzaEvent e)
     {
-        if (e.Raw is not { } raw)
-        {
-            ToSession(session, e.Stanza);
-            return;
-        }
-        var packet = new Packet
-        {
-            C2SSession = session.C2sSession,
-            SmSession = session.Id,
-            Stanza = raw,
-            Kind = e.Kind,
-            Type = e.Type,
-            StanzaTo = e.RawTo,
-            StanzaFrom = e.Origin.FullJidText,
-        };
-        Send(new Frame { To = session.C2sAddress, Packet = packet });
+        if (e.Raw is { } raw) Deliver(session, raw, e.Kind, e.Type, e.RawTo, e.Origin.FullJidText);
+        else ToSession(session, e.Stanza);
     }
+
+    /// <summary>A packet frame to the session's c2s, with the hints c2s reads without parsing.</summary>
+    private void Deliver(SmSession session, ByteString stanza, string kind, string type, string to, string from) =>
+        Send(new Frame
+        {
+            To = session.C2sAddress,
+            Packet = new Packet
+            {
+                C2SSession = session.C2sSession,
+                SmSession = session.Id,
+                Stanza = stanza,
+                Kind = kind,
+                Type = type,
+                StanzaTo = to,
+                StanzaFrom = from,
+            },
+        });
 
     /// <summary>A session action to a component (an answer, or an unasked ENDED).</summary>
     public void Session(string to, Session session) => Send(new Frame { To = to, Session = session });
