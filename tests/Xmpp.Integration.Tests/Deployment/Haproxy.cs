@@ -133,16 +133,7 @@ public sealed partial class Haproxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // gone already
-        }
-        _process.Dispose();
+        await ProcessRunner.StopAsync(_process);
         try { Directory.Delete(_directory, recursive: true); }
         catch (IOException) { }
     }

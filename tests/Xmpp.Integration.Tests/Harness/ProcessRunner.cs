@@ -48,4 +48,19 @@ public static class ProcessRunner
         }
         return new RunResult(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Stops a process a test started: kills it and its children, waits up to 10 s, disposes it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+            // Already gone, or it will be reaped with the test host.
+        }
+        process.Dispose();
+    }
 }

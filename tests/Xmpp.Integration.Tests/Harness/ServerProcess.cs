@@ -159,15 +159,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _killedByTest = true;
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // Already gone, or it will be reaped with the test host.
-        }
-        _process.Dispose();
+        await ProcessRunner.StopAsync(_process);
     }
 }

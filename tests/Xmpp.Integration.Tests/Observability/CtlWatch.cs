@@ -113,15 +113,6 @@ public sealed class CtlWatch : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // gone already
-        }
-        _process.Dispose();
+        await ProcessRunner.StopAsync(_process);
     }
 }
