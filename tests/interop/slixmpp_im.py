@@ -23,18 +23,8 @@ import ssl
 import sys
 import uuid
 
-try:
-    import slixmpp
-except ImportError as e:  # CI installs python3-slixmpp; make the cause obvious
-    print(f"FAIL slixmpp is not installed for {sys.executable} ({e}); apt-get install python3-slixmpp", flush=True)
-    sys.exit(3)
-
-MECHANISM = "SCRAM-SHA-256"
+from interop_run import MECHANISM, log, run_main, slixmpp
 STEP_TIMEOUT = 15
-
-
-def log(text):
-    print(text, flush=True)
 
 
 class Client(slixmpp.ClientXMPP):
@@ -198,20 +188,7 @@ def main():
         p.add_argument(f"--{who}", required=True)
         p.add_argument(f"--{who}-password", required=True)
     p.add_argument("--timeout", type=float, default=90)
-    args = p.parse_args()
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(asyncio.wait_for(run(args), args.timeout))
-    except asyncio.TimeoutError:
-        log(f"FAIL timed out after {args.timeout} s")
-        return 1
-    except Exception as e:  # noqa: BLE001 - every failure is reported the same way
-        log(f"FAIL {e}")
-        return 1
-    log("OK")
-    return 0
+    return run_main(run, p.parse_args())
 
 
 if __name__ == "__main__":
