@@ -25,7 +25,10 @@ public sealed class C2sOptions
     /// <summary>Deepest element nesting accepted in a stanza.</summary>
     public int MaxStanzaDepth { get; set; } = 32;
 
-    /// <summary>Most client connections open at once on this frontend.</summary>
+    /// <summary>Connections the kernel queues for accepting (listen backlog).</summary>
+    public int ListenBacklog { get; set; } = 512;
+
+    /// <summary>Most client connections open at once on this frontend; beyond, a new connection is closed at once.</summary>
     public long MaxConnections { get; set; } = 50_000;
 
     /// <summary>Time a connection has to authenticate and bind before &lt;connection-timeout/&gt;.</summary>

@@ -1,5 +1,4 @@
 using Xmpp.Common.Hosting;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Xmpp.C2s;
 using Xmpp.C2s.Connections;
@@ -24,6 +23,9 @@ ResolveInstanceId(options);
 builder.Services.AddSingleton<ConnectionRegistry>();
 builder.Services.AddSingleton<SmConnector>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
+// Registered after the router link, so it stops first: clients are told before the link closes.
+builder.Services.AddSingleton<ClientListener>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ClientListener>());
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, and
 // /health/ready, which is healthy only while the router link is up.
@@ -32,13 +34,6 @@ builder.AddMemoryTrimming();
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 
-SocketScheduling.Configure(builder);
-builder.WebHost.ConfigureKestrel(kestrel =>
-{
-    kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
-    kestrel.Listen(System.Net.IPAddress.Parse(options.ListenAddress), options.Port,
-        listen => listen.UseConnectionHandler<XmppConnectionHandler>());
-});
 
 var app = builder.Build();
 C2sTelemetry.Observe(app.Services.GetRequiredService<ConnectionRegistry>());

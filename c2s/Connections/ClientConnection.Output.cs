@@ -167,6 +167,14 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
 
     private async Task UpgradeToTlsAsync(CancellationToken ct)
     {
+        if (!_input.IsEmpty)
+        {
+            // RFC 6120 5.4.3.3: the client waits for <proceed/> before starting TLS; bytes sent after
+            // <starttls/> cannot be part of the handshake we have not begun.
+            _logger.LogInformation("Connection {Id}: data after <starttls/> before <proceed/>; closing", Id);
+            _closeCts.Cancel();
+            return;
+        }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _queued);
         if (!Enqueue(new Outbound(null, default, done)) || !await done.Task.WaitAsync(ct))
@@ -174,8 +182,6 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
             _closeCts.Cancel();
             return;
         }
-        // Zero-byte reads: an idle connection waits without a rented buffer, and SslStream frees its own.
-        _reader = PipeReader.Create(_tls!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _parser.Reset();
         _headerSent = false;
         _secure = true;
@@ -184,7 +190,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
 
     private async Task<bool> HandshakeAsync()
     {
-        var tls = new SslStream(new DuplexPipeStream(_context.Transport), leaveInnerStreamOpen: true);
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
@@ -197,8 +203,8 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
             return false;
         }
         if (_serverTls.ReleaseIdleBuffers) OpenSslIdleBuffers.TryEnable(tls, _logger);
-        _tls = tls;
         _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        _tls = tls;
         return true;
     }
 

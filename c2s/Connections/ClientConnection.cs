@@ -1,5 +1,5 @@
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Connections;
+using System.Net.Sockets;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Sasl;
@@ -16,7 +16,12 @@ namespace Xmpp.C2s.Connections;
 /// </summary>
 public sealed partial class ClientConnection
 {
-    private readonly ConnectionContext _context;
+    /// <summary>Most bytes read from the client at once (the receive buffer grows past it only for a stanza in progress).</summary>
+    private const int ReadSize = 8192;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _network;
+    private readonly ReceiveBuffer _input = new(ReadSize);
     private readonly C2sOptions _options;
     private readonly SmConnector _sm;
     private readonly ConnectionRegistry _registry;
@@ -26,17 +31,17 @@ public sealed partial class ClientConnection
     private readonly XmppStreamParser _parser;
     private readonly CancellationTokenSource _closeCts = new();
     private Timer? _loginTimer;
-    private PipeReader _reader;
     private StreamStage _stage = StreamStage.Connected;
     private bool _secure;
     private SaslNegotiator? _sasl;
     private int _authFailures;
     private string? _localPart;
 
-    public ClientConnection(ConnectionContext context, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
+    public ClientConnection(Socket socket, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
         ServerTls serverTls, byte[] decoySecret, ILogger logger)
     {
-        _context = context;
+        _socket = socket;
+        _network = new NetworkStream(socket, ownsSocket: true);
         _options = options;
         _sm = sm;
         _registry = registry;
@@ -45,8 +50,7 @@ public sealed partial class ClientConnection
         _logger = logger;
         Id = registry.NextId();
         _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
-        _reader = context.Transport.Input;
-        _output = context.Transport.Output;
+        _output = PipeWriter.Create(_network, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
@@ -59,8 +63,6 @@ public sealed partial class ClientConnection
         _registry.Add(this);
         // Dropped as soon as the session is established (see StopLoginTimer): idle sessions hold no timer.
         _loginTimer = new Timer(static state => ((ClientConnection)state!).OnLoginTimeout(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
-        // The peer going away cancels the same token as our own close: one source, no linked one.
-        var closed = _context.ConnectionClosed.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _closeCts);
         try
         {
             await ReadLoopAsync(_closeCts.Token);
@@ -74,7 +76,7 @@ public sealed partial class ClientConnection
         {
             // closed by us or by the peer
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or System.Security.Authentication.AuthenticationException)
+        catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
         {
             _logger.LogDebug("Connection {Id} dropped: {Error}", Id, e.Message);
         }
@@ -87,20 +89,29 @@ public sealed partial class ClientConnection
         {
             _registry.Remove(this);
             StopLoginTimer();
-            await closed.DisposeAsync();
             EndSmSession();
             FinishOutput();
             await OutputDrainedAsync(TimeSpan.FromSeconds(5));
+            _input.Release();
             if (_tls is not null) await _tls.DisposeAsync();
+            CloseSocket();
         }
     }
+
+    /// <summary>The stream the client's bytes travel on: the socket, or TLS over it once negotiated.</summary>
+    private Stream Transport => _tls is { } tls ? tls : _network;
 
     private async Task ReadLoopAsync(CancellationToken ct)
     {
         while (true)
         {
-            var result = await _reader.ReadAsync(ct);
-            var buffer = result.Buffer;
+            // Zero-byte read first: an idle connection waits holding no buffer (SslStream frees its own too).
+            if (_input.IsEmpty) _ = await Transport.ReadAsync(Memory<byte>.Empty, ct);
+            var read = await Transport.ReadAsync(_input.GetSpace(), ct);
+            _input.Advance(read);
+            if (read == 0) return; // the client closed the connection
+            var buffer = _input.Data;
+            var length = buffer.Length;
             var upgrade = false;
             try
             {
@@ -112,15 +123,10 @@ public sealed partial class ClientConnection
             }
             finally
             {
-                _reader.AdvanceTo(buffer.Start, buffer.End);
+                _input.Consume(length - buffer.Length);
             }
             if (_closeCts.IsCancellationRequested) return;
-            if (upgrade)
-            {
-                await UpgradeToTlsAsync(ct);
-                continue;
-            }
-            if (result.IsCompleted || result.IsCanceled) return;
+            if (upgrade) await UpgradeToTlsAsync(ct);
         }
     }
 
@@ -169,6 +175,19 @@ public sealed partial class ClientConnection
             default:
                 return false;
         }
+    }
+
+    private void CloseSocket()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // already gone
+        }
+        _network.Dispose();
     }
 
     private void StopLoginTimer() => Interlocked.Exchange(ref _loginTimer, null)?.Dispose();

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Xmpp.C2s.Routing;
+using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Tls;
+using Xmpp.Common.Xml;
+
+namespace Xmpp.C2s.Connections;
+
+/// <summary>
+/// Accepts client sockets on C2s:ListenAddress:Port and runs a <see cref="ClientConnection"/> on
+/// each. Our own accept loop rather than Kestrel's connection layer: a client connection is one
+/// socket, one <see cref="NetworkStream"/> and, after STARTTLS, one <see cref="SslStream"/>,
+/// read straight into the stream parser, with no transport pipes or connection features held
+/// per idle client (docs/BENCHMARKS.md, idle memory). Beyond C2s:MaxConnections a new socket is
+/// closed at once. On shutdown every client gets &lt;system-shutdown/&gt;.
+/// </summary>
+public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm, ConnectionRegistry registry, ILogger<ClientConnection> logger)
+    : IHostedService
+{
+    private readonly C2sOptions _options = options.Value;
+    private readonly byte[] _decoySecret = SaslNegotiator.NewDecoySecret();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ServerTls? _tls;
+    private Socket? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private long _open = 1; // one for the listener itself, so "all closed" cannot fire before stop
+
+    /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _tls = new ServerTls(ServerCertificate.Load(_options), _options);
+        var endpoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.Port);
+        var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
+                listener.DualMode = true;
+            listener.Bind(endpoint);
+            listener.Listen(_options.ListenBacklog);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        _listener = listener;
+        _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(ct);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // A connection reset before it was accepted, or out of descriptors: keep listening.
+                logger.LogWarning("Accept failed: {Error}", e.SocketErrorCode);
+                if (e.SocketErrorCode is not (SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)) continue;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
+            if (Interlocked.Read(ref _open) - 1 >= _options.MaxConnections)
+            {
+                logger.LogWarning("Refused a connection: C2s:MaxConnections ({Max}) are open", _options.MaxConnections);
+                socket.Dispose();
+                continue;
+            }
+            socket.NoDelay = true;
+            Interlocked.Increment(ref _open);
+            _ = RunAsync(socket);
+        }
+    }
+
+    private async Task RunAsync(Socket socket)
+    {
+        try
+        {
+            await new ClientConnection(socket, _options, sm, registry, _tls!, _decoySecret, logger).RunAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Client connection failed");
+            socket.Dispose();
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _open) == 0) _allClosed.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops accepting, tells every client &lt;system-shutdown/&gt; and waits (as long as the host allows) for them to close.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _listener?.Dispose();
+        await _acceptLoop;
+        foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
+        if (Interlocked.Decrement(ref _open) == 0) _allClosed.TrySetResult();
+        try
+        {
+            await _allClosed.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Shutdown: {Count} client connections still open", registry.Count);
+        }
+    }
+}
