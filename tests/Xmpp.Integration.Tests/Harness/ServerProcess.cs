@@ -156,6 +156,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: false);
     }
 
+    /// <summary>SIGTERM, as a container stop or systemd sends: the process shuts down in order; waits for it to exit.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        _killedByTest = true;
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout);
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -TERM {Pid}: {kill}");
+        return await Exited.WaitAsync(timeout);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _killedByTest = true;
