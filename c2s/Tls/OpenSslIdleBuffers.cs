@@ -5,13 +5,21 @@ using System.Runtime.InteropServices;
 namespace Xmpp.C2s.Tls;
 
 /// <summary>
-/// Turns on OpenSSL's SSL_MODE_RELEASE_BUFFERS for one established <see cref="SslStream"/>, so its
-/// ~17 KiB read and ~17 KiB write record buffers are freed whenever they are empty instead of held
-/// for the connection's life. .NET's OpenSSL shim does not set that mode and offers no option for it,
-/// so this reaches the connection's SSL* through SslStream's private security context (on Linux a
-/// SafeHandle whose handle is the SSL*) and calls libssl's SSL_ctrl itself. When anything of that is
-/// not there (another platform, another runtime layout, no libssl) it does nothing and says so once:
-/// the connection works the same, it only keeps its buffers.
+/// Frees what an established <see cref="SslStream"/>'s OpenSSL connection holds only because of
+/// its handshake or its busiest moment:
+/// <list type="bullet">
+/// <item>SSL_MODE_RELEASE_BUFFERS: the ~17 KiB read and ~17 KiB write record buffers are freed
+///   whenever they are empty instead of held for the connection's life.</item>
+/// <item>The two memory BIOs .NET moves the TLS bytes through keep a buffer as large as the largest
+///   flight that passed (the server's first flight with its certificate chain: a few KiB); once the
+///   handshake is over and they are empty, each gets a fresh empty buffer (BIO_set_mem_buf), which
+///   grows again only as far as later records need.</item>
+/// </list>
+/// .NET's OpenSSL shim offers no option for either, so this reaches the connection's SSL* through
+/// SslStream's private security context (on Linux a SafeHandle whose handle is the SSL*) and calls
+/// libssl and libcrypto itself. When anything of that is not there (another platform, another
+/// runtime layout, no libssl, BIOs that are not memory BIOs) it does nothing and says so once: the
+/// connection works the same, it only keeps its buffers.
 /// </summary>
 internal static class OpenSslIdleBuffers
 {
@@ -21,14 +29,20 @@ internal static class OpenSslIdleBuffers
     private static readonly FieldInfo? ContextField =
         typeof(SslStream).GetField("_securityContext", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    private static readonly unsafe delegate* unmanaged<nint, int, nint, nint, nint> SslCtrl = FindSslCtrl();
+    private const int BioTypeMem = 1 | 0x0400;           // BIO_TYPE_MEM (bio.h)
+    private const int BioCtrlPending = 10;               // BIO_CTRL_PENDING
+    private const int BioCSetBufMem = 114;               // BIO_C_SET_BUF_MEM (BIO_set_mem_buf)
+    private const nint BioClose = 1;                     // BIO_CLOSE: the BIO frees the buffer with itself
+    private const int BioCGetBufMemPtr = 115;            // BIO_C_GET_BUF_MEM_PTR (BIO_get_mem_ptr)
+
+    private static readonly OpenSsl? Native = OpenSsl.Load();
     private static int _warned;
 
     /// <summary>Why it cannot work here, or null when it can.</summary>
     public static unsafe string? Unavailable =>
         !OperatingSystem.IsLinux() ? "not Linux"
         : ContextField is null ? "SslStream has no _securityContext field in this runtime"
-        : SslCtrl == null ? "libssl's SSL_ctrl not found"
+        : Native is null ? "libssl's or libcrypto's functions not found"
         : null;
 
     /// <summary>Sets the mode on an authenticated stream; false (logged once) when it could not.</summary>
@@ -41,13 +55,42 @@ internal static class OpenSslIdleBuffers
         try
         {
             ssl.DangerousAddRef(ref added);
-            SslCtrl(ssl.DangerousGetHandle(), SslCtrlMode, SslModeReleaseBuffers, 0);
+            var native = Native!;
+            var handle = ssl.DangerousGetHandle();
+            native.SslCtrl(handle, SslCtrlMode, SslModeReleaseBuffers, 0);
+            ShrinkIfEmpty(native, native.SslGetRbio(handle));
+            var wbio = native.SslGetWbio(handle);
+            if (wbio != native.SslGetRbio(handle)) ShrinkIfEmpty(native, wbio);
             return true;
         }
         finally
         {
             if (added) ssl.DangerousRelease();
         }
+    }
+
+    /// <summary>For tests: the bytes allocated to the read and the write BIO's buffers (BUF_MEM.max), or null.</summary>
+    internal static unsafe (long Read, long Write)? BioBufferSizes(SslStream tls)
+    {
+        if (Unavailable is not null || ContextField!.GetValue(tls) is not SafeHandle { IsInvalid: false, IsClosed: false } ssl) return null;
+        var native = Native!;
+        long Max(nint bio)
+        {
+            if (bio == 0 || native.BioMethodType(bio) != BioTypeMem) return -1;
+            nint bufMem = 0;
+            native.BioCtrl(bio, BioCGetBufMemPtr, 0, (nint)(&bufMem));
+            return bufMem == 0 ? -1 : (long)((nuint*)bufMem)[2]; // struct buf_mem_st { size_t length; char *data; size_t max; ... }
+        }
+        var handle = ssl.DangerousGetHandle();
+        return (Max(native.SslGetRbio(handle)), Max(native.SslGetWbio(handle)));
+    }
+
+    /// <summary>Gives an empty memory BIO a fresh, unallocated buffer; the old one is freed.</summary>
+    private static unsafe void ShrinkIfEmpty(OpenSsl native, nint bio)
+    {
+        if (bio == 0 || native.BioMethodType(bio) != BioTypeMem || native.BioCtrl(bio, BioCtrlPending, 0, 0) != 0) return;
+        var fresh = native.BufMemNew();
+        if (fresh != 0) native.BioCtrl(bio, BioCSetBufMem, BioClose, fresh);
     }
 
     private static bool Warn(ILogger logger, string why)
@@ -57,15 +100,42 @@ internal static class OpenSslIdleBuffers
         return false;
     }
 
-    private static unsafe delegate* unmanaged<nint, int, nint, nint, nint> FindSslCtrl()
+    /// <summary>The libssl and libcrypto functions used, from the libraries .NET's shim has already loaded.</summary>
+    private sealed unsafe class OpenSsl
     {
-        if (!OperatingSystem.IsLinux()) return null;
-        // .NET's shim has already loaded one of these; loading it again returns the same library.
-        foreach (var name in new[] { "libssl.so.3", "libssl.so.1.1", "libssl.so" })
+        public required delegate* unmanaged<nint, int, nint, nint, nint> SslCtrl;
+        public required delegate* unmanaged<nint, nint> SslGetRbio;
+        public required delegate* unmanaged<nint, nint> SslGetWbio;
+        public required delegate* unmanaged<nint, int> BioMethodType;
+        public required delegate* unmanaged<nint, int, nint, nint, nint> BioCtrl;
+        public required delegate* unmanaged<nint> BufMemNew;
+
+        public static OpenSsl? Load()
         {
-            if (NativeLibrary.TryLoad(name, out var lib) && NativeLibrary.TryGetExport(lib, "SSL_ctrl", out var ctrl))
-                return (delegate* unmanaged<nint, int, nint, nint, nint>)ctrl;
+            if (!OperatingSystem.IsLinux()) return null;
+            // Loading a library .NET has loaded already returns the same one.
+            foreach (var (ssl, crypto) in new[] { ("libssl.so.3", "libcrypto.so.3"), ("libssl.so.1.1", "libcrypto.so.1.1") })
+            {
+                if (!NativeLibrary.TryLoad(ssl, out var libssl) || !NativeLibrary.TryLoad(crypto, out var libcrypto)) continue;
+                if (NativeLibrary.TryGetExport(libssl, "SSL_ctrl", out var sslCtrl)
+                    && NativeLibrary.TryGetExport(libssl, "SSL_get_rbio", out var rbio)
+                    && NativeLibrary.TryGetExport(libssl, "SSL_get_wbio", out var wbio)
+                    && NativeLibrary.TryGetExport(libcrypto, "BIO_method_type", out var methodType)
+                    && NativeLibrary.TryGetExport(libcrypto, "BIO_ctrl", out var bioCtrl)
+                    && NativeLibrary.TryGetExport(libcrypto, "BUF_MEM_new", out var bufMemNew))
+                {
+                    return new OpenSsl
+                    {
+                        SslCtrl = (delegate* unmanaged<nint, int, nint, nint, nint>)sslCtrl,
+                        SslGetRbio = (delegate* unmanaged<nint, nint>)rbio,
+                        SslGetWbio = (delegate* unmanaged<nint, nint>)wbio,
+                        BioMethodType = (delegate* unmanaged<nint, int>)methodType,
+                        BioCtrl = (delegate* unmanaged<nint, int, nint, nint, nint>)bioCtrl,
+                        BufMemNew = (delegate* unmanaged<nint>)bufMemNew,
+                    };
+                }
+            }
+            return null;
         }
-        return null;
     }
 }

@@ -31,7 +31,14 @@ public sealed class OpenSslIdleBuffersTests
             server.AuthenticateAsServerAsync(tls.Options),
             client.AuthenticateAsClientAsync("localhost"));
 
+        var before = OpenSslIdleBuffers.BioBufferSizes(server);
         Assert.True(OpenSslIdleBuffers.TryEnable(server, NullLogger.Instance));
+        var after = OpenSslIdleBuffers.BioBufferSizes(server);
+
+        // The handshake left its largest flight's worth in the write BIO; afterwards neither holds a buffer.
+        Assert.NotNull(before);
+        Assert.True(before.Value.Write > 500, $"write BIO buffer after the handshake: {before.Value.Write} bytes (read: {before.Value.Read})");
+        Assert.Equal((0L, 0L), after);
 
         // The stream still works both ways with the mode on (buffers freed and allocated again).
         await client.WriteAsync("ping"u8.ToArray());
@@ -41,5 +48,7 @@ public sealed class OpenSslIdleBuffersTests
         await server.WriteAsync("pong"u8.ToArray());
         await client.ReadExactlyAsync(buffer);
         Assert.Equal("pong"u8.ToArray(), buffer);
+        var used = OpenSslIdleBuffers.BioBufferSizes(server)!.Value;
+        Assert.InRange(used.Write, 1, 200); // grown again only as far as one small record needed
     }
 }

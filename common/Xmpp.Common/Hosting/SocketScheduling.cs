@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace Xmpp.Common.Hosting;
 
 /// <summary>
-/// How Kestrel runs socket continuations in router and c2s ("Transport:InlineScheduling").
+/// How Kestrel runs socket continuations in the router ("Transport:InlineScheduling").
 /// Inline, a read or a flush continues on the socket engine's thread instead of hopping to
 /// the thread pool: fewer thread hand-offs per stanza, lower latency. Our handlers never block
 /// (they await every I/O), which is what inline scheduling requires.
