@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Security;
 using System.Text;
 using Xmpp.C2s.Protocol;
@@ -21,7 +20,11 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     private bool _pumpRunning;                // guarded by _outLock
     private bool _outputDone;                 // guarded by _outLock: finished (or failed), nothing more is accepted
     private TaskCompletionSource? _pumpStopped; // guarded by _outLock: made only for the wait at the end
-    private PipeWriter _output;
+    /// <summary>Bytes the pump buffers before one write; more are written in several.</summary>
+    private const int MaxWriteBytes = 64 * 1024;
+
+    private byte[]? _sendBuffer;              // pump only: what it has taken from the queue and not written yet
+    private int _sendLength;
     private SslStream? _tls;
     private int _queued;
     private int _closing;
@@ -77,7 +80,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         return false;
     }
 
-    /// <summary>Writes what is queued, flushes, and stops when the queue is empty (a later Enqueue starts it again).</summary>
+    /// <summary>Writes what is queued, in as few writes as it can, and stops when the queue is empty (a later Enqueue starts it again).</summary>
     private async Task PumpOutputAsync()
     {
         var failed = false;
@@ -85,34 +88,28 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         {
             while (true)
             {
-                var wrote = false;
                 while (TryDequeue(out var item))
                 {
                     Interlocked.Decrement(ref _queued);
                     if (item.TlsSwitch is { } done)
                     {
-                        await _output.FlushAsync();
+                        await WriteBufferedAsync();
                         done.TrySetResult(await HandshakeAsync());
                         continue;
                     }
-                    if (item.Text is { } text) Encoding.UTF8.GetBytes(text, _output);
-                    else _output.Write(item.Bytes.Span);
-                    wrote = true;
+                    if (item.Text is { } text) BufferOutput(text);
+                    else BufferOutput(item.Bytes.Span);
+                    if (_sendLength >= MaxWriteBytes) await WriteBufferedAsync();
                 }
-                if (wrote)
+                if (_sendLength > 0)
                 {
-                    var flush = await _output.FlushAsync();
-                    if (flush.IsCompleted)
-                    {
-                        failed = true;
-                        break;
-                    }
+                    await WriteBufferedAsync();
                     continue;
                 }
                 bool finished;
                 lock (_outLock)
                 {
-                    if (_outQueue is { Count: > 0 }) continue; // queued while we were flushing
+                    if (_outQueue is { Count: > 0 }) continue; // queued while we were writing
                     finished = StopPumpLocked();
                 }
                 if (finished) _closeCts.Cancel(); // outside the lock: cancellation runs callbacks inline
@@ -136,6 +133,48 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
             StopPumpLocked();
         }
         _closeCts.Cancel();
+    }
+
+    private void BufferOutput(string text) =>
+        _sendLength += Encoding.UTF8.GetBytes(text, SendSpace(Encoding.UTF8.GetMaxByteCount(text.Length)));
+
+    private void BufferOutput(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(SendSpace(bytes.Length));
+        _sendLength += bytes.Length;
+    }
+
+    /// <summary>Room for <paramref name="size"/> more bytes in the pump's buffer (rented while the pump writes).</summary>
+    private Span<byte> SendSpace(int size)
+    {
+        if (_sendBuffer is null || _sendBuffer.Length - _sendLength < size)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_sendLength + size, 4096));
+            if (_sendBuffer is not null)
+            {
+                _sendBuffer.AsSpan(0, _sendLength).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(_sendBuffer);
+            }
+            _sendBuffer = grown;
+        }
+        return _sendBuffer.AsSpan(_sendLength, size);
+    }
+
+    /// <summary>Writes what the pump has buffered (TLS encrypts it into records) and returns the buffer to the pool.</summary>
+    private async ValueTask WriteBufferedAsync()
+    {
+        if (_sendBuffer is not { } buffer) return;
+        var length = _sendLength;
+        _sendBuffer = null;
+        _sendLength = 0;
+        try
+        {
+            if (length > 0) await Transport.WriteAsync(buffer.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Marks the pump stopped and drops the empty queue; true when output is finished for good.</summary>
@@ -203,7 +242,6 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
             return false;
         }
         if (_serverTls.ReleaseIdleBuffers) OpenSslIdleBuffers.TryEnable(tls, _logger);
-        _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
         _tls = tls;
         return true;
     }

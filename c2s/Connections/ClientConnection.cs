@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Routing;
@@ -28,6 +27,7 @@ public sealed partial class ClientConnection
     private readonly ServerTls _serverTls;
     private readonly byte[] _decoySecret;
     private readonly ILogger _logger;
+    private readonly Action? _closed;
     private readonly XmppStreamParser _parser;
     private readonly CancellationTokenSource _closeCts = new();
     private Timer? _loginTimer;
@@ -37,9 +37,11 @@ public sealed partial class ClientConnection
     private int _authFailures;
     private string? _localPart;
 
+    /// <param name="closed">Called once the connection is over and its socket closed.</param>
     public ClientConnection(Socket socket, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
-        ServerTls serverTls, byte[] decoySecret, ILogger logger)
+        ServerTls serverTls, byte[] decoySecret, ILogger logger, Action? closed = null)
     {
+        _closed = closed;
         _socket = socket;
         _network = new NetworkStream(socket, ownsSocket: true);
         _options = options;
@@ -50,7 +52,6 @@ public sealed partial class ClientConnection
         _logger = logger;
         Id = registry.NextId();
         _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
-        _output = PipeWriter.Create(_network, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
@@ -87,14 +88,21 @@ public sealed partial class ClientConnection
         }
         finally
         {
-            _registry.Remove(this);
-            StopLoginTimer();
-            EndSmSession();
-            FinishOutput();
-            await OutputDrainedAsync(TimeSpan.FromSeconds(5));
-            _input.Release();
-            if (_tls is not null) await _tls.DisposeAsync();
-            CloseSocket();
+            try
+            {
+                _registry.Remove(this);
+                StopLoginTimer();
+                EndSmSession();
+                FinishOutput();
+                await OutputDrainedAsync(TimeSpan.FromSeconds(5));
+                _input.Release();
+                if (_tls is not null) await _tls.DisposeAsync();
+                CloseSocket();
+            }
+            finally
+            {
+                _closed?.Invoke();
+            }
         }
     }
 

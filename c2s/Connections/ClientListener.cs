@@ -27,6 +27,8 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private long _open = 1; // one for the listener itself, so "all closed" cannot fire before stop
+    private Action? _onClosed; // one delegate shared by every connection
+    private long _lastRefusalWarning = long.MinValue / 2;
 
     /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
@@ -83,31 +85,32 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
             }
             if (Interlocked.Read(ref _open) - 1 >= _options.MaxConnections)
             {
-                logger.LogWarning("Refused a connection: C2s:MaxConnections ({Max}) are open", _options.MaxConnections);
+                if (Environment.TickCount64 - _lastRefusalWarning > 10_000)
+                {
+                    _lastRefusalWarning = Environment.TickCount64; // at most one warning per 10 s, whatever the flood
+                    logger.LogWarning("Refusing connections: C2s:MaxConnections ({Max}) are open", _options.MaxConnections);
+                }
                 socket.Dispose();
                 continue;
             }
-            socket.NoDelay = true;
             Interlocked.Increment(ref _open);
-            _ = RunAsync(socket);
+            try
+            {
+                socket.NoDelay = true;
+                _ = new ClientConnection(socket, _options, sm, registry, _tls!, _decoySecret, logger, _onClosed ??= OnClosed).RunAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Could not start a client connection");
+                socket.Dispose();
+                OnClosed();
+            }
         }
     }
 
-    private async Task RunAsync(Socket socket)
+    private void OnClosed()
     {
-        try
-        {
-            await new ClientConnection(socket, _options, sm, registry, _tls!, _decoySecret, logger).RunAsync();
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Client connection failed");
-            socket.Dispose();
-        }
-        finally
-        {
-            if (Interlocked.Decrement(ref _open) == 0) _allClosed.TrySetResult();
-        }
+        if (Interlocked.Decrement(ref _open) == 0) _allClosed.TrySetResult();
     }
 
     /// <summary>Stops accepting, tells every client &lt;system-shutdown/&gt; and waits (as long as the host allows) for them to close.</summary>
@@ -117,7 +120,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         _listener?.Dispose();
         await _acceptLoop;
         foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
-        if (Interlocked.Decrement(ref _open) == 0) _allClosed.TrySetResult();
+        OnClosed(); // the listener's own count
         try
         {
             await _allClosed.Task.WaitAsync(cancellationToken);

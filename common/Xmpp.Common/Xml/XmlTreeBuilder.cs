@@ -358,8 +358,9 @@ internal sealed class XmlTreeBuilder
             if (name == "xmlns")
             {
                 if (value == XmlNs || value == XmlnsNs) throw NotWellFormed("reserved namespace as default");
-                _scope.Add(("", value));
-                defaultNs = value;
+                var uri = Shared(value);
+                _scope.Add(("", uri));
+                defaultNs = uri;
             }
             else if (name.StartsWith("xmlns:", StringComparison.Ordinal))
             {
@@ -373,10 +374,22 @@ internal sealed class XmlTreeBuilder
                 }
                 if (value.Length == 0) throw NotWellFormed("a prefix cannot be undeclared");
                 if (value == XmlNs || value == XmlnsNs) throw NotWellFormed("reserved namespace bound to a prefix");
-                _scope.Add((prefix, value));
+                _scope.Add((Shared(prefix), Shared(value)));
             }
         }
     }
+
+    /// <summary>
+    /// The stream header's bindings live as long as the stream: the usual prefix and namespaces are
+    /// kept as one shared string each, not as a copy per connection.
+    /// </summary>
+    private static string Shared(string s) => s switch
+    {
+        "stream" => "stream",
+        Common.Ns.Client => Common.Ns.Client,
+        Common.Ns.Stream => Common.Ns.Stream,
+        _ => s,
+    };
 
     private static bool IsNamespaceDeclaration(string name) =>
         name == "xmlns" || name.StartsWith("xmlns:", StringComparison.Ordinal);
