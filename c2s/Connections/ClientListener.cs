@@ -42,6 +42,9 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         {
             if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
                 listener.DualMode = true;
+            // As Kestrel does: on Unix a restarted c2s can listen again while its old connections
+            // are in TIME_WAIT (on Windows the option would let another process take the port).
+            if (!OperatingSystem.IsWindows()) listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(endpoint);
             listener.Listen(_options.ListenBacklog);
         }
