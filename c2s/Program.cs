@@ -34,12 +34,12 @@ builder.AddMemoryTrimming();
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 
-
 var app = builder.Build();
 C2sTelemetry.Observe(app.Services.GetRequiredService<ConnectionRegistry>());
 app.MapXmppTelemetry();
 await app.StartAsync();
 var connector = app.Services.GetRequiredService<SmConnector>();
 await connector.Link.WaitUpAsync(app.Lifetime.ApplicationStopping);
-app.Logger.LogInformation("READY c2s/{Instance} listening on {Address}:{Port} and linked", options.InstanceId, options.ListenAddress, options.Port);
+var listening = app.Services.GetRequiredService<ClientListener>().LocalEndPoint;
+app.Logger.LogInformation("READY c2s/{Instance} listening on {Address}:{Port} and linked", options.InstanceId, listening?.Address, listening?.Port);
 await app.WaitForShutdownAsync();
