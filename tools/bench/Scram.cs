@@ -72,47 +72,4 @@ internal sealed class ScramCache
     }
 }
 
-/// <summary>SCRAM client steps (RFC 5802) over <see cref="ScramAlgorithm"/>'s primitives, with the cache.</summary>
-internal sealed class BenchScram(ScramAlgorithm alg, string user, string password, ScramCache cache)
-{
-    private readonly string _nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
-    private string _firstBare = "";
-    private byte[] _serverSignature = [];
-
-    public string First()
-    {
-        _firstBare = $"n={user.Replace("=", "=3D").Replace(",", "=2C")},r={_nonce}";
-        return "n,," + _firstBare;
-    }
-
-    public string Final(string serverFirst)
-    {
-        string? nonce = null, salt = null;
-        var iterations = 0;
-        foreach (var part in serverFirst.Split(','))
-        {
-            if (part.StartsWith("r=", StringComparison.Ordinal)) nonce = part[2..];
-            else if (part.StartsWith("s=", StringComparison.Ordinal)) salt = part[2..];
-            else if (part.StartsWith("i=", StringComparison.Ordinal)) iterations = int.Parse(part[2..]);
-        }
-        if (nonce is null || salt is null || iterations <= 0 || !nonce.StartsWith(_nonce, StringComparison.Ordinal) || nonce.Length <= _nonce.Length)
-            throw new BenchException("bad SCRAM server-first-message");
-        var salted = cache.SaltedPassword(alg, password, Convert.FromBase64String(salt), iterations);
-        var clientKey = alg.Hmac(salted, "Client Key");
-        var storedKey = alg.H(clientKey);
-        var withoutProof = $"c=biws,r={nonce}";
-        var authMessage = $"{_firstBare},{serverFirst},{withoutProof}";
-        var proof = ScramAlgorithm.Xor(clientKey, alg.Hmac(storedKey, authMessage));
-        _serverSignature = alg.Hmac(alg.Hmac(salted, "Server Key"), authMessage);
-        return $"{withoutProof},p={Convert.ToBase64String(proof)}";
-    }
-
-    public bool Verify(string serverFinal)
-    {
-        if (!serverFinal.StartsWith("v=", StringComparison.Ordinal)) return false;
-        try { return CryptographicOperations.FixedTimeEquals(Convert.FromBase64String(serverFinal[2..]), _serverSignature); }
-        catch (FormatException) { return false; }
-    }
-}
-
 internal sealed class BenchException(string message) : Exception(message);

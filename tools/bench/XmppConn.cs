@@ -168,23 +168,33 @@ internal sealed class XmppConn : IAsyncDisposable
             return;
         }
 
-        var scram = new BenchScram(ScramAlgorithm.ByMechanism(mech)!, User, s.Password, s.Cache);
-        await WriteAsync($"<auth xmlns='{Ns.Sasl}' mechanism='{mech}'>{B64(scram.First())}</auth>", ct);
+        var alg = ScramAlgorithm.ByMechanism(mech)!;
+        var scram = new ScramClient(alg, User, s.Password, (salt, iterations) => s.Cache.SaltedPassword(alg, s.Password, salt, iterations));
+        await WriteAsync($"<auth xmlns='{Ns.Sasl}' mechanism='{mech}'>{B64(scram.ClientFirst())}</auth>", ct);
         var challenge = await ReadStanzaAsync(ct);
         if (challenge.Name.LocalName != "challenge") throw new BenchException($"{mech} failed: " + SaslCondition(challenge));
-        await WriteAsync($"<response xmlns='{Ns.Sasl}'>{B64(scram.Final(FromB64(challenge.Value)))}</response>", ct);
+        string final;
+        try
+        {
+            final = scram.ClientFinal(FromB64(challenge.Value));
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new BenchException("bad SCRAM server-first-message");
+        }
+        await WriteAsync($"<response xmlns='{Ns.Sasl}'>{B64(final)}</response>", ct);
         var outcome = await ReadStanzaAsync(ct);
         if (outcome.Name.LocalName == "challenge")
         {
             // Some servers send server-final-message as a challenge and success empty.
-            if (!scram.Verify(FromB64(outcome.Value))) throw new BenchException("server signature wrong");
+            if (!scram.VerifyServerFinal(FromB64(outcome.Value))) throw new BenchException("server signature wrong");
             await WriteAsync($"<response xmlns='{Ns.Sasl}'/>", ct);
             outcome = await ReadStanzaAsync(ct);
             if (outcome.Name.LocalName != "success") throw new BenchException($"{mech} failed: " + SaslCondition(outcome));
             return;
         }
         if (outcome.Name.LocalName != "success") throw new BenchException($"{mech} failed: " + SaslCondition(outcome));
-        if (outcome.Value.Length > 0 && !scram.Verify(FromB64(outcome.Value))) throw new BenchException("server signature wrong");
+        if (outcome.Value.Length > 0 && !scram.VerifyServerFinal(FromB64(outcome.Value))) throw new BenchException("server signature wrong");
     }
 
     private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));

@@ -4,13 +4,18 @@ using System.Text;
 namespace Xmpp.Common.Sasl;
 
 /// <summary>The client side of SCRAM (RFC 5802), used by xmppctl's tests and the load generator.</summary>
-public sealed class ScramClient(ScramAlgorithm algorithm, string username, string password)
+/// <param name="saltedPassword">
+/// Where SaltedPassword comes from, given the salt and iteration count; by default derived here
+/// (PBKDF2). RFC 5802 §5.1 lets a client keep it for later logins to the same service: the load
+/// generator passes its cache.
+/// </param>
+public sealed class ScramClient(ScramAlgorithm algorithm, string username, string password, Func<byte[], int, byte[]>? saltedPassword = null)
 {
     private readonly string _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
 
     /// <summary>Test seam: a fixed client nonce (RFC test vectors).</summary>
     internal ScramClient(ScramAlgorithm algorithm, string username, string password, string clientNonce)
-        : this(algorithm, username, password) => _clientNonce = clientNonce;
+        : this(algorithm, username, password, saltedPassword: null) => _clientNonce = clientNonce;
     private string _clientFirstBare = "";
     private byte[] _serverSignature = [];
 
@@ -35,7 +40,8 @@ public sealed class ScramClient(ScramAlgorithm algorithm, string username, strin
         if (nonce is null || salt is null || iterations <= 0 || nonce.Length <= _clientNonce.Length || !nonce.StartsWith(_clientNonce, StringComparison.Ordinal))
             throw new InvalidOperationException("bad server-first-message");
 
-        var salted = algorithm.SaltedPassword(password, Convert.FromBase64String(salt), iterations);
+        var saltBytes = Convert.FromBase64String(salt);
+        var salted = saltedPassword?.Invoke(saltBytes, iterations) ?? algorithm.SaltedPassword(password, saltBytes, iterations);
         var clientKey = algorithm.Hmac(salted, "Client Key");
         var storedKey = algorithm.H(clientKey);
         var withoutProof = $"c={Convert.ToBase64String(Encoding.UTF8.GetBytes("n,,"))},r={nonce}";
