@@ -208,11 +208,17 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     {
         if (!_input.IsEmpty)
         {
-            // RFC 6120 5.4.3.3: the client waits for <proceed/> before starting TLS; bytes sent after
-            // <starttls/> cannot be part of the handshake we have not begun.
-            _logger.LogInformation("Connection {Id}: data after <starttls/> before <proceed/>; closing", Id);
-            _closeCts.Cancel();
-            return;
+            // RFC 6120 5.4.3.3: the client waits for <proceed/> before starting TLS, so what it sent
+            // after <starttls/> can only be whitespace between elements (dropped) or a protocol
+            // violation: bytes of a handshake we have not begun cannot be handed to TLS.
+            var onlyWhitespace = _input.Data.FirstSpan.IndexOfAnyExcept(" \t\r\n"u8) < 0;
+            _input.Release();
+            if (!onlyWhitespace)
+            {
+                _logger.LogInformation("Connection {Id}: data after <starttls/> before <proceed/>; closing", Id);
+                _closeCts.Cancel();
+                return;
+            }
         }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _queued);

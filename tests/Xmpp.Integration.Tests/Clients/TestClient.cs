@@ -123,10 +123,13 @@ public sealed class TestClient : IAsyncDisposable
         return Features;
     }
 
-    /// <summary>&lt;starttls/&gt;, &lt;proceed/&gt;, TLS handshake (any certificate), new stream. Returns the new features.</summary>
-    public async Task<XElement> StartTlsAsync()
+    /// <summary>
+    /// &lt;starttls/&gt; (followed in the same write by <paramref name="trailing"/>), &lt;proceed/&gt;,
+    /// TLS handshake (any certificate), new stream. Returns the new features.
+    /// </summary>
+    public async Task<XElement> StartTlsAsync(string trailing = "")
     {
-        await SendAsync($"<starttls xmlns='{Ns.Tls}'/>");
+        await SendAsync($"<starttls xmlns='{Ns.Tls}'/>{trailing}");
         var answer = await ExpectAsync(e => e.Name.NamespaceName == Ns.Tls, DefaultTimeout, "<proceed/> or <failure/> (TLS)");
         if (answer.Name.LocalName != "proceed") throw new InvalidOperationException($"{Name}: STARTTLS refused: {answer.Text()}{Context()}");
 
