@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Security;
 using System.Text;
 using Xmpp.C2s.Protocol;
@@ -23,8 +22,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>Bytes the pump buffers before one write; more are written in several.</summary>
     private const int MaxWriteBytes = 64 * 1024;
 
-    private byte[]? _sendBuffer;              // pump only: what it has taken from the queue and not written yet
-    private int _sendLength;
+    private readonly PooledBuffer _output = new(4096); // pump only: what it has taken from the queue and not written yet
     private SslStream? _tls;
     private int _queued;
     private int _closing;
@@ -99,9 +97,9 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     }
                     if (item.Text is { } text) BufferOutput(text);
                     else BufferOutput(item.Bytes.Span);
-                    if (_sendLength >= MaxWriteBytes) await WriteBufferedAsync();
+                    if (_output.Length >= MaxWriteBytes) await WriteBufferedAsync();
                 }
-                if (_sendLength > 0)
+                if (!_output.IsEmpty)
                 {
                     await WriteBufferedAsync();
                     continue;
@@ -136,44 +134,25 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     }
 
     private void BufferOutput(string text) =>
-        _sendLength += Encoding.UTF8.GetBytes(text, SendSpace(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        _output.Advance(Encoding.UTF8.GetBytes(text, _output.GetSpace(Encoding.UTF8.GetMaxByteCount(text.Length)).Span));
 
     private void BufferOutput(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(SendSpace(bytes.Length));
-        _sendLength += bytes.Length;
-    }
-
-    /// <summary>Room for <paramref name="size"/> more bytes in the pump's buffer (rented while the pump writes).</summary>
-    private Span<byte> SendSpace(int size)
-    {
-        if (_sendBuffer is null || _sendBuffer.Length - _sendLength < size)
-        {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_sendLength + size, 4096));
-            if (_sendBuffer is not null)
-            {
-                _sendBuffer.AsSpan(0, _sendLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_sendBuffer);
-            }
-            _sendBuffer = grown;
-        }
-        return _sendBuffer.AsSpan(_sendLength, size);
+        bytes.CopyTo(_output.GetSpace(bytes.Length).Span);
+        _output.Advance(bytes.Length);
     }
 
     /// <summary>Writes what the pump has buffered (TLS encrypts it into records) and returns the buffer to the pool.</summary>
     private async ValueTask WriteBufferedAsync()
     {
-        if (_sendBuffer is not { } buffer) return;
-        var length = _sendLength;
-        _sendBuffer = null;
-        _sendLength = 0;
+        if (_output.IsEmpty) return;
         try
         {
-            if (length > 0) await Transport.WriteAsync(buffer.AsMemory(0, length));
+            await Transport.WriteAsync(_output.Data.First);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _output.Release();
         }
     }
 

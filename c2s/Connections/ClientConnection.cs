@@ -20,7 +20,7 @@ public sealed partial class ClientConnection
 
     private readonly Socket _socket;
     private readonly NetworkStream _network;
-    private readonly ReceiveBuffer _input = new(ReadSize);
+    private readonly PooledBuffer _input = new(ReadSize);
     private readonly C2sOptions _options;
     private readonly SmConnector _sm;
     private readonly ConnectionRegistry _registry;

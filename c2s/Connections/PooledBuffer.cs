@@ -3,12 +3,13 @@ using System.Buffers;
 namespace Xmpp.C2s.Connections;
 
 /// <summary>
-/// The bytes a client sent that the stream parser has not consumed yet (a stanza still arriving),
-/// in one array rented from the shared pool only while it holds something: an idle connection
-/// holds no buffer. The parser's own limits bound how far it grows (a token longer than
-/// <c>MaxStanzaBytes</c> is refused before it is complete).
+/// Bytes in one array rented from the shared pool only while it holds something, so an idle
+/// connection holds no buffer. A client connection has two: what the client sent that the stream
+/// parser has not consumed yet (a stanza still arriving; the parser's own limits bound how far it
+/// grows, a token longer than <c>MaxStanzaBytes</c> is refused before it is complete), and what the
+/// output pump has taken from its queue and not written yet.
 /// </summary>
-internal sealed class ReceiveBuffer(int readSize)
+internal sealed class PooledBuffer(int defaultSpace)
 {
     private byte[]? _array;
     private int _start;
@@ -18,26 +19,29 @@ internal sealed class ReceiveBuffer(int readSize)
 
     public int Length => _end - _start;
 
-    /// <summary>The unconsumed bytes; valid until the next <see cref="GetSpace"/> or <see cref="Consume"/>.</summary>
+    /// <summary>The bytes held (not yet consumed); valid until the next <see cref="GetSpace"/> or <see cref="Consume"/>.</summary>
     public ReadOnlySequence<byte> Data => _array is null ? ReadOnlySequence<byte>.Empty : new(_array, _start, _end - _start);
 
-    /// <summary>Room for the next read, at least the read size, after the unconsumed bytes.</summary>
-    public Memory<byte> GetSpace()
+    /// <summary>Room for the next read, at least the default space, after the bytes held.</summary>
+    public Memory<byte> GetSpace() => GetSpace(defaultSpace);
+
+    /// <summary>Room for at least <paramref name="size"/> bytes after the bytes held.</summary>
+    public Memory<byte> GetSpace(int size)
     {
         if (_array is null)
         {
-            _array = ArrayPool<byte>.Shared.Rent(readSize);
+            _array = ArrayPool<byte>.Shared.Rent(size);
         }
-        else if (_array.Length - _end < readSize)
+        else if (_array.Length - _end < size)
         {
             var length = Length;
-            if (length + readSize <= _array.Length)
+            if (length + size <= _array.Length)
             {
                 Buffer.BlockCopy(_array, _start, _array, 0, length);
             }
             else
             {
-                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, length + readSize));
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, length + size));
                 Buffer.BlockCopy(_array, _start, grown, 0, length);
                 ArrayPool<byte>.Shared.Return(_array);
                 _array = grown;

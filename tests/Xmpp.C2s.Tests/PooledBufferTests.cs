@@ -5,9 +5,9 @@ using Xmpp.Common.Xml;
 
 namespace Xmpp.C2s.Tests;
 
-public sealed class ReceiveBufferTests
+public sealed class PooledBufferTests
 {
-    private static void Receive(ReceiveBuffer buffer, string text)
+    private static void Receive(PooledBuffer buffer, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var space = buffer.GetSpace();
@@ -21,7 +21,7 @@ public sealed class ReceiveBufferTests
     [Fact]
     public void An_empty_buffer_holds_no_array_and_shows_nothing()
     {
-        var buffer = new ReceiveBuffer(16);
+        var buffer = new PooledBuffer(16);
         Assert.True(buffer.IsEmpty);
         Assert.True(buffer.Data.IsEmpty);
         Receive(buffer, "<a/>");
@@ -33,7 +33,7 @@ public sealed class ReceiveBufferTests
     [Fact]
     public void Unconsumed_bytes_are_shown_again_with_the_next_read()
     {
-        var buffer = new ReceiveBuffer(16);
+        var buffer = new PooledBuffer(16);
         Receive(buffer, "<a/><b>par");
         buffer.Consume(4);
         Receive(buffer, "tial</b>");
@@ -43,7 +43,7 @@ public sealed class ReceiveBufferTests
     [Fact]
     public void A_token_longer_than_the_read_size_grows_the_buffer_and_keeps_every_byte()
     {
-        var buffer = new ReceiveBuffer(8);
+        var buffer = new PooledBuffer(8);
         var expected = new StringBuilder();
         for (var i = 0; i < 100; i++)
         {
@@ -61,7 +61,7 @@ public sealed class ReceiveBufferTests
     [Fact]
     public void Consuming_more_than_is_held_is_refused()
     {
-        var buffer = new ReceiveBuffer(16);
+        var buffer = new PooledBuffer(16);
         Receive(buffer, "abc");
         Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Consume(4));
         Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Advance(int.MaxValue));
@@ -72,7 +72,7 @@ public sealed class ReceiveBufferTests
     {
         // The read loop's pattern: parse what is there, consume what the parser took, read more.
         var parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = 1024, MaxDepth = 8 });
-        var buffer = new ReceiveBuffer(8);
+        var buffer = new PooledBuffer(8);
         var names = new List<string>();
         var input = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
             + "<message to='a@localhost'><body>hello there</body></message><presence/>";
@@ -87,5 +87,18 @@ public sealed class ReceiveBufferTests
         }
         Assert.Equal([nameof(StreamOpenEvent), "message", "presence"], names);
         Assert.True(buffer.IsEmpty);
+    }
+
+    [Fact]
+    public void Space_larger_than_the_default_is_given_when_asked_for()
+    {
+        var buffer = new PooledBuffer(16);
+        Receive(buffer, "head ");
+        var space = buffer.GetSpace(100);
+        Assert.True(space.Length >= 100);
+        var bytes = Encoding.UTF8.GetBytes(new string('x', 100));
+        bytes.CopyTo(space);
+        buffer.Advance(bytes.Length);
+        Assert.Equal("head " + new string('x', 100), Text(buffer.Data));
     }
 }
