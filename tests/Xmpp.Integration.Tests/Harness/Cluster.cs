@@ -1,4 +1,5 @@
 using System.Text;
+using Xmpp.Integration.Tests.Clients;
 
 namespace Xmpp.Integration.Tests.Harness;
 
@@ -152,6 +153,17 @@ public sealed class Cluster : IAsyncDisposable
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"xmppctl adduser {account.Jid} failed: {result}\n{OutputTail()}");
         return account;
+    }
+
+    /// <summary>
+    /// Logs <paramref name="account"/> in on the c2s at <paramref name="port"/> (STARTTLS, SASL, bind,
+    /// presence), as a client named after the account and that c2s whose failures carry the processes' output.
+    /// </summary>
+    public Task<TestClient> LoginAsync(Account account, int port, string? resource = null, string mechanism = "SCRAM-SHA-256", bool presence = true)
+    {
+        var c2s = C2sPorts.ToList().IndexOf(port) is var i and >= 0 ? $"c2s-{i + 1}" : port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TestClient.LoginAsync(port, account.Jid, account.Password, resource, mechanism, presence,
+            name: $"{account.Local}@{c2s}", diagnostics: () => "\n" + OutputTail());
     }
 
     /// <summary>An account name nobody has created (for "unknown user" checks).</summary>

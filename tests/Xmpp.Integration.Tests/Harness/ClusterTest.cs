@@ -30,9 +30,7 @@ public abstract class ClusterTest(ClusterFixture fixture, ITestOutputHelper outp
     /// <summary>Logs <paramref name="account"/> in on the c2s at <paramref name="port"/> (STARTTLS, SASL, bind, presence).</summary>
     protected async Task<TestClient> LoginAsync(Account account, int port, string? resource = null, string mechanism = "SCRAM-SHA-256", bool presence = true)
     {
-        var client = await TestClient.LoginAsync(port, account.Jid, account.Password, resource, mechanism, presence,
-            name: $"{account.Local}@{(port == C2s1 ? "c2s-1" : port == C2s2 ? "c2s-2" : port.ToString())}",
-            diagnostics: () => "\n" + Cluster.OutputTail());
+        var client = await Cluster.LoginAsync(account, port, resource, mechanism, presence);
         _clients.Add(client);
         return client;
     }

@@ -18,9 +18,9 @@ public sealed class Rfc6121C2sDeathTests(ITestOutputHelper output)
         {
             var julietAccount = await cluster.NewUserAsync("juliet");
             var romeoAccount = await cluster.NewUserAsync("romeo");
-            var juliet = await TestClient.LoginAsync(cluster.C2s1Port, julietAccount.Jid, julietAccount.Password, "balcony", name: "juliet@c2s-1", diagnostics: () => cluster.OutputTail());
+            var juliet = await cluster.LoginAsync(julietAccount, cluster.C2s1Port, "balcony");
             clients.Add(juliet);
-            var romeo = await TestClient.LoginAsync(cluster.C2s2Port, romeoAccount.Jid, romeoAccount.Password, "orchard", name: "romeo@c2s-2", diagnostics: () => cluster.OutputTail());
+            var romeo = await cluster.LoginAsync(romeoAccount, cluster.C2s2Port, "orchard");
             clients.Add(romeo);
             await MakeMutualAsync(juliet, romeo);
 

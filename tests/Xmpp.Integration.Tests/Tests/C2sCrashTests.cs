@@ -18,9 +18,9 @@ public sealed class C2sCrashTests(ITestOutputHelper output)
         {
             var aliceAccount = await cluster.NewUserAsync("alice");
             var bobAccount = await cluster.NewUserAsync("bob");
-            var alice = await TestClient.LoginAsync(cluster.C2s1Port, aliceAccount.Jid, aliceAccount.Password, "phone", name: "alice@c2s-1", diagnostics: () => cluster.OutputTail());
+            var alice = await cluster.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
             clients.Add(alice);
-            var bob = await TestClient.LoginAsync(cluster.C2s2Port, bobAccount.Jid, bobAccount.Password, "desk", name: "bob@c2s-2", diagnostics: () => cluster.OutputTail());
+            var bob = await cluster.LoginAsync(bobAccount, cluster.C2s2Port, "desk");
             clients.Add(bob);
 
             // bob is online on c2s-2
@@ -37,7 +37,7 @@ public sealed class C2sCrashTests(ITestOutputHelper output)
             await alice.SendAsync($"<message to='{bob.BareJid}' type='chat' id='after'><body>sent after the crash</body></message>");
             await alice.PingServerAsync(); // sm has handled the message once it answers
 
-            var bobAgain = await TestClient.LoginAsync(cluster.C2s1Port, bobAccount.Jid, bobAccount.Password, "desk", name: "bob@c2s-1", diagnostics: () => cluster.OutputTail());
+            var bobAgain = await cluster.LoginAsync(bobAccount, cluster.C2s1Port, "desk");
             clients.Add(bobAgain);
             var message = await bobAgain.ExpectAsync(s => s.IsMessage() && s.Body() == "sent after the crash");
             Assert.Equal(alice.Jid, message.Attr("from"));

@@ -23,9 +23,9 @@ public sealed class C2sListenerTests(ITestOutputHelper output)
         {
             var aliceAccount = await cluster.NewUserAsync("alice");
             var bobAccount = await cluster.NewUserAsync("bob");
-            var alice = await TestClient.LoginAsync(cluster.C2s1Port, aliceAccount.Jid, aliceAccount.Password, "phone", diagnostics: () => cluster.OutputTail());
+            var alice = await cluster.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
             clients.Add(alice);
-            var bob = await TestClient.LoginAsync(cluster.C2s1Port, bobAccount.Jid, bobAccount.Password, "desk", diagnostics: () => cluster.OutputTail());
+            var bob = await cluster.LoginAsync(bobAccount, cluster.C2s1Port, "desk");
             clients.Add(bob);
 
             Assert.True(await IsClosedAtOnceAsync(cluster.C2s1Port), "a third connection was not closed at the limit of 2");
@@ -57,9 +57,9 @@ public sealed class C2sListenerTests(ITestOutputHelper output)
         {
             var aliceAccount = await cluster.NewUserAsync("alice");
             var bobAccount = await cluster.NewUserAsync("bob");
-            var alice = await TestClient.LoginAsync(cluster.C2s1Port, aliceAccount.Jid, aliceAccount.Password, "phone", diagnostics: () => cluster.OutputTail());
+            var alice = await cluster.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
             clients.Add(alice);
-            var bob = await TestClient.LoginAsync(cluster.C2s2Port, bobAccount.Jid, bobAccount.Password, "desk", diagnostics: () => cluster.OutputTail());
+            var bob = await cluster.LoginAsync(bobAccount, cluster.C2s2Port, "desk");
             clients.Add(bob);
 
             var exit = await cluster.C2s2.TerminateAsync(TimeSpan.FromSeconds(20));
@@ -106,7 +106,7 @@ public sealed class C2sListenerTests(ITestOutputHelper output)
         {
             try
             {
-                return await TestClient.LoginAsync(cluster.C2s1Port, account.Jid, account.Password, "desk", diagnostics: () => cluster.OutputTail());
+                return await cluster.LoginAsync(account, cluster.C2s1Port, "desk");
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
