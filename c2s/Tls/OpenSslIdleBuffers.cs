@@ -58,9 +58,10 @@ internal static class OpenSslIdleBuffers
             var native = Native!;
             var handle = ssl.DangerousGetHandle();
             native.SslCtrl(handle, SslCtrlMode, SslModeReleaseBuffers, 0);
-            ShrinkIfEmpty(native, native.SslGetRbio(handle));
+            var rbio = native.SslGetRbio(handle);
             var wbio = native.SslGetWbio(handle);
-            if (wbio != native.SslGetRbio(handle)) ShrinkIfEmpty(native, wbio);
+            ShrinkIfEmpty(native, rbio);
+            if (wbio != rbio) ShrinkIfEmpty(native, wbio);
             return true;
         }
         finally
