@@ -49,4 +49,16 @@ public sealed class C2sOptions
     /// the memory of an idle TLS client. Linux/OpenSSL only; elsewhere it does nothing.
     /// </summary>
     public bool TlsReleaseIdleBuffers { get; set; } = true;
+
+    /// <summary>
+    /// Whether an established TLS 1.3 client (after resource binding) moves from OpenSSL's record
+    /// layer to c2s's own (AES-GCM or ChaCha20-Poly1305 from .NET), so that the OpenSSL connection
+    /// object and what it keeps from the handshake (~15 KiB per client) are freed. Linux/OpenSSL
+    /// only; TLS 1.2 connections and those OpenSSL's callbacks did not follow from the start stay
+    /// on OpenSSL.
+    /// </summary>
+    public bool TlsTakeOverRecords { get; set; } = true;
+
+    /// <summary>How often the record layer's cipher objects (~1 KiB each way) of connections quiet since the last look are dropped.</summary>
+    public TimeSpan TlsIdleCipherRelease { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -2,6 +2,7 @@ using Xmpp.Common.Hosting;
 using Microsoft.Extensions.Options;
 using Xmpp.C2s;
 using Xmpp.C2s.Connections;
+using Xmpp.C2s.Tls;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Telemetry;
 using Xmpp.Common.Link;
@@ -26,6 +27,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
 // Registered after the router link, so it stops first: clients are told before the link closes.
 builder.Services.AddSingleton<ClientListener>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClientListener>());
+builder.Services.AddHostedService<IdleCipherSweeper>();
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, and
 // /health/ready, which is healthy only while the router link is up.

@@ -24,12 +24,15 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
 
     private readonly PooledBuffer _output = new(4096); // pump only: what it has taken from the queue and not written yet
     private SslStream? _tls;
+    private HandOverStream? _handOver;       // under _tls while its records may still be taken over
+    private Tls13RecordStream? _records;     // our record layer once they have been
     private int _queued;
     private int _closing;
     private bool _headerSent;
     private string _streamId = "";
 
-    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch);
+    /// <summary>Text or bytes for the client, or a switch of transport the pump performs between writes (STARTTLS, TLS hand-over).</summary>
+    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch, bool HandOver = false);
 
     /// <summary>Queues text for the client (stream-level writes and c2s's own answers).</summary>
     private void Send(string text)
@@ -92,7 +95,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     if (item.TlsSwitch is { } done)
                     {
                         await WriteBufferedAsync();
-                        done.TrySetResult(await HandshakeAsync());
+                        done.TrySetResult(item.HandOver ? await HandOverTlsAsync() : await HandshakeAsync());
                         continue;
                     }
                     if (item.Text is { } text) BufferOutput(text);
@@ -214,7 +217,8 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
 
     private async Task<bool> HandshakeAsync()
     {
-        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        if (_serverTls.TakeOverRecords) _handOver = new HandOverStream(_network);
+        var tls = new SslStream(_handOver ?? (Stream)_network, leaveInnerStreamOpen: true);
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
@@ -224,12 +228,50 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         {
             _logger.LogInformation("Connection {Id}: TLS handshake failed: {Error}", Id, e.Message);
             await tls.DisposeAsync();
+            _handOver = null;
             return false;
         }
         if (_serverTls.ReleaseIdleBuffers) OpenSslIdleBuffers.TryEnable(tls, _logger);
+        if (_handOver is not null) OpenSslTrafficSecrets.Install(tls);
         _tls = tls;
         return true;
     }
+
+    /// <summary>
+    /// Once the session is established: if OpenSSL's record protection of this connection can be
+    /// taken over, has the SslStream's input end at the next record boundary; otherwise the
+    /// connection stays on SslStream for good.
+    /// </summary>
+    private void ArmTlsHandOver()
+    {
+        if (_handOver!.Armed) return;
+        if (_tls is { } tls && OpenSslTrafficSecrets.CanTakeOver(tls)) _handOver.Arm();
+        else _handOver = null;
+    }
+
+    /// <summary>The read loop found the SslStream's input ended at a record boundary: the pump switches between two writes.</summary>
+    private async Task<bool> TakeOverTlsRecordsAsync(CancellationToken ct)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _queued);
+        if (Enqueue(new Outbound(null, default, done, HandOver: true)) && await done.Task.WaitAsync(ct)) return true;
+        _logger.LogWarning("Connection {Id}: the TLS records could not be taken over; closing", Id);
+        return false;
+    }
+
+    /// <summary>On the pump, nothing being written: our record layer continues where OpenSSL is, and the SslStream (its SSL object) goes.</summary>
+    private async Task<bool> HandOverTlsAsync()
+    {
+        if (_tls is not { } tls || OpenSslTrafficSecrets.Take(tls) is not { } keys) return false;
+        _records = new Tls13RecordStream(_network, keys.Read, keys.Write);
+        _tls = null;
+        _handOver = null;
+        await tls.DisposeAsync();
+        return true;
+    }
+
+    /// <summary>Drops the record layer's cipher objects if the connection has been quiet since the last call.</summary>
+    public void ReleaseIdleTlsCiphers() => _records?.ReleaseIdleCiphers();
 
     /// <summary>Sends the stream error (after a header if none was sent on this stream) and closes.</summary>
     public void CloseWithStreamError(string condition, string? text = null)

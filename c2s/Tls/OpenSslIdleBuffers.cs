@@ -1,6 +1,4 @@
 using System.Net.Security;
-using System.Reflection;
-using System.Runtime.InteropServices;
 
 namespace Xmpp.C2s.Tls;
 
@@ -15,19 +13,15 @@ namespace Xmpp.C2s.Tls;
 ///   handshake is over and they are empty, each gets a fresh empty buffer (BIO_set_mem_buf), which
 ///   grows again only as far as later records need.</item>
 /// </list>
-/// .NET's OpenSSL shim offers no option for either, so this reaches the connection's SSL* through
-/// SslStream's private security context (on Linux a SafeHandle whose handle is the SSL*) and calls
-/// libssl and libcrypto itself. When anything of that is not there (another platform, another
-/// runtime layout, no libssl, BIOs that are not memory BIOs) it does nothing and says so once: the
-/// connection works the same, it only keeps its buffers.
+/// .NET's OpenSSL shim offers no option for either, so this calls libssl and libcrypto on the
+/// connection's SSL* itself (<see cref="LibSsl"/>). When anything of that is not there (another
+/// platform, another runtime layout, no libssl, BIOs that are not memory BIOs) it does nothing and
+/// says so once: the connection works the same, it only keeps its buffers.
 /// </summary>
 internal static class OpenSslIdleBuffers
 {
     private const int SslCtrlMode = 33;                 // SSL_CTRL_MODE (ssl.h)
     private const nint SslModeReleaseBuffers = 0x10;    // SSL_MODE_RELEASE_BUFFERS (ssl.h)
-
-    private static readonly FieldInfo? ContextField =
-        typeof(SslStream).GetField("_securityContext", BindingFlags.Instance | BindingFlags.NonPublic);
 
     private const int BioTypeMem = 1 | 0x0400;           // BIO_TYPE_MEM (bio.h)
     private const int BioCtrlPending = 10;               // BIO_CTRL_PENDING
@@ -35,59 +29,43 @@ internal static class OpenSslIdleBuffers
     private const nint BioClose = 1;                     // BIO_CLOSE: the BIO frees the buffer with itself
     private const int BioCGetBufMemPtr = 115;            // BIO_C_GET_BUF_MEM_PTR (BIO_get_mem_ptr)
 
-    private static readonly OpenSsl? Native = OpenSsl.Load();
     private static int _warned;
 
     /// <summary>Why it cannot work here, or null when it can.</summary>
-    public static unsafe string? Unavailable =>
-        !OperatingSystem.IsLinux() ? "not Linux"
-        : ContextField is null ? "SslStream has no _securityContext field in this runtime"
-        : Native is null ? "libssl's or libcrypto's functions not found"
-        : null;
+    public static string? Unavailable => LibSsl.Unavailable;
 
     /// <summary>Sets the mode on an authenticated stream; false (logged once) when it could not.</summary>
     public static unsafe bool TryEnable(SslStream tls, ILogger logger)
     {
         if (Unavailable is { } why) return Warn(logger, why);
-        if (ContextField!.GetValue(tls) is not SafeHandle { IsInvalid: false, IsClosed: false } ssl || ssl.GetType().Name != "SafeSslHandle")
-            return Warn(logger, "SslStream's security context is not an OpenSSL SSL handle");
-        var added = false;
-        try
+        var done = LibSsl.WithSsl(tls, static (native, handle) =>
         {
-            ssl.DangerousAddRef(ref added);
-            var native = Native!;
-            var handle = ssl.DangerousGetHandle();
             native.SslCtrl(handle, SslCtrlMode, SslModeReleaseBuffers, 0);
             var rbio = native.SslGetRbio(handle);
             var wbio = native.SslGetWbio(handle);
             ShrinkIfEmpty(native, rbio);
             if (wbio != rbio) ShrinkIfEmpty(native, wbio);
             return true;
-        }
-        finally
-        {
-            if (added) ssl.DangerousRelease();
-        }
+        }, false);
+        return done || Warn(logger, "SslStream's security context is not an OpenSSL SSL handle");
     }
 
     /// <summary>For tests: the bytes allocated to the read and the write BIO's buffers (BUF_MEM.max), or null.</summary>
-    internal static unsafe (long Read, long Write)? BioBufferSizes(SslStream tls)
-    {
-        if (Unavailable is not null || ContextField!.GetValue(tls) is not SafeHandle { IsInvalid: false, IsClosed: false } ssl) return null;
-        var native = Native!;
-        long Max(nint bio)
+    internal static unsafe (long Read, long Write)? BioBufferSizes(SslStream tls) =>
+        LibSsl.WithSsl<(long, long)?>(tls, static (native, handle) =>
         {
-            if (bio == 0 || native.BioMethodType(bio) != BioTypeMem) return -1;
-            nint bufMem = 0;
-            native.BioCtrl(bio, BioCGetBufMemPtr, 0, (nint)(&bufMem));
-            return bufMem == 0 ? -1 : (long)((nuint*)bufMem)[2]; // struct buf_mem_st { size_t length; char *data; size_t max; ... }
-        }
-        var handle = ssl.DangerousGetHandle();
-        return (Max(native.SslGetRbio(handle)), Max(native.SslGetWbio(handle)));
-    }
+            long Max(nint bio)
+            {
+                if (bio == 0 || native.BioMethodType(bio) != BioTypeMem) return -1;
+                nint bufMem = 0;
+                native.BioCtrl(bio, BioCGetBufMemPtr, 0, (nint)(&bufMem));
+                return bufMem == 0 ? -1 : (long)((nuint*)bufMem)[2]; // struct buf_mem_st { size_t length; char *data; size_t max; ... }
+            }
+            return (Max(native.SslGetRbio(handle)), Max(native.SslGetWbio(handle)));
+        }, null);
 
     /// <summary>Gives an empty memory BIO a fresh, unallocated buffer; the old one is freed.</summary>
-    private static unsafe void ShrinkIfEmpty(OpenSsl native, nint bio)
+    private static unsafe void ShrinkIfEmpty(LibSsl.Api native, nint bio)
     {
         if (bio == 0 || native.BioMethodType(bio) != BioTypeMem || native.BioCtrl(bio, BioCtrlPending, 0, 0) != 0) return;
         var fresh = native.BufMemNew();
@@ -99,44 +77,5 @@ internal static class OpenSslIdleBuffers
         if (Interlocked.Exchange(ref _warned, 1) == 0)
             logger.LogWarning("TLS connections keep their OpenSSL record buffers while idle: {Reason}", why);
         return false;
-    }
-
-    /// <summary>The libssl and libcrypto functions used, from the libraries .NET's shim has already loaded.</summary>
-    private sealed unsafe class OpenSsl
-    {
-        public required delegate* unmanaged<nint, int, nint, nint, nint> SslCtrl;
-        public required delegate* unmanaged<nint, nint> SslGetRbio;
-        public required delegate* unmanaged<nint, nint> SslGetWbio;
-        public required delegate* unmanaged<nint, int> BioMethodType;
-        public required delegate* unmanaged<nint, int, nint, nint, nint> BioCtrl;
-        public required delegate* unmanaged<nint> BufMemNew;
-
-        public static OpenSsl? Load()
-        {
-            if (!OperatingSystem.IsLinux()) return null;
-            // Loading a library .NET has loaded already returns the same one.
-            foreach (var (ssl, crypto) in new[] { ("libssl.so.3", "libcrypto.so.3"), ("libssl.so.1.1", "libcrypto.so.1.1") })
-            {
-                if (!NativeLibrary.TryLoad(ssl, out var libssl) || !NativeLibrary.TryLoad(crypto, out var libcrypto)) continue;
-                if (NativeLibrary.TryGetExport(libssl, "SSL_ctrl", out var sslCtrl)
-                    && NativeLibrary.TryGetExport(libssl, "SSL_get_rbio", out var rbio)
-                    && NativeLibrary.TryGetExport(libssl, "SSL_get_wbio", out var wbio)
-                    && NativeLibrary.TryGetExport(libcrypto, "BIO_method_type", out var methodType)
-                    && NativeLibrary.TryGetExport(libcrypto, "BIO_ctrl", out var bioCtrl)
-                    && NativeLibrary.TryGetExport(libcrypto, "BUF_MEM_new", out var bufMemNew))
-                {
-                    return new OpenSsl
-                    {
-                        SslCtrl = (delegate* unmanaged<nint, int, nint, nint, nint>)sslCtrl,
-                        SslGetRbio = (delegate* unmanaged<nint, nint>)rbio,
-                        SslGetWbio = (delegate* unmanaged<nint, nint>)wbio,
-                        BioMethodType = (delegate* unmanaged<nint, int>)methodType,
-                        BioCtrl = (delegate* unmanaged<nint, int, nint, nint, nint>)bioCtrl,
-                        BufMemNew = (delegate* unmanaged<nint>)bufMemNew,
-                    };
-                }
-            }
-            return null;
-        }
     }
 }

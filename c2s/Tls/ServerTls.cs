@@ -21,6 +21,7 @@ public sealed class ServerTls
             AllowTlsResume = true,
         };
         ReleaseIdleBuffers = options.TlsReleaseIdleBuffers;
+        TakeOverRecords = options.TlsTakeOverRecords && LibSsl.Unavailable is null;
     }
 
     /// <summary>Shared by every handshake; never changed after construction.</summary>
@@ -28,4 +29,7 @@ public sealed class ServerTls
 
     /// <summary>Whether an established connection's OpenSSL record buffers are freed while idle.</summary>
     public bool ReleaseIdleBuffers { get; }
+
+    /// <summary>Whether established TLS 1.3 connections move from OpenSSL to our record layer (<see cref="Tls13RecordStream"/>).</summary>
+    public bool TakeOverRecords { get; }
 }
