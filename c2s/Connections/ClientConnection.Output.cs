@@ -267,6 +267,8 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         _tls = null;
         _handOver = null;
         await tls.DisposeAsync();
+        Telemetry.C2sTelemetry.TlsHandedOver.Add(1);
+        _logger.LogDebug("Connection {Id}: TLS records handed over from OpenSSL", Id);
         return true;
     }
 
