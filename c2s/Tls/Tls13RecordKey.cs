@@ -29,6 +29,7 @@ internal sealed class Tls13RecordKey : IDisposable
     private AesGcm? _aes;
     private ChaCha20Poly1305? _chaCha;
     private bool _used;
+    private bool _disposed;
 
     public Tls13RecordKey(Tls13CipherSuite suite, byte[] secret, ulong sequence)
     {
@@ -138,6 +139,7 @@ internal sealed class Tls13RecordKey : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             DropCipher();
             CryptographicOperations.ZeroMemory(_secret);
             CryptographicOperations.ZeroMemory(_key);
@@ -146,6 +148,7 @@ internal sealed class Tls13RecordKey : IDisposable
 
     private void NextNonce(Span<byte> nonce)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         // The IV XORed with the sequence number, left-padded to the IV's length (RFC 8446 §5.3).
         if (Sequence == ulong.MaxValue) throw new CryptographicException("TLS record sequence number exhausted");
         _iv.CopyTo(nonce);
