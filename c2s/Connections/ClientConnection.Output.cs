@@ -262,8 +262,8 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>On the pump, nothing being written: our record layer continues where OpenSSL is, and the SslStream (its SSL object) goes.</summary>
     private async Task<bool> HandOverTlsAsync()
     {
-        if (_tls is not { } tls || OpenSslTrafficSecrets.Take(tls) is not { } keys) return false;
-        _records = new Tls13RecordStream(_network, keys.Read, keys.Write);
+        if (_tls is not { } tls || OpenSslTrafficSecrets.Take(tls, _network) is not { } records) return false;
+        _records = records;
         _tls = null;
         _handOver = null;
         await tls.DisposeAsync();

@@ -44,6 +44,7 @@ internal static unsafe class OpenSslTrafficSecrets
         public int ReadUpdates;
         public int WriteUpdates;
         public Seen Seen;
+        public int KeyUpdateOwed;
         public int ClientSecretLength;
         public int ServerSecretLength;
         public fixed byte ClientSecret[MaxSecret];
@@ -86,21 +87,23 @@ internal static unsafe class OpenSslTrafficSecrets
         && LibSsl.WithSsl(tls, (native, ssl) => Complete(StateOf(native, ssl), suite), false);
 
     /// <summary>
-    /// The keys that continue <paramref name="tls"/>'s record protection exactly where OpenSSL is,
-    /// or null. Call only when no record is being read or written through the stream.
+    /// A record layer that continues <paramref name="tls"/>'s record protection exactly where
+    /// OpenSSL is, over <paramref name="transport"/>, or null. Call only when no record is being
+    /// read or written through the stream.
     /// </summary>
-    public static (Tls13RecordKey Read, Tls13RecordKey Write)? Take(SslStream tls)
+    public static Tls13RecordStream? Take(SslStream tls, Stream transport)
     {
         if (tls.SslProtocol != SslProtocols.Tls13 || Tls13CipherSuite.For(tls.NegotiatedCipherSuite) is not { } suite) return null;
-        return LibSsl.WithSsl<(Tls13RecordKey, Tls13RecordKey)?>(tls, (native, ssl) =>
+        return LibSsl.WithSsl(tls, (native, ssl) =>
         {
             var state = StateOf(native, ssl);
             if (!Complete(state, suite)) return null;
             // The server reads what the client protects and writes with its own secret.
             var read = Secret(new ReadOnlySpan<byte>(state->ClientSecret, state->ClientSecretLength), state->ReadUpdates, suite);
             var write = Secret(new ReadOnlySpan<byte>(state->ServerSecret, state->ServerSecretLength), state->WriteUpdates, suite);
-            return (new Tls13RecordKey(suite, read, state->ReadSequence), new Tls13RecordKey(suite, write, state->WriteSequence));
-        }, null);
+            return new Tls13RecordStream(transport, new Tls13RecordKey(suite, read, state->ReadSequence),
+                new Tls13RecordKey(suite, write, state->WriteSequence), keyUpdateOwed: state->KeyUpdateOwed != 0);
+        }, (Tls13RecordStream?)null);
     }
 
     private static byte[] Secret(ReadOnlySpan<byte> initial, int updates, Tls13CipherSuite suite)
@@ -178,10 +181,13 @@ internal static unsafe class OpenSslTrafficSecrets
             case KeyUpdate when writing != 0:
                 state->WriteSequence = 0;
                 state->WriteUpdates++;
+                state->KeyUpdateOwed = 0;
                 break;
             case KeyUpdate:
                 state->ReadSequence = 0;
                 state->ReadUpdates++;
+                // update_requested: OpenSSL answers with its own KeyUpdate before its next record.
+                if (length >= 5 && buffer[4] == 1) state->KeyUpdateOwed = 1;
                 break;
         }
     }

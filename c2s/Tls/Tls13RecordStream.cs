@@ -15,7 +15,7 @@ namespace Xmpp.C2s.Tls;
 /// <para>One reader and one writer at a time (the read loop and the output pump); an idle
 /// connection holds no buffer and, after <see cref="ReleaseIdleCiphers"/>, no cipher object.</para>
 /// </summary>
-internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13RecordKey write) : Stream
+internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13RecordKey write, bool keyUpdateOwed = false) : Stream
 {
     private const int ReadSize = 8192;
     private const byte KeyUpdateMessage = 24;
@@ -26,7 +26,7 @@ internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13
     private int _plainLeft;
     private int _openedRecord;                         // length of the opened first record (0: none)
     private bool _closed;                              // close_notify received
-    private int _keyUpdateOwed;                        // the client asked for our KeyUpdate (update_requested)
+    private int _keyUpdateOwed = keyUpdateOwed ? 1 : 0; // the client asked for our KeyUpdate (update_requested)
 
     /// <summary>Drops both directions' cipher objects if unused since the last call (a quiet connection keeps only keys).</summary>
     public void ReleaseIdleCiphers()

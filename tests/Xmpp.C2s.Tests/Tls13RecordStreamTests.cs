@@ -69,6 +69,21 @@ public sealed class Tls13RecordStreamTests
     }
 
     [Fact]
+    public async Task A_tls12_connection_is_not_taken_over()
+    {
+        if (LibSsl.Unavailable is not null || OperatingSystem.IsWindows()) return;
+        using var certificate = ServerCertificate.CreateSelfSigned("localhost");
+        var tls = new ServerTls(certificate, new C2sOptions());
+        await using (var first = await Pair.ConnectAsync(tls, TlsCipherSuite.TLS_AES_256_GCM_SHA384)) { }
+        await using var pair = await Pair.ConnectAsync(tls, suite: null);
+        Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, pair.Server.SslProtocol);
+        Assert.False(OpenSslTrafficSecrets.CanTakeOver(pair.Server));
+        Assert.Null(OpenSslTrafficSecrets.Take(pair.Server, Stream.Null));
+        await pair.Client.WriteAsync("still fine"u8.ToArray());
+        Assert.Equal("still fine", await ReadTextAsync(pair.Server, 10));
+    }
+
+    [Fact]
     public async Task A_client_key_update_is_followed_and_answered()
     {
         // Both ends on our record layer: the "client" writes raw records, so it can send a KeyUpdate.
@@ -168,7 +183,8 @@ public sealed class Tls13RecordStreamTests
         public SslStream Server { get; private set; }
         public SslStream Client { get; }
 
-        public static async Task<Pair> ConnectAsync(ServerTls tls, TlsCipherSuite suite)
+        /// <param name="suite">The one TLS 1.3 suite the client offers; null: TLS 1.2 only.</param>
+        public static async Task<Pair> ConnectAsync(ServerTls tls, TlsCipherSuite? suite)
         {
             var (clientSocket, serverSocket) = await SocketPairAsync();
             var serverNet = new NetworkStream(serverSocket, ownsSocket: true);
@@ -180,10 +196,10 @@ public sealed class Tls13RecordStreamTests
                 client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                 {
                     TargetHost = "localhost",
-                    EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13,
-                    CipherSuitesPolicy = new CipherSuitesPolicy([suite]),
+                    EnabledSslProtocols = suite is null ? System.Security.Authentication.SslProtocols.Tls12 : System.Security.Authentication.SslProtocols.Tls13,
+                    CipherSuitesPolicy = suite is { } only ? new CipherSuitesPolicy([only]) : null,
                 })).WaitAsync(Limit);
-            Assert.Equal(suite, server.NegotiatedCipherSuite);
+            if (suite is not null) Assert.Equal(suite, server.NegotiatedCipherSuite);
             OpenSslTrafficSecrets.Install(server);
             return new Pair(serverNet, handOver, server, client);
         }
@@ -196,10 +212,10 @@ public sealed class Tls13RecordStreamTests
             Assert.Equal(0, await Server.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(Limit));
             Assert.Equal(0, await Server.ReadAsync(new byte[16]).AsTask().WaitAsync(Limit));
             Assert.True(_handOver.HandedOver);
-            var keys = OpenSslTrafficSecrets.Take(Server);
-            Assert.NotNull(keys);
+            _records = OpenSslTrafficSecrets.Take(Server, _serverNet);
+            Assert.NotNull(_records);
             await Server.DisposeAsync();
-            return _records = new Tls13RecordStream(_serverNet, keys.Value.Read, keys.Value.Write);
+            return _records;
         }
 
         public async ValueTask DisposeAsync()
