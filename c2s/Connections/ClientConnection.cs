@@ -10,7 +10,7 @@ namespace Xmpp.C2s.Connections;
 
 /// <summary>
 /// One client's XML stream on this frontend. Split by concern into partial files: the read loop
-/// (this file), output and TLS (.Output), negotiation (.Negotiation), binding (.Bind) and the
+/// (this file), output (.Output), TLS (.Tls), negotiation (.Negotiation), binding (.Bind) and the
 /// established session (.Session). Protocol decisions live in Protocol/ and Sasl/.
 /// </summary>
 public sealed partial class ClientConnection

@@ -14,11 +14,11 @@ public sealed class ConnectionRegistry
     public void Remove(ClientConnection connection) => _byId.TryRemove(new KeyValuePair<string, ClientConnection>(connection.Id, connection));
     public ClientConnection? Find(string id) => _byId.GetValueOrDefault(id);
     public ICollection<ClientConnection> All => _byId.Values;
+    public int Count => _byId.Count;
 
     /// <summary>Walks the connections without copying them (a connection added or removed meanwhile may or may not be seen).</summary>
     public IEnumerable<ClientConnection> Enumerate()
     {
         foreach (var entry in _byId) yield return entry.Value;
     }
-    public int Count => _byId.Count;
 }
