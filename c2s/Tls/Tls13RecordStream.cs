@@ -137,7 +137,9 @@ internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13
             var length = content[1] << 16 | content[2] << 8 | content[3];
             if (content[0] != KeyUpdateMessage || length != 1 || content.Length < 5 || content[4] > 1)
                 throw new IOException($"unexpected TLS handshake message {content[0]} after the handshake");
-            // The client's next record uses its next secret; update_requested asks for ours.
+            // The client's next record uses its next secret, so nothing may follow in this one
+            // (RFC 8446 §5.1); update_requested asks for ours.
+            if (content.Length > 5) throw new IOException("data after a KeyUpdate in the same TLS record");
             read.Update();
             if (content[4] == 1) Volatile.Write(ref _keyUpdateOwed, 1);
             content = content[5..];
