@@ -8,7 +8,7 @@ namespace Xmpp.C2s.Tls;
 /// the SslStream buffers nothing), it answers end of stream instead of reading the socket and
 /// reports <see cref="HandedOver"/>: from there the socket's bytes belong to the new record layer.
 /// </summary>
-internal sealed class HandOverStream(Stream inner) : Stream
+internal sealed class HandOverStream(Stream inner) : LayeredStream(inner)
 {
     private int _headerSeen;                 // bytes of the current record header seen (0-5)
     private int _length;                     // its length field, as far as seen
@@ -28,16 +28,10 @@ internal sealed class HandOverStream(Stream inner) : Stream
             HandedOver = true;
             return 0;
         }
-        var read = await inner.ReadAsync(buffer, cancellationToken);
+        var read = await Inner.ReadAsync(buffer, cancellationToken);
         Follow(buffer.Span[..read]);
         return read;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private void Follow(ReadOnlySpan<byte> bytes)
     {
@@ -61,22 +55,5 @@ internal sealed class HandOverStream(Stream inner) : Stream
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
+        Inner.WriteAsync(buffer, cancellationToken);
 }

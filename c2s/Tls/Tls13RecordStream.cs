@@ -15,7 +15,8 @@ namespace Xmpp.C2s.Tls;
 /// <para>One reader and one writer at a time (the read loop and the output pump); an idle
 /// connection holds no buffer and, after <see cref="ReleaseIdleCiphers"/>, no cipher object.</para>
 /// </summary>
-internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13RecordKey write, bool keyUpdateOwed = false) : Stream
+internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13RecordKey write, bool keyUpdateOwed = false)
+    : LayeredStream(inner)
 {
     private const int ReadSize = 8192;
     private const byte KeyUpdateMessage = 24;
@@ -46,10 +47,10 @@ internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13
             if (destination.IsEmpty && _in.IsEmpty)
             {
                 // Zero-byte read: wait for the client holding no buffer.
-                _ = await inner.ReadAsync(Memory<byte>.Empty, cancellationToken);
+                _ = await Inner.ReadAsync(Memory<byte>.Empty, cancellationToken);
                 return 0;
             }
-            var n = await inner.ReadAsync(_in.GetSpace(Math.Max(ReadSize, missing)), cancellationToken);
+            var n = await Inner.ReadAsync(_in.GetSpace(Math.Max(ReadSize, missing)), cancellationToken);
             if (n == 0)
             {
                 if (!_in.IsEmpty) throw new IOException("the client closed the connection inside a TLS record");
@@ -168,7 +169,7 @@ internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13
                 var chunk = data.Span.Slice(offset, Math.Min(Tls13RecordKey.MaxPlaintext, data.Length - offset));
                 written += write.Seal(chunk, Tls13RecordKey.ApplicationData, buffer.AsSpan(written));
             }
-            await inner.WriteAsync(buffer.AsMemory(0, written), cancellationToken);
+            await Inner.WriteAsync(buffer.AsMemory(0, written), cancellationToken);
         }
         finally
         {
@@ -186,26 +187,4 @@ internal sealed class Tls13RecordStream(Stream inner, Tls13RecordKey read, Tls13
         }
         base.Dispose(disposing);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-    public override void Flush() => inner.Flush();
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
