@@ -136,6 +136,68 @@ public sealed class Tls13RecordStreamTests
         await Assert.ThrowsAsync<IOException>(() => server.ReadAsync(new byte[16]).AsTask().WaitAsync(Limit));
     }
 
+    public static TheoryData<string, byte[]> HostileRecords => new()
+    {
+        // a plaintext handshake record after the handshake
+        { "plaintext record", [22, 3, 3, 0, 4, 1, 0, 0, 0] },
+        // longer than 2^14 + 256
+        { "oversized record", [23, 3, 3, 0x41, 0x01] },
+        // shorter than a tag
+        { "record without a tag", [23, 3, 3, 0, 3, 1, 2, 3] },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileRecords))]
+    public async Task Hostile_bytes_end_the_stream_with_an_error(string what, byte[] bytes)
+    {
+        var (server, clientNet) = await RecordPairAsync(Tls13CipherSuite.Aes128GcmSha256, new byte[32]);
+        await using (server)
+        await using (clientNet)
+        {
+            await clientNet.WriteAsync(bytes);
+            var e = await Assert.ThrowsAsync<IOException>(() => server.ReadAsync(new byte[16]).AsTask().WaitAsync(Limit));
+            Assert.False(string.IsNullOrEmpty(e.Message), what);
+        }
+    }
+
+    [Fact]
+    public async Task A_fatal_alert_or_a_cut_record_ends_the_stream_with_an_error()
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var (server, clientNet) = await RecordPairAsync(Tls13CipherSuite.Aes128GcmSha256, secret);
+        await using (server)
+        await using (clientNet)
+        {
+            using var clientWrite = new Tls13RecordKey(Tls13CipherSuite.Aes128GcmSha256, (byte[])secret.Clone(), 0);
+            var buffer = new byte[64];
+            var n = clientWrite.Seal([2, 40], Tls13RecordKey.Alert, buffer); // fatal handshake_failure
+            await clientNet.WriteAsync(buffer.AsMemory(0, n));
+            var e = await Assert.ThrowsAsync<IOException>(() => server.ReadAsync(new byte[16]).AsTask().WaitAsync(Limit));
+            Assert.Contains("alert 40", e.Message);
+        }
+
+        (server, clientNet) = await RecordPairAsync(Tls13CipherSuite.Aes128GcmSha256, secret);
+        await using (server)
+        await using (clientNet)
+        {
+            using var clientWrite = new Tls13RecordKey(Tls13CipherSuite.Aes128GcmSha256, (byte[])secret.Clone(), 0);
+            var buffer = new byte[64];
+            var n = clientWrite.Seal("hello"u8, Tls13RecordKey.ApplicationData, buffer);
+            await clientNet.WriteAsync(buffer.AsMemory(0, n - 3));
+            clientNet.Socket.Shutdown(SocketShutdown.Send);
+            await Assert.ThrowsAsync<IOException>(() => server.ReadAsync(new byte[16]).AsTask().WaitAsync(Limit));
+        }
+    }
+
+    /// <summary>Our record layer as the server, reading with <paramref name="clientSecret"/>; the client end is a raw socket.</summary>
+    private static async Task<(Tls13RecordStream Server, NetworkStream ClientNet)> RecordPairAsync(Tls13CipherSuite suite, byte[] clientSecret)
+    {
+        var (clientSocket, serverSocket) = await SocketPairAsync();
+        var server = new Tls13RecordStream(new NetworkStream(serverSocket, ownsSocket: true),
+            new Tls13RecordKey(suite, (byte[])clientSecret.Clone(), 0), new Tls13RecordKey(suite, RandomNumberGenerator.GetBytes(suite.HashLength), 0));
+        return (server, new NetworkStream(clientSocket, ownsSocket: true));
+    }
+
     private static async Task<string> ReadTextAsync(Stream stream, int length)
     {
         var buffer = new byte[length];
