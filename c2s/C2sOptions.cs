@@ -54,8 +54,8 @@ public sealed class C2sOptions
     /// Whether an established TLS 1.3 client (after resource binding) moves from OpenSSL's record
     /// layer to c2s's own (AES-GCM or ChaCha20-Poly1305 from .NET), so that the OpenSSL connection
     /// object and what it keeps from the handshake (~15 KiB per client) are freed. Linux/OpenSSL
-    /// only; TLS 1.2 connections and those OpenSSL's callbacks did not follow from the start stay
-    /// on OpenSSL.
+    /// only; TLS 1.2 connections and those OpenSSL's callbacks did not follow from the start (c2s
+    /// installs them with a handshake with itself before accepting clients) stay on OpenSSL.
     /// </summary>
     public bool TlsTakeOverRecords { get; set; } = true;
 

@@ -33,9 +33,10 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         _tls = new ServerTls(ServerCertificate.Load(_options), _options);
+        await _tls.WarmUpAsync(logger, cancellationToken);
         var endpoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.Port);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -55,7 +56,6 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         }
         _listener = listener;
         _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
-        return Task.CompletedTask;
     }
 
     private async Task AcceptLoopAsync(Socket listener, CancellationToken ct)

@@ -14,9 +14,9 @@ namespace Xmpp.C2s.Tls;
 /// message callback: record headers, Finished and KeyUpdate messages). The figures live in a small
 /// native block attached to the SSL object (ex_data) and freed with it.
 /// <para>The callbacks are set on .NET's OpenSSL context, which .NET creates at the first handshake
-/// and shares between connections: they are installed after a connection's handshake and serve the
-/// connections that start after it. A connection without complete figures is simply never taken
-/// over.</para>
+/// and shares between connections: they are installed after a handshake (c2s makes one with itself
+/// before accepting clients, <see cref="ServerTls.WarmUpAsync"/>) and serve the connections that
+/// start after it. A connection without complete figures is simply never taken over.</para>
 /// </summary>
 internal static unsafe class OpenSslTrafficSecrets
 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xmpp.C2s.Tls;
 
 namespace Xmpp.C2s.Tests;
@@ -27,8 +28,9 @@ public sealed class Tls13RecordStreamTests
         using var certificate = ServerCertificate.CreateSelfSigned("localhost");
         var tls = new ServerTls(certificate, new C2sOptions());
 
-        // The callbacks go on .NET's shared OpenSSL context after a first handshake.
-        await using (var first = await Pair.ConnectAsync(tls, suite)) { }
+        // What c2s does before accepting: the callbacks are on .NET's shared OpenSSL context
+        // before the first client's handshake begins.
+        await tls.WarmUpAsync(NullLogger.Instance, CancellationToken.None);
 
         await using var pair = await Pair.ConnectAsync(tls, suite);
         // Some traffic on SslStream first, so the sequence numbers are not where they started.
@@ -74,7 +76,7 @@ public sealed class Tls13RecordStreamTests
         if (LibSsl.Unavailable is not null || OperatingSystem.IsWindows()) return;
         using var certificate = ServerCertificate.CreateSelfSigned("localhost");
         var tls = new ServerTls(certificate, new C2sOptions());
-        await using (var first = await Pair.ConnectAsync(tls, TlsCipherSuite.TLS_AES_256_GCM_SHA384)) { }
+        await tls.WarmUpAsync(NullLogger.Instance, CancellationToken.None);
         await using var pair = await Pair.ConnectAsync(tls, suite: null);
         Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, pair.Server.SslProtocol);
         Assert.False(OpenSslTrafficSecrets.CanTakeOver(pair.Server));

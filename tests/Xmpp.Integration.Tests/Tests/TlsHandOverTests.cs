@@ -17,8 +17,6 @@ public sealed class TlsHandOverTests(ClusterFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task Logged_in_clients_move_to_our_record_layer_and_keep_chatting()
     {
-        // OpenSSL's callbacks go on .NET's shared context after a first handshake on this c2s.
-        await LoginAsync(await Cluster.NewUserAsync("warm"), C2s1);
         var metricsPort = Cluster.MetricsPortOf(Cluster.C2s1);
         var before = Scrape.Value(await Scrape.MetricsAsync(metricsPort), "xmpp_c2s_tls_handed_over_total") ?? 0;
 
