@@ -52,10 +52,9 @@ internal static unsafe class OpenSslTrafficSecrets
     }
 
     private static readonly Lock InstallLock = new();
-    private static readonly HashSet<nint> Installed = [];
     private static int _exIndex = -1;
 
-    /// <summary>Installs the callbacks on the context of <paramref name="tls"/>'s connection (once per context).</summary>
+    /// <summary>Installs the callbacks on the context of <paramref name="tls"/>'s connection, unless they are there.</summary>
     public static void Install(SslStream tls)
     {
         if (LibSsl.Unavailable is not null) return;
@@ -70,11 +69,14 @@ internal static unsafe class OpenSslTrafficSecrets
                     _exIndex = native.CryptoGetExNewIndex(CryptoExIndexSsl, 0, 0, 0, 0, (nint)(delegate* unmanaged<nint, nint, nint, int, nint, nint, void>)&OnFree);
                     if (_exIndex < 0) return false;
                 }
-                if (!Installed.Add(ctx)) return true;
-                // A key log callback already there is .NET's SSLKEYLOGFILE debugging aid: leave it, and these connections.
+                // Ours already there: done (asking the context, not a list of contexts, stays right
+                // when .NET frees one and a new one gets its address). Another key log callback is
+                // .NET's SSLKEYLOGFILE debugging aid: leave it, and these connections.
+                var keyLog = (nint)(delegate* unmanaged<nint, byte*, void>)&OnKeyLog;
                 var existing = native.SslCtxGetKeylogCallback(ctx);
+                if (existing == keyLog) return true;
                 if (existing != 0) return false;
-                native.SslCtxSetKeylogCallback(ctx, (nint)(delegate* unmanaged<nint, byte*, void>)&OnKeyLog);
+                native.SslCtxSetKeylogCallback(ctx, keyLog);
                 native.SslCtxSetMsgCallback(ctx, (nint)(delegate* unmanaged<int, int, int, byte*, nuint, nint, nint, void>)&OnMessage);
             }
             return true;
