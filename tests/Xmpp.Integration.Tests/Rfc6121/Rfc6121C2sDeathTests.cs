@@ -13,27 +13,17 @@ public sealed class Rfc6121C2sDeathTests(ITestOutputHelper output)
     public async Task Rfc6121_4_5_2_contacts_see_unavailable_when_the_users_c2s_is_killed()
     {
         await using var cluster = await Cluster.StartAsync();
-        var clients = new List<TestClient>();
-        try
-        {
-            var julietAccount = await cluster.NewUserAsync("juliet");
-            var romeoAccount = await cluster.NewUserAsync("romeo");
-            var juliet = await cluster.LoginAsync(julietAccount, cluster.C2s1Port, "balcony");
-            clients.Add(juliet);
-            var romeo = await cluster.LoginAsync(romeoAccount, cluster.C2s2Port, "orchard");
-            clients.Add(romeo);
-            await MakeMutualAsync(juliet, romeo);
+        await using var clients = new OwnClusterClients(cluster, output, tailLines: 200);
+        var julietAccount = await cluster.NewUserAsync("juliet");
+        var romeoAccount = await cluster.NewUserAsync("romeo");
+        var juliet = await clients.LoginAsync(julietAccount, cluster.C2s1Port, "balcony");
+        var romeo = await clients.LoginAsync(romeoAccount, cluster.C2s2Port, "orchard");
+        await MakeMutualAsync(juliet, romeo);
 
-            cluster.C2s2.Kill9();
+        cluster.C2s2.Kill9();
 
-            // sm learns from the router (ComponentEvent up=false) that c2s-2 is gone and ends its sessions
-            var unavailable = await juliet.ExpectPresenceAsync(romeo.Jid, "unavailable", TimeSpan.FromSeconds(20));
-            Assert.Equal(juliet.BareJid, unavailable.Attr("to"));
-        }
-        finally
-        {
-            foreach (var c in clients) await c.DisposeAsync();
-            output.WriteLine(cluster.OutputTail(200));
-        }
+        // sm learns from the router (ComponentEvent up=false) that c2s-2 is gone and ends its sessions
+        var unavailable = await juliet.ExpectPresenceAsync(romeo.Jid, "unavailable", TimeSpan.FromSeconds(20));
+        Assert.Equal(juliet.BareJid, unavailable.Attr("to"));
     }
 }

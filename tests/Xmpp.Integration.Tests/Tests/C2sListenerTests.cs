@@ -18,66 +18,44 @@ public sealed class C2sListenerTests(ITestOutputHelper output)
             C2sCount = 1,
             ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = ["--C2s:MaxConnections=2"] },
         });
-        var clients = new List<TestClient>();
-        try
-        {
-            var aliceAccount = await cluster.NewUserAsync("alice");
-            var bobAccount = await cluster.NewUserAsync("bob");
-            var alice = await cluster.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
-            clients.Add(alice);
-            var bob = await cluster.LoginAsync(bobAccount, cluster.C2s1Port, "desk");
-            clients.Add(bob);
+        await using var clients = new OwnClusterClients(cluster, output, tailLines: 100);
+        var aliceAccount = await cluster.NewUserAsync("alice");
+        var bobAccount = await cluster.NewUserAsync("bob");
+        var alice = await clients.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
+        var bob = await clients.LoginAsync(bobAccount, cluster.C2s1Port, "desk");
 
-            Assert.True(await IsClosedAtOnceAsync(cluster.C2s1Port), "a third connection was not closed at the limit of 2");
+        Assert.True(await IsClosedAtOnceAsync(cluster.C2s1Port), "a third connection was not closed at the limit of 2");
 
-            await alice.SendAsync($"<message to='{bob.BareJid}' type='chat'><body>still here</body></message>");
-            await bob.ExpectAsync(s => s.IsMessage() && s.Body() == "still here");
+        await alice.SendAsync($"<message to='{bob.BareJid}' type='chat'><body>still here</body></message>");
+        await bob.ExpectAsync(s => s.IsMessage() && s.Body() == "still here");
 
-            // Once one leaves, a new client gets in.
-            await bob.DisposeAsync();
-            clients.Remove(bob);
-            var bobAgain = await RetryLoginAsync(cluster, bobAccount);
-            clients.Add(bobAgain);
-            await alice.SendAsync($"<message to='{bobAgain.BareJid}' type='chat'><body>welcome back</body></message>");
-            await bobAgain.ExpectAsync(s => s.IsMessage() && s.Body() == "welcome back");
-        }
-        finally
-        {
-            foreach (var c in clients) await c.DisposeAsync();
-            output.WriteLine(cluster.OutputTail(100));
-        }
+        // Once one leaves, a new client gets in.
+        await clients.CloseAsync(bob);
+        var bobAgain = await RetryLoginAsync(clients, bobAccount, cluster.C2s1Port);
+        await alice.SendAsync($"<message to='{bobAgain.BareJid}' type='chat'><body>welcome back</body></message>");
+        await bobAgain.ExpectAsync(s => s.IsMessage() && s.Body() == "welcome back");
     }
 
     [Fact]
     public async Task A_c2s_told_to_stop_sends_its_clients_system_shutdown_and_sm_ends_their_sessions()
     {
         await using var cluster = await Cluster.StartAsync();
-        var clients = new List<TestClient>();
-        try
-        {
-            var aliceAccount = await cluster.NewUserAsync("alice");
-            var bobAccount = await cluster.NewUserAsync("bob");
-            var alice = await cluster.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
-            clients.Add(alice);
-            var bob = await cluster.LoginAsync(bobAccount, cluster.C2s2Port, "desk");
-            clients.Add(bob);
+        await using var clients = new OwnClusterClients(cluster, output, tailLines: 100);
+        var aliceAccount = await cluster.NewUserAsync("alice");
+        var bobAccount = await cluster.NewUserAsync("bob");
+        var alice = await clients.LoginAsync(aliceAccount, cluster.C2s1Port, "phone");
+        var bob = await clients.LoginAsync(bobAccount, cluster.C2s2Port, "desk");
 
-            var exit = await cluster.C2s2.TerminateAsync(TimeSpan.FromSeconds(20));
-            await bob.ExpectStreamErrorAsync("system-shutdown");
-            await bob.ExpectClosedAsync();
-            Assert.Equal(0, exit);
+        var exit = await cluster.C2s2.TerminateAsync(TimeSpan.FromSeconds(20));
+        await bob.ExpectStreamErrorAsync("system-shutdown");
+        await bob.ExpectClosedAsync();
+        Assert.Equal(0, exit);
 
-            // sm ended bob's session: a message to him is kept for later, not sent to a dead session.
-            var probe = alice.NewId("probe");
-            await alice.SendAsync($"<iq type='get' id='{probe}' to='{bob.Jid}'><ping xmlns='urn:xmpp:ping'/></iq>");
-            var answer = await alice.ExpectAsync(s => s.IsIq() && s.Attr("id") == probe);
-            Assert.Equal("service-unavailable", answer.ErrorCondition());
-        }
-        finally
-        {
-            foreach (var c in clients) await c.DisposeAsync();
-            output.WriteLine(cluster.OutputTail(100));
-        }
+        // sm ended bob's session: a message to him is kept for later, not sent to a dead session.
+        var probe = alice.NewId("probe");
+        await alice.SendAsync($"<iq type='get' id='{probe}' to='{bob.Jid}'><ping xmlns='urn:xmpp:ping'/></iq>");
+        var answer = await alice.ExpectAsync(s => s.IsIq() && s.Attr("id") == probe);
+        Assert.Equal("service-unavailable", answer.ErrorCondition());
     }
 
     /// <summary>True when the server closes a fresh connection without a byte of its own.</summary>
@@ -99,14 +77,14 @@ public sealed class C2sListenerTests(ITestOutputHelper output)
     }
 
     /// <summary>The server counts a connection closed when it has seen the close: retry briefly.</summary>
-    private static async Task<TestClient> RetryLoginAsync(Cluster cluster, Account account)
+    private static async Task<TestClient> RetryLoginAsync(OwnClusterClients clients, Account account, int port)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
             try
             {
-                return await cluster.LoginAsync(account, cluster.C2s1Port, "desk");
+                return await clients.LoginAsync(account, port, "desk");
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
