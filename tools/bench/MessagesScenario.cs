@@ -14,7 +14,7 @@ namespace Xmpp.Bench;
 /// </summary>
 internal sealed class MessagesScenario
 {
-    private sealed class Sender
+    internal sealed class Sender
     {
         public required XmppConn Conn;
         public required int Index;
@@ -71,9 +71,9 @@ internal sealed class MessagesScenario
 
         using var stopSend = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = Stopwatch.GetTimestamp();
-        var senders = _senders.Select(s => Task.Run(() => rate > 0
-            ? PacedAsync(s, rate / online, maxBatch, start, stopSend.Token)
-            : FlatOutAsync(s, maxBatch, stopSend.Token))).ToArray();
+        var senders = rate > 0
+            ? [new Pacer(_senders, rate / online, maxBatch, start, SendAsync).Start(stopSend.Token)]
+            : _senders.Select(s => Task.Run(() => FlatOutAsync(s, maxBatch, stopSend.Token))).ToArray();
 
         await Task.Delay(TimeSpan.FromSeconds(warmup), ct);
         var before = ctx.Procs.Sample();
@@ -181,34 +181,6 @@ internal sealed class MessagesScenario
                 var n = 1;
                 while (n < maxBatch && s.Window.Wait(0)) n++;
                 await SendAsync(s, n, ct);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    private async Task PacedAsync(Sender s, double perSecond, int maxBatch, long start, CancellationToken ct)
-    {
-        var interval = Stopwatch.Frequency / perSecond; // ticks between two messages of this sender
-        var origin = start + (long)(Random.Shared.NextDouble() * interval);
-        long k = 0;
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                var now = Stopwatch.GetTimestamp();
-                var due = (long)((now - origin) / interval) + 1 - k;
-                if (due <= 0)
-                {
-                    var wait = (origin + (k * interval) - now) * 1000.0 / Stopwatch.Frequency;
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, wait)), ct);
-                    continue;
-                }
-                var n = (int)Math.Min(due, maxBatch);
-                await s.Window.WaitAsync(ct);
-                var got = 1;
-                while (got < n && s.Window.Wait(0)) got++;
-                await SendAsync(s, got, ct);
-                k += got;
             }
         }
         catch (OperationCanceledException) { }
