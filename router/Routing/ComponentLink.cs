@@ -61,21 +61,32 @@ public sealed class ComponentLink
     /// <summary>Starts writing to the component's response stream, the frames already queued first.</summary>
     public void Attach(IAsyncStreamWriter<FrameBatch> stream, CancellationToken ct) => _writer.Attach(stream, ct);
 
-    /// <summary>Queues a frame; waits while the queue is full. False once the link is closed.</summary>
-    public async ValueTask<bool> EnqueueAsync(Frame frame, CancellationToken ct, long readTimestamp = 0)
+    /// <summary>
+    /// Queues a frame; waits while the queue is full. False once the link is closed. With
+    /// <paramref name="writeNow"/> false the frame waits for the next <see cref="WriteQueued"/>
+    /// (or a write already in progress), so the frames of one incoming batch leave together.
+    /// </summary>
+    public async ValueTask<bool> EnqueueAsync(Frame frame, CancellationToken ct, long readTimestamp = 0, bool writeNow = true)
     {
         try
         {
             var queued = new QueuedFrame(frame, readTimestamp);
-            if (!_outbox.Writer.TryWrite(queued)) await _outbox.Writer.WriteAsync(queued, ct);
+            if (!_outbox.Writer.TryWrite(queued))
+            {
+                _writer.WriteIfIdle(); // a full queue drains only if something writes it
+                await _outbox.Writer.WriteAsync(queued, ct);
+            }
         }
         catch (ChannelClosedException)
         {
             return false;
         }
-        _writer.WriteIfIdle();
+        if (writeNow) _writer.WriteIfIdle();
         return true;
     }
+
+    /// <summary>Writes the frames queued with writeNow false, unless a write in progress will.</summary>
+    public void WriteQueued() => _writer.WriteIfIdle();
 
     /// <summary>Queues a control frame without waiting (bind results, component events).</summary>
     public bool TryEnqueue(Frame frame)

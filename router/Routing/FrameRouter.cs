@@ -16,7 +16,13 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
 {
     public const string RouteUnknownReason = "route-unknown";
 
-    public async ValueTask RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
+    /// <summary>
+    /// Routes one frame. A frame for another component is queued without being written, and that
+    /// component is returned: the caller writes it (<see cref="ComponentLink.WriteQueued"/>) after the
+    /// rest of the batch the frame came in, so one incoming batch makes one outgoing batch per
+    /// destination instead of one write per frame. Returned failures are written at once.
+    /// </summary>
+    public async ValueTask<ComponentLink?> RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
     {
         var read = Stopwatch.GetTimestamp();
         using var activity = RouterTelemetry.StartRoute(frame);
@@ -24,19 +30,20 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         {
             logger.LogWarning("Frame from {Sender} claims unbound address {From}; returned", sender, frame.From);
             await ReturnAsync(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity, ct);
-            return;
+            return null;
         }
 
         var destination = table.Find(frame.To);
-        if (destination is not null && await destination.EnqueueAsync(frame, ct, read))
+        if (destination is not null && await destination.EnqueueAsync(frame, ct, read, writeNow: false))
         {
             RouterTelemetry.Routed(frame);
             tap.Publish(frame);
-            return;
+            return destination;
         }
 
         var code = destination is null ? RouteError.Types.Code.RouteUnknown : RouteError.Types.Code.RouteGone;
         await ReturnAsync(sender, frame, code, $"no component bound to {frame.To}", activity, ct);
+        return null;
     }
 
     private async ValueTask ReturnAsync(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, Activity? activity, CancellationToken ct)

@@ -33,13 +33,12 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         RouterTelemetry.ComponentLinked();
         await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
         link.Attach(responseStream, ct);
+        var touched = new List<ComponentLink>(4); // destinations with frames of the current batch queued
         try
         {
-            for (var i = 1; i < first.Count; i++)
-                await router.RouteAsync(link, first[i], ct);
+            await RouteBatchAsync(link, first, 1, touched, ct);
             while (await requestStream.MoveNext(ct))
-                foreach (var frame in requestStream.Current.Frames)
-                    await router.RouteAsync(link, frame, ct);
+                await RouteBatchAsync(link, requestStream.Current.Frames, 0, touched, ct);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException)
         {
@@ -51,6 +50,22 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
             link.Close();
             RouterTelemetry.ComponentUnlinked();
             logger.LogInformation("Component {Component} unbound", link);
+        }
+    }
+
+    /// <summary>Routes the frames of one incoming batch, then writes each destination's share as one outgoing batch.</summary>
+    private async Task RouteBatchAsync(ComponentLink sender, IList<Frame> frames, int from, List<ComponentLink> touched, CancellationToken ct)
+    {
+        try
+        {
+            for (var i = from; i < frames.Count; i++)
+                if (await router.RouteAsync(sender, frames[i], ct) is { } destination && !touched.Contains(destination))
+                    touched.Add(destination);
+        }
+        finally
+        {
+            foreach (var destination in touched) destination.WriteQueued();
+            touched.Clear();
         }
     }
 

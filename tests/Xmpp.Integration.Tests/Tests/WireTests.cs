@@ -81,6 +81,46 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
     }
 
     /// <summary>A RouterLink of our own, collecting the frames that are not answers to requests.</summary>
+    [Fact]
+    public async Task The_frames_of_one_batch_for_one_component_arrive_in_order_in_one_batch()
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(Cluster.RouterAddress);
+        var client = new Router.RouterClient(channel);
+        using var cts = new CancellationTokenSource(Timeout);
+        using var receiver = await BindRawAsync(client, "c2s/wire-batch-to", cts.Token);
+        using var sender = await BindRawAsync(client, "c2s/wire-batch-from", cts.Token);
+
+        var batch = new FrameBatch();
+        for (var i = 0; i < 5; i++)
+            batch.Frames.Add(new Frame
+            {
+                To = "c2s/wire-batch-to",
+                From = "c2s/wire-batch-from",
+                Packet = new Packet { C2SSession = $"b{i}", Kind = "message", Stanza = Google.Protobuf.ByteString.CopyFromUtf8($"<message xmlns='jabber:client' id='b{i}'/>") },
+            });
+        await sender.RequestStream.WriteAsync(batch, cts.Token);
+
+        // Skip component events (the sender binding); the packets come as one batch, in the order sent.
+        FrameBatch received;
+        do
+        {
+            Assert.True(await receiver.ResponseStream.MoveNext(cts.Token), "the router closed the receiver's link");
+            received = receiver.ResponseStream.Current;
+        }
+        while (received.Frames.All(f => f.BodyCase != Frame.BodyOneofCase.Packet));
+        Assert.Equal(["b0", "b1", "b2", "b3", "b4"], received.Frames.Select(f => f.Packet.C2SSession));
+    }
+
+    /// <summary>A Router.Link call made by hand (no RouterLink batching on our side), bound to <paramref name="address"/>.</summary>
+    private static async Task<Grpc.Core.AsyncDuplexStreamingCall<FrameBatch, FrameBatch>> BindRawAsync(Router.RouterClient client, string address, CancellationToken ct)
+    {
+        var call = client.Link(cancellationToken: ct);
+        await call.RequestStream.WriteAsync(new FrameBatch { Frames = { new Frame { From = address, Bind = new Bind { Addresses = { address } } } } }, ct);
+        Assert.True(await call.ResponseStream.MoveNext(ct), $"no answer to the bind of {address}");
+        Assert.True(call.ResponseStream.Current.Frames[0].BindResult.Ok, $"bind of {address} refused");
+        return call;
+    }
+
     private sealed class WireLink : IAsyncDisposable
     {
         private readonly Channel<Frame> _frames = Channel.CreateUnbounded<Frame>();
