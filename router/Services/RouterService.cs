@@ -53,20 +53,34 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         }
     }
 
-    /// <summary>Routes the frames of one incoming batch, then writes each destination's share as one outgoing batch.</summary>
+    /// <summary>
+    /// Routes the frames of one incoming batch and writes each destination's share as outgoing
+    /// batches of up to <see cref="FramesPerWrite"/> frames: few writes, and a large incoming batch
+    /// still reaches its destinations in pieces they can work on while the rest is routed.
+    /// </summary>
     private async Task RouteBatchAsync(ComponentLink sender, IList<Frame> frames, int from, List<ComponentLink> touched, CancellationToken ct)
     {
         try
         {
             for (var i = from; i < frames.Count; i++)
+            {
                 if (await router.RouteAsync(sender, frames[i], ct) is { } destination && !touched.Contains(destination))
                     touched.Add(destination);
+                if ((i - from + 1) % FramesPerWrite == 0) WriteTouched(touched);
+            }
         }
         finally
         {
-            foreach (var destination in touched) destination.WriteQueued();
-            touched.Clear();
+            WriteTouched(touched);
         }
+    }
+
+    private const int FramesPerWrite = 16;
+
+    private static void WriteTouched(List<ComponentLink> touched)
+    {
+        foreach (var destination in touched) destination.WriteQueued();
+        touched.Clear();
     }
 
     private static FrameBatch One(Frame frame) => new() { Frames = { frame } };
