@@ -18,9 +18,9 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
 
     /// <summary>
     /// Routes one frame. A frame for another component is queued without being written, and that
-    /// component is returned: the caller writes it (<see cref="ComponentLink.WriteQueued"/>) after the
-    /// rest of the batch the frame came in, so one incoming batch makes one outgoing batch per
-    /// destination instead of one write per frame. Returned failures are written at once.
+    /// component is returned: the caller writes it (<see cref="ComponentLink.WriteQueued"/>) once it
+    /// has routed more of the batch the frame came in, so the frames of one incoming batch leave in
+    /// a few outgoing batches instead of one write each. Returned failures are written at once.
     /// </summary>
     public async ValueTask<ComponentLink?> RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
     {
