@@ -78,12 +78,15 @@ internal sealed class MessagesScenario
         await Task.Delay(TimeSpan.FromSeconds(warmup), ct);
         var before = ctx.Procs.Sample();
         var cpu0 = ServerProcs.SelfCpu();
+        var gc0 = (Pause: GC.GetTotalPauseDuration(), Count: GC.CollectionCount(0));
         var sent0 = Interlocked.Read(ref _sent);
         Volatile.Write(ref _measureStart, Stopwatch.GetTimestamp());
         await Task.Delay(TimeSpan.FromSeconds(duration), ct);
         Volatile.Write(ref _measureEnd, Stopwatch.GetTimestamp());
         var sent1 = Interlocked.Read(ref _sent);
         var cpu = ServerProcs.SelfCpu() - cpu0;
+        var gcPause = (GC.GetTotalPauseDuration() - gc0.Pause).TotalMilliseconds;
+        var gcCount = GC.CollectionCount(0) - gc0.Count;
         var split = CpuSplit.Between(before, ctx.Procs.Sample());
         var measured = Stopwatch.GetElapsedTime(_measureStart, _measureEnd).TotalSeconds;
         stopSend.Cancel();
@@ -108,7 +111,7 @@ internal sealed class MessagesScenario
         r.Human.Append($"lost {lost} dup {_dups} of {sent}");
         if (_errors > 0) r.Human.Append($", bounced {_errors}");
         if (_misrouted > 0) r.Human.Append($", MISROUTED {_misrouted}");
-        r.Human.Append($"; bench cpu {Report.F(cpu, "0.00")} s ({Report.F(100 * cpu / measured, "0")}% of a core)");
+        r.Human.Append($"; bench cpu {Report.F(cpu, "0.00")} s ({Report.F(100 * cpu / measured, "0")}% of a core, {gcCount} GCs pausing it {Report.F(gcPause, "0.0")} ms)");
         if (split.Count > 0) r.Human.Append($"; server cpu {Report.F(split.Values.Sum(), "0.00")} s [{Report.Split(split)}]");
         if (brokenConns > 0) r.Human.Append($"; {brokenConns} connections broke ({_senders.First(s => s.Conn.Error is not null).Conn.Error})");
         r.Set("online", online).Set("rate", rate).Set("window", window).Set("warmup_s", warmup).Set("seconds", measured)
@@ -121,6 +124,7 @@ internal sealed class MessagesScenario
             .Set("mechanism", batch.Mechanism).Set("tls", batch.Tls)
             .Set("login_per_s", online / batch.Elapsed.TotalSeconds)
             .Set("bench_cpu_s", cpu).Set("bench_cpu_pct", 100 * cpu / measured)
+            .Set("bench_gc_count", gcCount).Set("bench_gc_pause_ms", gcPause)
             .Set("server_cpu_s", split.Values.Sum()).Set("server_cpu", split);
         r.Print(Console.Out);
 
