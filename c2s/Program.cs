@@ -33,6 +33,8 @@ builder.Services.AddHostedService<IdleCipherSweeper>();
 // /health/ready, which is healthy only while the router link is up.
 // Gives a burst's memory back once the process is quiet again (section Memory).
 builder.AddMemoryTrimming();
+// Woken threads wait for the running one instead of preempting it (Process:BatchScheduling).
+builder.AddBatchScheduling();
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 
