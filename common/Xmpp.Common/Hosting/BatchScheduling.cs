@@ -14,8 +14,9 @@ namespace Xmpp.Common.Hosting;
 /// threads are switched out mid-stanza thousands of times a second. SCHED_BATCH threads get the
 /// same share of CPU (same nice value) but do not preempt the running thread when woken: they run
 /// when it yields or its slice ends. Measured on 2 vCPUs: fewer switches, more throughput, lower
-/// p99 under load (docs/BENCHMARKS.md, sixth pass). Threads made later inherit the policy from the
-/// thread that creates them, so the process's threads are set once, at start.
+/// p99 under load (docs/BENCHMARKS.md, sixth pass). A thread inherits the policy of the thread that
+/// makes it, so the threads are set when the host is being built, before it makes most of its own,
+/// and once more when it has started (for any made meanwhile by a thread not yet set).
 /// </summary>
 public static class BatchScheduling
 {
@@ -32,22 +33,28 @@ public static class BatchScheduling
         return builder;
     }
 
-    /// <summary>Sets every current thread to SCHED_BATCH; returns how many were set and the first error, if any.</summary>
-    public static (int Set, int Error) ApplyToAllThreads()
+    /// <summary>Sets every current thread to SCHED_BATCH; returns how many were set, or why not all could be.</summary>
+    private static (int Set, string? Error) ApplyToAllThreads()
     {
         var set = 0;
-        var error = 0;
-        // Twice: a thread created during the first pass by a thread not yet set would be missed.
-        for (var pass = 0; pass < 2; pass++)
+        string? error = null;
+        try
         {
-            foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
+            // Twice: a thread made during the first pass by a thread not yet set would be missed.
+            for (var pass = 0; pass < 2; pass++)
             {
-                if (!int.TryParse(Path.GetFileName(dir), out var tid)) continue;
-                if (sched_getscheduler(tid) == SchedBatch) continue;
-                var priority = 0;
-                if (sched_setscheduler(tid, SchedBatch, ref priority) == 0) set++;
-                else if (Marshal.GetLastPInvokeError() is var errno and not NoSuchThread && error == 0) error = errno;
+                foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), out var tid) || sched_getscheduler(tid) == SchedBatch) continue;
+                    var priority = 0;
+                    if (sched_setscheduler(tid, SchedBatch, ref priority) == 0) set++;
+                    else if (Marshal.GetLastPInvokeError() is var errno and not NoSuchThread) error ??= $"errno {errno}";
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            error = e.Message; // no /proc or no glibc here: the default policy stays
         }
         return (set, error);
     }
@@ -57,7 +64,7 @@ public static class BatchScheduling
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var (set, error) = ApplyToAllThreads();
-            if (error != 0) logger.LogWarning("SCHED_BATCH could not be set on every thread (errno {Errno}); {Set} were set", error, set);
+            if (error is not null) logger.LogWarning("SCHED_BATCH could not be set on every thread ({Error}); {Set} were set", error, set);
             else logger.LogDebug("SCHED_BATCH set on {Set} threads", set);
             return Task.CompletedTask;
         }
