@@ -40,16 +40,12 @@ public static class BatchScheduling
         string? error = null;
         try
         {
-            // Twice: a thread made during the first pass by a thread not yet set would be missed.
-            for (var pass = 0; pass < 2; pass++)
+            foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
             {
-                foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
-                {
-                    if (!int.TryParse(Path.GetFileName(dir), out var tid) || sched_getscheduler(tid) == SchedBatch) continue;
-                    var priority = 0;
-                    if (sched_setscheduler(tid, SchedBatch, ref priority) == 0) set++;
-                    else if (Marshal.GetLastPInvokeError() is var errno and not NoSuchThread) error ??= $"errno {errno}";
-                }
+                if (!int.TryParse(Path.GetFileName(dir), out var tid) || sched_getscheduler(tid) == SchedBatch) continue;
+                var priority = 0;
+                if (sched_setscheduler(tid, SchedBatch, ref priority) == 0) set++;
+                else if (Marshal.GetLastPInvokeError() is var errno and not NoSuchThread) error ??= $"errno {errno}";
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
