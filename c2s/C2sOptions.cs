@@ -37,6 +37,21 @@ public sealed class C2sOptions
     /// <summary>Failed SASL attempts allowed on one stream before it is closed with &lt;policy-violation/&gt;.</summary>
     public int MaxAuthFailures { get; set; } = 3;
 
+    /// <summary>Failed SASL attempts (wrong credentials, aborts) from one client address before its failures are answered late.</summary>
+    public int AuthIpFreeFailures { get; set; } = 10;
+
+    /// <summary>How long the first failure beyond the free ones is held back; doubles with each further failure.</summary>
+    public TimeSpan AuthIpBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a failure answer is held back.</summary>
+    public TimeSpan AuthIpMaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An address with no failure for this long starts counting from zero again.</summary>
+    public TimeSpan AuthIpForgetAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Client addresses whose failures are remembered at once (the least recently failed are forgotten first).</summary>
+    public int AuthIpMaxTracked { get; set; } = 100_000;
+
     /// <summary>Stanzas queued for one slow client before its stream is closed with &lt;policy-violation/&gt;.</summary>
     public int MaxOutboundQueue { get; set; } = 10_000;
 

@@ -20,6 +20,29 @@ public sealed class SmOptions
     /// <summary>On shutdown, tell every session's c2s ENDED reason "system-shutdown".</summary>
     public bool EndSessionsOnShutdown { get; set; } = true;
 
+    /// <summary>
+    /// PBKDF2 iteration count for SCRAM keys sm derives: at a PLAIN login of an account whose keys
+    /// use another count, and for the fake credentials of unknown accounts (keep it equal to the
+    /// count accounts are created with, xmppctl's 4096, or unknown accounts stand out until every
+    /// account has logged in with PLAIN once or changed its password).
+    /// </summary>
+    public int ScramIterations { get; set; } = Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations;
+
+    /// <summary>SASL failures an account name may have before it is locked.</summary>
+    public int AuthAccountFreeFailures { get; set; } = 10;
+
+    /// <summary>The lock after the first failure beyond the free ones; doubles with each further failure.</summary>
+    public TimeSpan AuthAccountBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest lock.</summary>
+    public TimeSpan AuthAccountMaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>An account name with no failure for this long starts counting from zero again.</summary>
+    public TimeSpan AuthAccountForgetAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Account names whose failures are remembered at once (the least recently failed are forgotten first).</summary>
+    public int AuthAccountMaxTracked { get; set; } = 100_000;
+
     /// <summary>The router address this sm binds.</summary>
     public string Address => "sm/" + Domain;
 }

@@ -43,7 +43,7 @@ public sealed partial class ClientConnection
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)
     {
-        _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm, _decoySecret);
+        _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm);
         var outcome = await _sasl.HandleAsync(element, ct);
         switch (outcome)
         {
@@ -61,11 +61,27 @@ public sealed partial class ClientConnection
                 break;
             case SaslOutcome.Failure failure:
                 Telemetry.C2sTelemetry.AuthFailed(failure.Condition);
+                if (failure.CountsAsAttempt) await HoldBackFailureAsync(failure.Condition, ct);
                 SendSaslFailure(failure.Condition);
                 if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
                     CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
                 break;
         }
+    }
+
+    /// <summary>
+    /// Counts a failed attempt against the client's address and, past C2s:AuthIpFreeFailures,
+    /// holds the &lt;failure/&gt; answer back for the address's back-off (this stream reads nothing
+    /// meanwhile). Successful logins are never held back.
+    /// </summary>
+    private async Task HoldBackFailureAsync(string condition, CancellationToken ct)
+    {
+        var delay = _sm.AuthFailures.Fail(RemoteAddress);
+        if (delay <= TimeSpan.Zero) return;
+        Telemetry.C2sTelemetry.AuthDelayed();
+        _logger.LogInformation("Connection {Id} from {Address}: SASL {Condition}; answer held back {Milliseconds} ms after repeated failures from that address",
+            Id, RemoteAddress, condition, (long)delay.TotalMilliseconds);
+        await Task.Delay(delay, ct);
     }
 
     private void SendSaslFailure(string condition) =>

@@ -25,7 +25,6 @@ public sealed partial class ClientConnection
     private readonly SmConnector _sm;
     private readonly ConnectionRegistry _registry;
     private readonly ServerTls _serverTls;
-    private readonly byte[] _decoySecret;
     private readonly ILogger _logger;
     private readonly Action? _closed;
     private readonly XmppStreamParser _parser;
@@ -37,6 +36,7 @@ public sealed partial class ClientConnection
     private int _authFailures;
     private string? _localPart;
 
+    /// <param name="decoySecret">No longer used: c2s holds no SASL secret (sm makes unknown accounts' fake salts).</param>
     /// <param name="closed">Called once the connection is over and its socket closed.</param>
     public ClientConnection(Socket socket, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
         ServerTls serverTls, byte[] decoySecret, ILogger logger, Action? closed = null)
@@ -48,11 +48,14 @@ public sealed partial class ClientConnection
         _sm = sm;
         _registry = registry;
         _serverTls = serverTls;
-        _decoySecret = decoySecret;
         _logger = logger;
         Id = registry.NextId();
+        if (socket.RemoteEndPoint is System.Net.IPEndPoint peer) RemoteAddress = peer.Address;
         _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
     }
+
+    /// <summary>The client's address, for per-address limits and logs (the socket's peer).</summary>
+    public System.Net.IPAddress RemoteAddress { get; } = System.Net.IPAddress.None;
 
     /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
     public string Id { get; }

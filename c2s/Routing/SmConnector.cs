@@ -3,7 +3,6 @@ using Xmpp.C2s.Connections;
 using Xmpp.C2s.Sasl;
 using Xmpp.C2s.Telemetry;
 using Xmpp.Common.Link;
-using Xmpp.Common.Sasl;
 using Xmpp.Protos;
 
 namespace Xmpp.C2s.Routing;
@@ -12,7 +11,7 @@ namespace Xmpp.C2s.Routing;
 /// This frontend's side of the router link: binds c2s/&lt;instance&gt;, sends session actions and
 /// packets to sm, and hands what sm sends back to the connection it names.
 /// </summary>
-public sealed class SmConnector : BackgroundService, ICredentialSource
+public sealed class SmConnector : BackgroundService, ISaslBackend
 {
     private readonly ConnectionRegistry _registry;
     private readonly ILogger<SmConnector> _logger;
@@ -23,6 +22,7 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
         _registry = registry;
         _logger = logger;
         SmAddress = "sm/" + options.Value.Domain;
+        AuthFailures = new AddressBackoff(options.Value);
         Link = new RouterLink(["c2s/" + options.Value.InstanceId], linkOptions.Value, logger, OnFrameAsync);
     }
 
@@ -30,6 +30,9 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
 
     /// <summary>Where session actions for our domain go until sm's started names the owning instance.</summary>
     public string SmAddress { get; }
+
+    /// <summary>Failed SASL attempts per client address, shared by every connection of this frontend.</summary>
+    public AddressBackoff AuthFailures { get; }
 
     /// <summary>Whether the router says an sm for our domain is linked.</summary>
     public bool SmAvailable => _smUp;
@@ -41,21 +44,29 @@ public sealed class SmConnector : BackgroundService, ICredentialSource
     public Task<Frame> RequestAsync(Session session, string to, CancellationToken ct) =>
         Link.RequestAsync(new Frame { To = to, Session = session }, ct);
 
-    public async Task<CredentialLookup> LookupAsync(string bareJid, CancellationToken ct)
+    /// <summary>Has sm check one SASL step (AUTH, protos/router.proto); the answer holds no key.</summary>
+    public async Task<SaslAnswer> CheckAsync(string bareJid, SaslStep step, CancellationToken ct)
     {
         try
         {
-            var answer = await RequestAsync(new Session { Action = Session.Types.Action.Auth, Target = bareJid }, SmAddress, ct);
+            var answer = await RequestAsync(new Session { Action = Session.Types.Action.Auth, Target = bareJid, Sasl = step }, SmAddress, ct);
             var session = answer.Session;
             C2sTelemetry.SessionAnswer(answer);
-            if (session.Failed)
-                return session.Reason == "user-not-found" ? CredentialLookup.NotFound : CredentialLookup.Unavailable;
-            return new CredentialLookup(LookupStatus.Found, WireCredentials.FromWire(session.Credentials));
+            if (session is { Failed: false, Action: Session.Types.Action.Authed })
+                return new SaslAnswer(SaslVerdict.Ok, session.SaslResult ?? new SaslResult());
+            switch (session?.Reason)
+            {
+                case "not-authorized": return new SaslAnswer(SaslVerdict.Failed);
+                case "account-locked": return new SaslAnswer(SaslVerdict.Locked);
+                default:
+                    _logger.LogWarning("SASL {Step} check failed: {Reason}", step.Step, session?.Reason ?? answer.RouteError?.Reason);
+                    return SaslAnswer.Unavailable;
+            }
         }
         catch (Exception e) when (e is IOException or TimeoutException)
         {
-            _logger.LogWarning("Credential lookup failed: {Error}", e.Message);
-            return CredentialLookup.Unavailable;
+            _logger.LogWarning("SASL {Step} check failed: {Error}", step.Step, e.Message);
+            return SaslAnswer.Unavailable;
         }
     }
 

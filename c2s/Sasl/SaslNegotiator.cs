@@ -1,22 +1,25 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
+using Google.Protobuf;
 using Xmpp.Common;
 using Xmpp.Common.Sasl;
+using Xmpp.Protos;
+using Step = Xmpp.Protos.SaslStep.Types.Step;
 
 namespace Xmpp.C2s.Sasl;
 
 /// <summary>
 /// The server side of SASL (RFC 6120 §6) for one stream: SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN
-/// when the stream is encrypted. Pure protocol: elements in, outcomes out; credentials come
-/// from an <see cref="ICredentialSource"/>. Unknown users go through SCRAM with a decoy
-/// credential so that the answer does not reveal whether an account exists.
+/// when the stream is encrypted. Pure protocol: elements in, outcomes out. c2s runs the message
+/// exchange (nonces, channel binding, encoding) but holds no secret: the salt and iteration count,
+/// the verdict on the proof with the ServerSignature, and the verdict on a PLAIN password all come
+/// from an <see cref="ISaslBackend"/> (sm), which answers unknown accounts like known ones.
 /// </summary>
-public sealed class SaslNegotiator(string domain, bool secure, ICredentialSource credentials, byte[] decoySecret)
+public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend backend)
 {
     public const string Plain = "PLAIN";
     private ScramServer? _scram;
-    private bool _scramUserExists;
+    private string? _scramUser;
 
     public static IReadOnlyList<string> Mechanisms(bool secure) =>
         secure ? ["SCRAM-SHA-256", "SCRAM-SHA-1", Plain] : ["SCRAM-SHA-256", "SCRAM-SHA-1"];
@@ -33,10 +36,9 @@ public sealed class SaslNegotiator(string domain, bool secure, ICredentialSource
                 return await AuthAsync(element, ct);
             case "response":
                 if (_scram is null) return Fail("malformed-request");
-                return Response(element);
+                return await ResponseAsync(element, ct);
             case "abort":
-                _scram = null;
-                return new SaslOutcome.Failure("aborted", CountsAsAttempt: false);
+                return Abort();
             default:
                 return Fail("malformed-request");
         }
@@ -55,24 +57,36 @@ public sealed class SaslNegotiator(string domain, bool secure, ICredentialSource
         var scram = new ScramServer(algorithm);
         if (initial.Length == 0 || !scram.ReadClientFirst(Encoding.UTF8.GetString(initial)))
             return Fail("malformed-request");
+        // A name that is no JID cannot be an account; saying so reveals nothing.
+        if (ToBareJid(scram.Username) is not { } bare) return WrongCredentials();
 
-        var lookup = ToBareJid(scram.Username) is { } bare ? await credentials.LookupAsync(bare, ct) : CredentialLookup.NotFound;
-        if (lookup.Status == LookupStatus.Unavailable) return Fail("temporary-auth-failure");
-        var stored = lookup.Credentials.FirstOrDefault(c => c.Mechanism == mechanism);
-        _scramUserExists = stored is not null;
-        stored ??= ScramServer.Decoy(algorithm, scram.Username, decoySecret);
+        var answer = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = mechanism }, ct);
+        if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         _scram = scram;
-        return new SaslOutcome.Challenge(Convert.ToBase64String(Encoding.UTF8.GetBytes(scram.ServerFirst(stored))));
+        _scramUser = bare;
+        var serverFirst = scram.ServerFirst(answer.Result!.Salt.ToByteArray(), answer.Result.Iterations);
+        return new SaslOutcome.Challenge(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFirst)));
     }
 
-    private SaslOutcome Response(XElement response)
+    private async Task<SaslOutcome> ResponseAsync(XElement response, CancellationToken ct)
     {
         var scram = _scram!;
+        var user = _scramUser!;
         _scram = null;
+        _scramUser = null;
         if (!TryDecode(response.Value, out var data)) return Fail("incorrect-encoding");
-        var serverFinal = scram.ReadClientFinal(Encoding.UTF8.GetString(data), _scramUserExists);
-        if (serverFinal is null) return new SaslOutcome.Failure("not-authorized", CountsAsAttempt: true);
-        return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(scram.Username + "@" + domain).Local!);
+        if (scram.ReadClientFinal(Encoding.UTF8.GetString(data)) is not { } proof) return WrongCredentials();
+
+        var answer = await backend.CheckAsync(user, new SaslStep
+        {
+            Step = Step.ScramProof,
+            Mechanism = scram.Algorithm.Mechanism,
+            AuthMessage = proof.AuthMessage,
+            ClientProof = ByteString.CopyFrom(proof.ClientProof),
+        }, ct);
+        if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
+        var serverFinal = ScramServer.ServerFinal(answer.Result!.ServerSignature.ToByteArray());
+        return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(user).Local!);
     }
 
     private async Task<SaslOutcome> PlainAsync(byte[] initial, CancellationToken ct)
@@ -80,23 +94,43 @@ public sealed class SaslNegotiator(string domain, bool secure, ICredentialSource
         var message = PlainVerifier.Parse(initial);
         if (message is null) return Fail("malformed-request");
         var bare = ToBareJid(message.AuthcId);
-        if (bare is null) return new SaslOutcome.Failure("not-authorized", CountsAsAttempt: true);
+        if (bare is null) return WrongCredentials();
         if (message.AuthzId.Length > 0 && message.AuthzId != bare && message.AuthzId != message.AuthcId)
             return Fail("invalid-authzid");
 
-        var lookup = await credentials.LookupAsync(bare, ct);
-        if (lookup.Status == LookupStatus.Unavailable) return Fail("temporary-auth-failure");
-        var stored = lookup.Credentials.FirstOrDefault(c => c.Mechanism == ScramAlgorithm.Sha256.Mechanism)
-                     ?? lookup.Credentials.FirstOrDefault();
-        if (stored is null || !PlainVerifier.Verify(message.Password, stored))
-            return new SaslOutcome.Failure("not-authorized", CountsAsAttempt: true);
+        var answer = await backend.CheckAsync(bare, new SaslStep { Step = Step.Plain, Mechanism = Plain, Password = message.Password }, ct);
+        if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         return new SaslOutcome.Success(null, Jid.Parse(bare).Local!);
     }
+
+    /// <summary>
+    /// &lt;abort/&gt; (RFC 6120 §6.4.4) ends the exchange with &lt;aborted/&gt; and counts as a failed
+    /// attempt; sm is told, so it counts against the account too (not awaited: nothing depends on it).
+    /// </summary>
+    private SaslOutcome Abort()
+    {
+        if (_scram is not null && _scramUser is not null)
+            _ = backend.CheckAsync(_scramUser, new SaslStep { Step = Step.Abort, Mechanism = _scram.Algorithm.Mechanism }, CancellationToken.None);
+        _scram = null;
+        _scramUser = null;
+        return new SaslOutcome.Failure("aborted", CountsAsAttempt: true);
+    }
+
+    private static SaslOutcome Refused(SaslVerdict verdict) => verdict switch
+    {
+        SaslVerdict.Failed => WrongCredentials(),
+        _ => Fail("temporary-auth-failure"), // locked account or sm unavailable: try again later
+    };
+
+    private static SaslOutcome WrongCredentials() => new SaslOutcome.Failure("not-authorized", CountsAsAttempt: true);
 
     private string? ToBareJid(string username) =>
         username.Contains('@') || !Jid.TryParse(username + "@" + domain, out var jid) || jid.IsFull ? null : jid.ToString();
 
     private static SaslOutcome Fail(string condition) => new SaslOutcome.Failure(condition, CountsAsAttempt: false);
+
+    /// <summary>Nothing: c2s holds no SASL secret any more. Kept only for ClientListener's existing call; remove with it.</summary>
+    public static byte[] NewDecoySecret() => [];
 
     private static bool TryDecode(string text, out byte[] data)
     {
@@ -111,7 +145,4 @@ public sealed class SaslNegotiator(string domain, bool secure, ICredentialSource
         data = [];
         return false;
     }
-
-    /// <summary>A per-process secret keying the decoy salts, so they are stable per username but not guessable.</summary>
-    public static byte[] NewDecoySecret() => RandomNumberGenerator.GetBytes(32);
 }

@@ -27,6 +27,7 @@ public static class C2sTelemetry
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
+    public static readonly Counter<long> AuthDelays = Meter.CreateCounter<long>("xmpp.c2s.auth_delays", "{attempt}", "SASL failures whose answer was held back for the client address's back-off");
     public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
         "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
@@ -92,6 +93,8 @@ public static class C2sTelemetry
         FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(session.Action)),
             new KeyValuePair<string, object?>(TelemetryTags.Reason, session.Reason));
     }
+
+    public static void AuthDelayed() => AuthDelays.Add(1);
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));

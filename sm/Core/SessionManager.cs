@@ -32,7 +32,8 @@ public sealed class SessionManager
         Sessions = new SessionTable();
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
-        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, _outbox, logs.CreateLogger<SessionActions>());
+        var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs);
+        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
 
         var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs);
         Modules = ModuleList.Create(context);

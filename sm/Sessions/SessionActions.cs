@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Protos;
+using Xmpp.Sm.Auth;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Storage;
 using Action = Xmpp.Protos.Session.Types.Action;
@@ -13,7 +14,7 @@ namespace Xmpp.Sm.Sessions;
 /// to its sender with the paired action and the request id echoed; a failure is the request's
 /// own action with failed = true and a reason, never a bounced stanza.
 /// </summary>
-public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, Outbox outbox, ILogger logger)
+public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, AuthActions auth, Outbox outbox, ILogger logger)
 {
     public static class Reasons
     {
@@ -122,16 +123,19 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         Answer(frame, Action.Deleted);
     }
 
+    /// <summary>One SASL step checked here, where the keys are (sm/Auth/); the answer never carries a key.</summary>
     private void Auth(Frame frame)
     {
         if (!TryTarget(frame, full: false, out var jid)) return;
-        var credentials = accounts.GetCredentials(jid.ToString());
-        if (credentials is null)
+        var (result, failure) = auth.Handle(jid, frame.Session.Sasl);
+        if (failure is not null)
         {
-            Fail(frame, Reasons.UserNotFound);
+            Fail(frame, failure);
             return;
         }
-        Answer(frame, Action.Authed, credentials: CredentialsMapping.ToWire(credentials));
+        var answer = AnswerFor(frame.Session, Action.Authed);
+        answer.SaslResult = result;
+        outbox.Session(frame.From, answer);
     }
 
     private void Passwd(Frame frame)
@@ -199,11 +203,10 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         RequestId = request.RequestId,
     };
 
-    private void Answer(Frame frame, Action action, string? smSession = null, Credentials? credentials = null)
+    private void Answer(Frame frame, Action action, string? smSession = null)
     {
         var answer = AnswerFor(frame.Session, action);
         if (smSession is not null) answer.SmSession = smSession;
-        if (credentials is not null) answer.Credentials = credentials;
         outbox.Session(frame.From, answer);
     }
 

@@ -27,12 +27,21 @@ public static class SmTelemetry
     public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.sm.stanzas.out", "{stanza}", "Stanzas sent to c2s for delivery, by kind");
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.sm.failed_actions", "{action}", "Session actions answered as failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
+    public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.sm.auth_failures", "{attempt}", "Failed SASL steps checked by sm (wrong proof or password, abort), by step");
+    public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_refusals", "{attempt}", "SASL steps refused because the account name is locked, by step");
+    public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
+    public static readonly Counter<long> CredentialUpgrades = Meter.CreateCounter<long>("xmpp.sm.credential_upgrades", "{account}", "Accounts whose keys a PLAIN login re-derived with the configured iteration count");
 
     static SmTelemetry()
     {
         Meter.CreateObservableUpDownCounter("xmpp.sm.sessions", () => Volatile.Read(ref _sessions), "{session}", "Live sessions");
         Meter.CreateObservableUpDownCounter("xmpp.sm.router_link", () => Volatile.Read(ref _linked), "{link}", "1 while the router link is up");
     }
+
+    public static void AuthFailed(string step) => AuthFailures.Add(1, new KeyValuePair<string, object?>("step", step));
+    public static void AuthRefused(string step) => AuthRefusals.Add(1, new KeyValuePair<string, object?>("step", step));
+    public static void AuthLocked() => AuthLockouts.Add(1);
+    public static void CredentialsUpgraded() => CredentialUpgrades.Add(1);
 
     public static void SetSessions(int count) => Volatile.Write(ref _sessions, count);
     public static void SetLinked(bool up) => Volatile.Write(ref _linked, up ? 1 : 0);

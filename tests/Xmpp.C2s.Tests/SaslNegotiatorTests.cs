@@ -2,37 +2,52 @@ using System.Text;
 using System.Xml.Linq;
 using Xmpp.C2s.Sasl;
 using Xmpp.Common;
+using Google.Protobuf;
 using Xmpp.Common.Sasl;
+using Xmpp.Protos;
 
 namespace Xmpp.C2s.Tests;
 
-/// <summary>RFC 6120 §6 as c2s plays it, with credentials as sm would return them.</summary>
+/// <summary>RFC 6120 §6 as c2s plays it, with a backend that answers the way sm does (and records what c2s asked).</summary>
 public sealed class SaslNegotiatorTests
 {
-    private sealed class Credentials : ICredentialSource
+    /// <summary>sm's side, in miniature: the keys stay here; answers are salts, counts, signatures, verdicts.</summary>
+    private sealed class FakeSm : ISaslBackend
     {
-        public Dictionary<string, CredentialLookup> Users { get; } = new();
+        public Dictionary<string, ScramCredentialData[]> Users { get; } = new();
         public bool Down { get; set; }
-        public int Lookups { get; private set; }
+        public bool Locked { get; set; }
+        public List<SaslStep> Steps { get; } = [];
 
-        public Task<CredentialLookup> LookupAsync(string bareJid, CancellationToken ct)
+        public Task<SaslAnswer> CheckAsync(string bareJid, SaslStep step, CancellationToken ct)
         {
-            Lookups++;
-            if (Down) return Task.FromResult(CredentialLookup.Unavailable);
-            return Task.FromResult(Users.GetValueOrDefault(bareJid) ?? CredentialLookup.NotFound);
+            Steps.Add(step);
+            if (Down) return Task.FromResult(SaslAnswer.Unavailable);
+            if (Locked) return Task.FromResult(new SaslAnswer(SaslVerdict.Locked));
+            var stored = Users.GetValueOrDefault(bareJid);
+            var credential = stored?.FirstOrDefault(c => c.Mechanism == step.Mechanism)
+                             ?? ScramAlgorithm.Sha256.Derive("unguessable", 1024, new byte[16]) with { Mechanism = step.Mechanism };
+            return Task.FromResult(step.Step switch
+            {
+                SaslStep.Types.Step.ScramStart => new SaslAnswer(SaslVerdict.Ok, new SaslResult { Salt = ByteString.CopyFrom(credential.Salt), Iterations = credential.Iterations }),
+                SaslStep.Types.Step.ScramProof => ScramVerifier.VerifyProof(credential, step.AuthMessage, step.ClientProof.ToByteArray()) is { } sig && stored is not null
+                    ? new SaslAnswer(SaslVerdict.Ok, new SaslResult { ServerSignature = ByteString.CopyFrom(sig) })
+                    : new SaslAnswer(SaslVerdict.Failed),
+                SaslStep.Types.Step.Plain => stored is not null && PlainVerifier.Verify(step.Password, stored[0]) ? new SaslAnswer(SaslVerdict.Ok, new SaslResult()) : new SaslAnswer(SaslVerdict.Failed),
+                _ => new SaslAnswer(SaslVerdict.Ok, new SaslResult()),
+            });
         }
 
         public void Add(string bareJid, string password) =>
-            Users[bareJid] = new CredentialLookup(LookupStatus.Found,
-                [ScramAlgorithm.Sha256.Derive(password, 1024), ScramAlgorithm.Sha1.Derive(password, 1024)]);
+            Users[bareJid] = [ScramAlgorithm.Sha256.Derive(password, 1024), ScramAlgorithm.Sha1.Derive(password, 1024)];
     }
 
     private static readonly XNamespace Sasl = Ns.Sasl;
-    private readonly Credentials _credentials = new();
+    private readonly FakeSm _sm = new();
 
-    public SaslNegotiatorTests() => _credentials.Add("alice@localhost", "secret");
+    public SaslNegotiatorTests() => _sm.Add("alice@localhost", "secret");
 
-    private SaslNegotiator Negotiator(bool secure = true) => new("localhost", secure, _credentials, new byte[32]);
+    private SaslNegotiator Negotiator(bool secure = true) => new("localhost", secure, _sm);
 
     private static XElement Auth(string mechanism, string data) =>
         new(Sasl + "auth", new XAttribute("mechanism", mechanism), Convert.ToBase64String(Encoding.UTF8.GetBytes(data)));
@@ -94,7 +109,7 @@ public sealed class SaslNegotiatorTests
         Assert.Contains("PLAIN", SaslNegotiator.Mechanisms(secure: true));
         var outcome = await Negotiator(secure: false).HandleAsync(Auth("PLAIN", "\0alice\0secret"), default);
         Assert.Equal("encryption-required", Assert.IsType<SaslOutcome.Failure>(outcome).Condition);
-        Assert.Equal(0, _credentials.Lookups);
+        Assert.Empty(_sm.Steps);
     }
 
     [Fact]
@@ -103,17 +118,43 @@ public sealed class SaslNegotiatorTests
         Assert.Equal("invalid-mechanism", Assert.IsType<SaslOutcome.Failure>(await Negotiator().HandleAsync(Auth("DIGEST-MD5", "x"), default)).Condition);
         var badBase64 = new XElement(Sasl + "auth", new XAttribute("mechanism", "PLAIN"), "***");
         Assert.Equal("incorrect-encoding", Assert.IsType<SaslOutcome.Failure>(await Negotiator().HandleAsync(badBase64, default)).Condition);
-        _credentials.Down = true;
+        _sm.Down = true;
         Assert.Equal("temporary-auth-failure", Assert.IsType<SaslOutcome.Failure>(await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0secret"), default)).Condition);
     }
 
     [Fact]
-    public async Task Abort_cancels_the_exchange()
+    public async Task Abort_cancels_the_exchange_counts_as_a_failure_and_tells_sm()
     {
         var negotiator = Negotiator();
         await negotiator.HandleAsync(Auth("SCRAM-SHA-256", new ScramClient(ScramAlgorithm.Sha256, "alice", "secret").ClientFirst()), default);
         Assert.True(negotiator.InProgress);
-        Assert.Equal("aborted", Assert.IsType<SaslOutcome.Failure>(await negotiator.HandleAsync(new XElement(Sasl + "abort"), default)).Condition);
+        var aborted = Assert.IsType<SaslOutcome.Failure>(await negotiator.HandleAsync(new XElement(Sasl + "abort"), default));
+        Assert.Equal("aborted", aborted.Condition);
+        Assert.True(aborted.CountsAsAttempt);
         Assert.False(negotiator.InProgress);
+        Assert.Equal(SaslStep.Types.Step.Abort, _sm.Steps[^1].Step);
+    }
+
+    [Fact]
+    public async Task A_locked_account_gets_temporary_auth_failure()
+    {
+        _sm.Locked = true;
+        var scram = await Negotiator().HandleAsync(Auth("SCRAM-SHA-256", new ScramClient(ScramAlgorithm.Sha256, "alice", "secret").ClientFirst()), default);
+        Assert.Equal("temporary-auth-failure", Assert.IsType<SaslOutcome.Failure>(scram).Condition);
+        var plain = await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0secret"), default);
+        Assert.Equal("temporary-auth-failure", Assert.IsType<SaslOutcome.Failure>(plain).Condition);
+    }
+
+    [Fact]
+    public async Task What_c2s_sends_sm_is_the_exchange_not_a_key()
+    {
+        var (outcome, _) = await ScramAsync(ScramAlgorithm.Sha256, "alice", "secret");
+        Assert.IsType<SaslOutcome.Success>(outcome);
+        Assert.Equal([SaslStep.Types.Step.ScramStart, SaslStep.Types.Step.ScramProof], _sm.Steps.Select(s => s.Step));
+        var proof = _sm.Steps[1];
+        Assert.StartsWith("n=alice,r=", proof.AuthMessage);
+        Assert.Contains(",s=", proof.AuthMessage);
+        Assert.Contains(",c=biws,r=", proof.AuthMessage);
+        Assert.Equal(32, proof.ClientProof.Length);
     }
 }

@@ -139,33 +139,6 @@ public sealed class SessionActionTests : IDisposable
     }
 
     [Fact]
-    public void Auth_returns_the_stored_scram_credentials()
-    {
-        _h.CreateUser("alice", "wonderland");
-        var answer = _h.Request(C2s1, new Session { Action = Action.Auth, Target = "alice@localhost" });
-
-        Assert.Equal(Action.Authed, answer.Session.Action);
-        Assert.Equal(["SCRAM-SHA-1", "SCRAM-SHA-256"], answer.Session.Credentials.Scram.Select(c => c.Mechanism).Order());
-        foreach (var c in answer.Session.Credentials.Scram)
-        {
-            var algorithm = ScramAlgorithm.ByMechanism(c.Mechanism)!;
-            var expected = algorithm.Derive("wonderland", c.Iterations, c.Salt.ToByteArray());
-            Assert.Equal(expected.StoredKey, c.StoredKey.ToByteArray());
-            Assert.Equal(expected.ServerKey, c.ServerKey.ToByteArray());
-        }
-    }
-
-    [Fact]
-    public void Auth_for_an_unknown_user_fails()
-    {
-        var answer = _h.Request(C2s1, new Session { Action = Action.Auth, Target = "nobody@localhost" });
-
-        Assert.Equal(Action.Auth, answer.Session.Action);
-        Assert.True(answer.Session.Failed);
-        Assert.Equal("user-not-found", answer.Session.Reason);
-    }
-
-    [Fact]
     public void Passwd_replaces_the_credentials()
     {
         _h.CreateUser("alice", "old");

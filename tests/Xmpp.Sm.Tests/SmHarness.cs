@@ -34,12 +34,12 @@ public sealed class SmHarness : IFrameSink, IDisposable
     private int _nextC2sSession;
     private int _nextRequest;
 
-    public SmHarness(Action<SmOptions>? configure = null)
+    public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null)
     {
         Options = new SmOptions { Domain = Domain, DataDirectory = _dir };
         configure?.Invoke(Options);
         Storage = new SqliteStorage(Path.Combine(_dir, "sm.db"));
-        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance);
+        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock);
     }
 
     public SmOptions Options { get; }

@@ -4,8 +4,9 @@ using System.Text;
 namespace Xmpp.Common.Sasl;
 
 /// <summary>
-/// The server side of one SCRAM exchange (RFC 5802 §5), without channel binding. Pure: it
-/// never looks credentials up itself; the caller supplies them between the two steps.
+/// The message exchange of SCRAM's server side (RFC 5802 §5), without channel binding, as c2s
+/// runs it with a client. Pure, and it never holds a key: the salt and iteration count come
+/// from sm, and so does the verdict on the proof (<see cref="ScramVerifier"/> runs in sm).
 /// </summary>
 public sealed class ScramServer(ScramAlgorithm algorithm)
 {
@@ -18,7 +19,6 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
     private string _gs2Header = "";
     private string _nonce = "";
     private string _serverFirst = "";
-    private ScramCredentialData? _credential;
 
     public ScramAlgorithm Algorithm { get; } = algorithm;
 
@@ -53,21 +53,21 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
         return true;
     }
 
-    /// <summary>server-first-message for the given credential (a decoy one for unknown users, so they fail only at the proof).</summary>
-    public string ServerFirst(ScramCredentialData credential)
+    /// <summary>server-first-message with the salt and iteration count sm answered (a fake salt for an unknown account).</summary>
+    public string ServerFirst(byte[] salt, int iterations)
     {
-        _credential = credential;
-        _serverFirst = $"r={_nonce},s={Convert.ToBase64String(credential.Salt)},i={credential.Iterations}";
+        _serverFirst = $"r={_nonce},s={Convert.ToBase64String(salt)},i={iterations}";
         return _serverFirst;
     }
 
     /// <summary>
-    /// Verifies client-final-message. On success returns server-final-message ("v=..."); on a
-    /// wrong proof or malformed message returns null.
+    /// Reads client-final-message: checks the channel binding data and the combined nonce, and
+    /// returns RFC 5802's AuthMessage with the client's proof for sm to verify; null when the
+    /// message is malformed or does not belong to this exchange.
     /// </summary>
-    public string? ReadClientFinal(string message, bool credentialIsReal)
+    public ScramProof? ReadClientFinal(string message)
     {
-        if (_credential is null) return null;
+        if (_serverFirst.Length == 0) return null;
         string? channel = null, nonce = null, proof = null;
         var withoutProofEnd = message.LastIndexOf(",p=", StringComparison.Ordinal);
         if (withoutProofEnd < 0) return null;
@@ -85,23 +85,11 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
         try { clientProof = Convert.FromBase64String(proof); }
         catch (FormatException) { return null; }
         if (clientProof.Length != Algorithm.HashSize) return null;
-
-        var authMessage = $"{_clientFirstBare},{_serverFirst},{message[..withoutProofEnd]}";
-        var clientSignature = Algorithm.Hmac(_credential.StoredKey, authMessage);
-        var clientKey = ScramAlgorithm.Xor(clientProof, clientSignature);
-        var ok = CryptographicOperations.FixedTimeEquals(Algorithm.H(clientKey), _credential.StoredKey);
-        if (!ok || !credentialIsReal) return null;
-        var serverSignature = Algorithm.Hmac(_credential.ServerKey, authMessage);
-        return "v=" + Convert.ToBase64String(serverSignature);
+        return new ScramProof($"{_clientFirstBare},{_serverFirst},{message[..withoutProofEnd]}", clientProof);
     }
 
-    /// <summary>A stable decoy credential for an unknown user, so the exchange does not reveal whether the account exists.</summary>
-    public static ScramCredentialData Decoy(ScramAlgorithm algorithm, string username, byte[] serverSecret)
-    {
-        var salt = HMACSHA256.HashData(serverSecret, Encoding.UTF8.GetBytes(username))[..16];
-        return new ScramCredentialData(algorithm.Mechanism, salt, ScramAlgorithm.DefaultIterations,
-            RandomNumberGenerator.GetBytes(algorithm.HashSize), RandomNumberGenerator.GetBytes(algorithm.HashSize));
-    }
+    /// <summary>server-final-message for the ServerSignature sm returned.</summary>
+    public static string ServerFinal(byte[] serverSignature) => "v=" + Convert.ToBase64String(serverSignature);
 
     internal static string? DecodeSaslName(string s)
     {

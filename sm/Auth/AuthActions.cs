@@ -1,0 +1,114 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Common.Sasl;
+using Xmpp.Protos;
+using Xmpp.Sm.Telemetry;
+using Action = Xmpp.Protos.Session.Types.Action;
+using Step = Xmpp.Protos.SaslStep.Types.Step;
+
+namespace Xmpp.Sm.Auth;
+
+/// <summary>
+/// The AUTH action (protos/router.proto, SaslStep): c2s runs SASL with the client and asks sm for
+/// what needs the account's secrets. Answers hold a salt and iteration count, a ServerSignature,
+/// or nothing; never a key. Failures per account name (existing or not) lock the name for a
+/// growing back-off (<see cref="FailureBackoff"/>); an &lt;abort/&gt; counts as a failure.
+/// </summary>
+public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts, ILogger logger)
+{
+    /// <summary>AUTH handling as configured: the secret from the data directory, the iteration count, the lock settings.</summary>
+    public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs)
+    {
+        var logger = logs.CreateLogger<AuthActions>();
+        var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations);
+        checks.Upgraded += (user, iterations) =>
+        {
+            SmTelemetry.CredentialsUpgraded();
+            logger.LogInformation("Keys of {User} derived anew with {Iterations} iterations at a PLAIN login", user, iterations);
+        };
+        var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
+            options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
+        return new AuthActions(checks, lockouts, logger);
+    }
+
+    public static class Reasons
+    {
+        public const string NotAuthorized = "not-authorized";
+        public const string AccountLocked = "account-locked";
+        public const string BadRequest = "bad-request";
+    }
+
+    /// <summary>The answer to an AUTH request for <paramref name="user"/> (a bare JID of this domain): AUTHED with a SaslResult, or the failure reason.</summary>
+    public (SaslResult? Result, string? Failure) Handle(Jid user, SaslStep? step)
+    {
+        var name = user.ToString();
+        if (step is null || step.Step == Step.None) return (null, Reasons.BadRequest);
+
+        var locked = lockouts.Remaining(name);
+        if (locked > TimeSpan.Zero)
+        {
+            SmTelemetry.AuthRefused(StepName(step.Step));
+            logger.LogInformation("SASL {Step} for {User} refused: locked for {Seconds:F1} s more after repeated failures", StepName(step.Step), name, locked.TotalSeconds);
+            return (null, Reasons.AccountLocked);
+        }
+
+        switch (step.Step)
+        {
+            case Step.ScramStart:
+                if (checks.ScramStart(name, step.Mechanism) is not { } start) return (null, Reasons.BadRequest);
+                return (new SaslResult { Salt = ByteString.CopyFrom(start.Salt), Iterations = start.Iterations }, null);
+
+            case Step.ScramProof:
+                if (ScramAlgorithm.ByMechanism(step.Mechanism) is null || step.AuthMessage.Length == 0) return (null, Reasons.BadRequest);
+                var proof = checks.ScramProof(name, step.Mechanism, step.AuthMessage, step.ClientProof.ToByteArray());
+                if (!proof.Ok) return Failed(name, step.Step);
+                Succeeded(name, step.Mechanism);
+                return (new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) }, null);
+
+            case Step.Plain:
+                if (step.Password.Length == 0) return (null, Reasons.BadRequest);
+                if (!checks.Plain(name, step.Password).Ok) return Failed(name, step.Step);
+                Succeeded(name, "PLAIN");
+                return (new SaslResult(), null);
+
+            case Step.Abort:
+                Failed(name, step.Step);
+                return (new SaslResult(), null);
+
+            default:
+                return (null, Reasons.BadRequest);
+        }
+    }
+
+    private (SaslResult?, string?) Failed(string name, Step step)
+    {
+        var backoff = lockouts.Fail(name);
+        SmTelemetry.AuthFailed(StepName(step));
+        if (backoff > TimeSpan.Zero)
+        {
+            SmTelemetry.AuthLocked();
+            logger.LogWarning("SASL {Step} for {User} failed; the account name is locked for {Seconds:F1} s", StepName(step), name, backoff.TotalSeconds);
+        }
+        else
+        {
+            logger.LogInformation("SASL {Step} for {User} failed", StepName(step), name);
+        }
+        return (null, Reasons.NotAuthorized);
+    }
+
+    private void Succeeded(string name, string mechanism)
+    {
+        lockouts.Succeed(name);
+        logger.LogDebug("SASL {Mechanism} for {User} succeeded", mechanism, name);
+    }
+
+    private static string StepName(Step step) => step switch
+    {
+        Step.ScramStart => "scram-start",
+        Step.ScramProof => "scram-proof",
+        Step.Plain => "plain",
+        Step.Abort => "abort",
+        _ => "none",
+    };
+}
