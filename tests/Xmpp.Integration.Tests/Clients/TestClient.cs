@@ -74,9 +74,11 @@ public sealed class TestClient : IAsyncDisposable
 
     /// <summary>Opens a TCP connection to 127.0.0.1:<paramref name="port"/>. Nothing is sent yet.</summary>
     /// <param name="diagnostics">Text appended to failure messages (e.g. the servers' output tail).</param>
-    public static async Task<TestClient> ConnectAsync(int port, string name, Func<string>? diagnostics = null)
+    /// <param name="from">The local address to connect from (loopback accepts any 127/8 source), for per-address limits; default: the system's choice.</param>
+    public static async Task<TestClient> ConnectAsync(int port, string name, Func<string>? diagnostics = null, System.Net.IPAddress? from = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
+        tcp.NoDelay = true;
         using (var cts = new CancellationTokenSource(DefaultTimeout))
             await tcp.ConnectAsync("127.0.0.1", port, cts.Token);
         var client = new TestClient(name, tcp, diagnostics);

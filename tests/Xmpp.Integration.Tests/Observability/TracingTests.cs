@@ -158,7 +158,7 @@ public sealed class TracingTests(TelemetryClusterFixture fixture, ITestOutputHel
         await intruder.OpenStreamAsync();
         await intruder.StartTlsAsync();
         Assert.False((await intruder.AuthenticateAsync(alice.BareJid, "wrong password")).Success);
-        // ... and a failed action seen by c2s: sm answers AUTH for an unknown account as failed
+        // ... and failed actions seen by c2s: sm answers the AUTH proof step of both as failed (not-authorized)
         Assert.False((await intruder.AuthenticateAsync(Cluster.UnknownUser("nobody").Jid, "whatever")).Success);
         // a failed action on sm (CREATE of an existing account) and a route error at the router (no sm for that domain)
         Assert.NotEqual(0, (await Cluster.CtlAsync("adduser", existing.Jid, "again")).ExitCode);
@@ -171,7 +171,7 @@ public sealed class TracingTests(TelemetryClusterFixture fixture, ITestOutputHel
         var c2s1 = await Scrape.UntilAsync(Cluster.MetricsPortOf(Cluster.C2s1), m =>
             Scrape.Value(m, "xmpp_c2s_stanzas_in_total", "kind=\"message\"") >= 1 &&
             Scrape.Value(m, "xmpp_c2s_auth_failures_total", "condition=\"not-authorized\"") >= 2 &&
-            Scrape.Value(m, "xmpp_c2s_failed_actions_total", "action=\"AUTH\"", "reason=\"user-not-found\"") >= 1 &&
+            Scrape.Value(m, "xmpp_c2s_failed_actions_total", "action=\"AUTH\"", "reason=\"not-authorized\"") >= 2 &&
             Scrape.Value(m, "xmpp_c2s_connections") >= 2 && Scrape.Value(m, "xmpp_c2s_sessions") >= 1, timeout, "c2s-1's counts");
         var c2s2 = await Scrape.UntilAsync(Cluster.MetricsPortOf(Cluster.C2s2), m =>
             Scrape.Value(m, "xmpp_c2s_stanzas_out_total", "kind=\"message\"") >= 1 && Scrape.Value(m, "xmpp_c2s_sessions") >= 1, timeout, "c2s-2's counts");
