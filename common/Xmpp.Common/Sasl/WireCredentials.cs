@@ -3,7 +3,7 @@ using Xmpp.Protos;
 
 namespace Xmpp.Common.Sasl;
 
-/// <summary>SCRAM credentials between what storage keeps and the Credentials message of the router wire.</summary>
+/// <summary>SCRAM credentials into the Credentials message an administrator (xmppctl) sends sm; nothing ever reads keys back off the wire.</summary>
 public static class WireCredentials
 {
     /// <summary>Fresh salted SCRAM-SHA-1 and SCRAM-SHA-256 credentials for a password, ready to send; the password itself never travels.</summary>
@@ -24,8 +24,4 @@ public static class WireCredentials
             });
         return wire;
     }
-
-    /// <summary>The credentials as sent, unchecked.</summary>
-    public static List<ScramCredentialData> FromWire(Credentials? credentials) =>
-        credentials?.Scram.Select(c => new ScramCredentialData(c.Mechanism, c.Salt.ToByteArray(), c.Iterations, c.StoredKey.ToByteArray(), c.ServerKey.ToByteArray())).ToList() ?? [];
 }
