@@ -61,7 +61,9 @@ public sealed partial class ClientConnection
                 break;
             case SaslOutcome.Failure failure:
                 Telemetry.C2sTelemetry.AuthFailed(failure.Condition);
-                if (failure.CountsAsAttempt) await HoldBackFailureAsync(failure.Condition, ct);
+                var heldBack = failure.CountsAsAttempt ? await HoldBackFailureAsync(ct) : TimeSpan.Zero;
+                _logger.LogInformation("Connection {Id} from {Address}: SASL failure {Condition} (held back {Milliseconds} ms)",
+                    Id, RemoteAddress, failure.Condition, (long)heldBack.TotalMilliseconds);
                 SendSaslFailure(failure.Condition);
                 if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
                     CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
@@ -72,16 +74,15 @@ public sealed partial class ClientConnection
     /// <summary>
     /// Counts a failed attempt against the client's address and, past C2s:AuthIpFreeFailures,
     /// holds the &lt;failure/&gt; answer back for the address's back-off (this stream reads nothing
-    /// meanwhile). Successful logins are never held back.
+    /// meanwhile); returns how long. Successful logins are never held back.
     /// </summary>
-    private async Task HoldBackFailureAsync(string condition, CancellationToken ct)
+    private async Task<TimeSpan> HoldBackFailureAsync(CancellationToken ct)
     {
         var delay = _sm.AuthFailures.Fail(RemoteAddress);
-        if (delay <= TimeSpan.Zero) return;
+        if (delay <= TimeSpan.Zero) return TimeSpan.Zero;
         Telemetry.C2sTelemetry.AuthDelayed();
-        _logger.LogInformation("Connection {Id} from {Address}: SASL {Condition}; answer held back {Milliseconds} ms after repeated failures from that address",
-            Id, RemoteAddress, condition, (long)delay.TotalMilliseconds);
         await Task.Delay(delay, ct);
+        return delay;
     }
 
     private void SendSaslFailure(string condition) =>
