@@ -25,7 +25,7 @@ public readonly record struct ProxyParseResult(ProxyParseStatus Status, int Leng
 /// The binary PROXY protocol v2 header (HAProxy's proxy-protocol.txt, section 2.2) as a pure function
 /// over bytes: the 12-byte signature, version 2, command LOCAL or PROXY, family UNSPEC, INET, INET6
 /// or UNIX over STREAM (or UNSPEC) transport, a big-endian length, the address block, then TLVs,
-/// which are checked to lie inside the header and otherwise skipped. The text v1 header is not accepted.
+/// which are checked to lie inside the header and otherwise skipped (after UNSPEC everything is ignored). The text v1 header is not accepted.
 /// Fed the bytes read so far, it says how many more it needs, so a reader never reads past the header.
 /// </summary>
 public static class ProxyHeaderParser
@@ -68,7 +68,8 @@ public static class ProxyHeaderParser
         if (transport == 2) return ProxyParseResult.Invalid("a datagram (DGRAM) connection on a stream listener");
         var block = family switch { 1 => InetBlock, 2 => Inet6Block, 3 => UnixBlock, _ => 0 };
         if (body.Length < block) return ProxyParseResult.Invalid($"address block of {body.Length} bytes, family {family} needs {block}");
-        if (TlvError(body[block..]) is { } tlvError) return ProxyParseResult.Invalid(tlvError);
+        // UNSPEC: whatever follows is unknown address information, ignored as the specification says.
+        if (family != 0 && TlvError(body[block..]) is { } tlvError) return ProxyParseResult.Invalid(tlvError);
 
         IPEndPoint? source = null, destination = null;
         if (family is 1 or 2)
