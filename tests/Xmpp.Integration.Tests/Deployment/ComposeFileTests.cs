@@ -22,10 +22,10 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         var quiet = await ComposeAsync("config", "-q");
         Assert.True(quiet.ExitCode == 0, $"docker-compose config -q: {quiet}");
 
-        // The normalised configuration, as JSON (PyYAML comes with docker-compose).
+        // The normalised configuration, as JSON (Debian's python3-yaml, which docker-compose also uses; tools/test.sh installs it).
         var config = await ComposeAsync("config");
         Assert.Equal(0, config.ExitCode);
-        var json = await ProcessRunner.RunAsync("python3", ["-c", "import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], Limit, config.Stdout);
+        var json = await ProcessRunner.RunAsync("/usr/bin/python3", ["-c", "import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], Limit, config.Stdout);
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.Stdout);
         var services = document.RootElement.GetProperty("services");
