@@ -7,6 +7,7 @@
 #   haproxy          the load balancer of the loopback deployment tests (deploy/haproxy.cfg)
 #   docker-compose   validates docker-compose.yml (no container engine is needed for that)
 #   openssl          the TLS interop tests' `openssl s_client`
+#   procps           `kill`, with which the tests send SIGTERM and SIGINT to the processes they started
 # XMPP_TEST_NO_INSTALL=1 checks only: anything missing is an error instead of installed.
 # Arguments go to `dotnet test` (e.g. tools/test.sh --filter FullyQualifiedName~ProxyProtocol).
 set -euo pipefail
@@ -25,6 +26,7 @@ missing_packages() {
   { command -v haproxy || [ -x /usr/sbin/haproxy ]; } >/dev/null || echo haproxy
   command -v docker-compose >/dev/null || echo docker-compose
   command -v openssl >/dev/null || echo openssl
+  type -P kill >/dev/null || echo procps   # the program, not the shell builtin
 }
 
 mapfile -t missing < <(missing_packages)
