@@ -156,8 +156,8 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
                 OnClosed();
             }, address);
             started = true;
-            if (logger.IsEnabled(LogLevel.Debug))
-                logger.LogDebug("Connection {Id} from {Address}{Via}", connection.Id, address, address.Equals(peer) ? "" : $" via proxy {peer}");
+            if (logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Connection {Id} from {Address}{Via}", connection.Id, address, address.Equals(peer) ? "" : $" via proxy {peer}");
             _ = connection.RunAsync();
         }
         catch (Exception e)

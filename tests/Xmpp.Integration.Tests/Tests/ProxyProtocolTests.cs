@@ -53,6 +53,7 @@ public sealed class ProxyProtocolTests(ITestOutputHelper output) : IAsyncLifetim
         await using var first = await RawClient.ConnectAsync(Port, Proxy);
         await first.SendAsync([.. ProxyV2.Tcp4(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 40001), C2s), .. System.Text.Encoding.UTF8.GetBytes(StreamHeader)]);
         await first.ExpectAsync("<stream:features");
+        await _cluster.C2s1.WaitForLineAsync(new Regex(@"Connection \S+ from 127\.0\.0\.9 via proxy 127\.0\.0\.1"), Timeout);
 
         // a second connection of 127.0.0.9 is over C2s:Limits:MaxConnectionsPerIp=1: refused, naming the client's address and the proxy's
         await using var second = await RawClient.ConnectAsync(Port, Proxy);
@@ -115,7 +116,7 @@ public sealed class ProxyProtocolTests(ITestOutputHelper output) : IAsyncLifetim
     {
         await using var client = await RawClient.ConnectAsync(Port, Untrusted);
         await client.SendAsync([.. ProxyV2.Tcp4(new IPEndPoint(IPAddress.Parse("10.9.9.9"), 40001), C2s), .. System.Text.Encoding.UTF8.GetBytes(StreamHeader)]);
-        await client.ExpectAsync("<stream:error>");
+        await client.ExpectAsync("<not-well-formed");
         await client.ExpectClosedAsync();
         Assert.DoesNotContain("<stream:features", client.Received, StringComparison.Ordinal);
     }
