@@ -41,9 +41,6 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     private readonly RefusalLog _proxyFailures = new(logger, options.Value.Limits.RefusalLogInterval);
     private int _lingering; // refused connections waiting for their client to close
 
-    /// <summary>The per-address limits (for tests and diagnostics).</summary>
-    public ConnectionLimiter Limiter => _limiter;
-
     /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
