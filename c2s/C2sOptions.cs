@@ -1,3 +1,6 @@
+using Xmpp.C2s.Connections.ProxyProtocol;
+using Xmpp.C2s.Limits;
+
 namespace Xmpp.C2s;
 
 /// <summary>A c2s frontend's settings, bound from the "C2s" configuration section. Every limit has a default.</summary>
@@ -33,6 +36,18 @@ public sealed class C2sOptions
 
     /// <summary>Time a connection has to authenticate and bind before &lt;connection-timeout/&gt;.</summary>
     public TimeSpan LoginTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Time a connection has to authenticate (SASL success) before &lt;connection-timeout/&gt;; the
+    /// unauthenticated-stream limit. LoginTimeout still bounds connect-to-bound as a whole.
+    /// </summary>
+    public TimeSpan AuthTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Per-address connection limits (the "C2s:Limits" section).</summary>
+    public ConnectionLimitOptions Limits { get; set; } = new();
+
+    /// <summary>PROXY protocol v2 from trusted load balancers (the "C2s:ProxyProtocol" section).</summary>
+    public ProxyProtocolOptions ProxyProtocol { get; set; } = new();
 
     /// <summary>Failed SASL attempts allowed on one stream before it is closed with &lt;policy-violation/&gt;.</summary>
     public int MaxAuthFailures { get; set; } = 3;

@@ -1,7 +1,9 @@
+using System.Net;
 using System.Net.Sockets;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Telemetry;
 using Xmpp.C2s.Tls;
 using Xmpp.Common;
 using Xmpp.Common.Xml;
@@ -30,17 +32,19 @@ public sealed partial class ClientConnection
     private readonly XmppStreamParser _parser;
     private readonly CancellationTokenSource _closeCts = new();
     private Timer? _loginTimer;
+    private readonly long _connectedAt = Environment.TickCount64;
     private StreamStage _stage = StreamStage.Connected;
     private bool _secure;
     private SaslNegotiator? _sasl;
     private int _authFailures;
     private string? _localPart;
 
-    /// <param name="decoySecret">No longer used: c2s holds no SASL secret (sm makes unknown accounts' fake salts).</param>
     /// <param name="closed">Called once the connection is over and its socket closed.</param>
+    /// <param name="remoteAddress">The client's address (from a trusted proxy's PROXY header); null: the socket's peer.</param>
     public ClientConnection(Socket socket, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
-        ServerTls serverTls, byte[] decoySecret, ILogger logger, Action? closed = null)
+        ServerTls serverTls, ILogger logger, Action? closed = null, IPAddress? remoteAddress = null)
     {
+        RemoteAddress = remoteAddress ?? (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         _closed = closed;
         _socket = socket;
         _network = new NetworkStream(socket, ownsSocket: true);
@@ -50,23 +54,28 @@ public sealed partial class ClientConnection
         _serverTls = serverTls;
         _logger = logger;
         Id = registry.NextId();
-        if (socket.RemoteEndPoint is System.Net.IPEndPoint peer) RemoteAddress = peer.Address;
         _parser = new XmppStreamParser(new XmppParserOptions { MaxStanzaBytes = options.MaxStanzaBytes, MaxDepth = options.MaxStanzaDepth });
     }
-
-    /// <summary>The client's address, for per-address limits and logs (the socket's peer).</summary>
-    public System.Net.IPAddress RemoteAddress { get; } = System.Net.IPAddress.None;
 
     /// <summary>The c2s session id: unique on this frontend, named in every frame about this connection.</summary>
     public string Id { get; }
 
     public StreamStage Stage => _stage;
 
+    /// <summary>
+    /// The client's address, for limits and logs: the source address of the PROXY protocol header
+    /// when the connection came from a trusted proxy (C2s:ProxyProtocol:TrustedProxies), otherwise
+    /// the socket's peer address.
+    /// </summary>
+    public IPAddress RemoteAddress { get; }
+
     public async Task RunAsync()
     {
         _registry.Add(this);
         // Dropped as soon as the session is established (see StopLoginTimer): idle sessions hold no timer.
-        _loginTimer = new Timer(static state => ((ClientConnection)state!).OnLoginTimeout(), this, _options.LoginTimeout, Timeout.InfiniteTimeSpan);
+        // First due at C2s:AuthTimeout (unauthenticated streams), then re-armed up to C2s:LoginTimeout.
+        var due = _options.AuthTimeout < _options.LoginTimeout ? _options.AuthTimeout : _options.LoginTimeout;
+        _loginTimer = new Timer(static state => ((ClientConnection)state!).OnLoginTimeout(), this, due, Timeout.InfiniteTimeSpan);
         try
         {
             await ReadLoopAsync(_closeCts.Token);
@@ -212,7 +221,29 @@ public sealed partial class ClientConnection
 
     private void OnLoginTimeout()
     {
-        if (_stage is not StreamStage.Established and not StreamStage.Closed)
-            CloseWithStreamError(StreamErrors.ConnectionTimeout, "login took too long");
+        if (_stage is StreamStage.Established or StreamStage.Closed) return;
+        if (_stage is StreamStage.Connected or StreamStage.Secured)
+        {
+            _logger.LogInformation("Connection {Id} from {Address}: not authenticated within C2s:AuthTimeout ({Timeout}); closing", Id, RemoteAddress, _options.AuthTimeout);
+            C2sTelemetry.LoginTimedOut("auth");
+            CloseWithStreamError(StreamErrors.ConnectionTimeout, "authentication took too long");
+            return;
+        }
+        var left = _options.LoginTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - _connectedAt);
+        if (left > TimeSpan.Zero)
+        {
+            try
+            {
+                Volatile.Read(ref _loginTimer)?.Change(left, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // stopped: the session was established meanwhile
+            }
+            return;
+        }
+        _logger.LogInformation("Connection {Id} from {Address}: not bound within C2s:LoginTimeout ({Timeout}); closing", Id, RemoteAddress, _options.LoginTimeout);
+        C2sTelemetry.LoginTimedOut("bind");
+        CloseWithStreamError(StreamErrors.ConnectionTimeout, "login took too long");
     }
 }

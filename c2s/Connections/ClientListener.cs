@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Xmpp.C2s.Connections.ProxyProtocol;
+using Xmpp.C2s.Limits;
 using Xmpp.C2s.Routing;
 using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Telemetry;
 using Xmpp.C2s.Tls;
 using Xmpp.Common.Xml;
 
@@ -14,21 +17,28 @@ namespace Xmpp.C2s.Connections;
 /// socket, one <see cref="NetworkStream"/> and, after STARTTLS, one <see cref="SslStream"/>,
 /// read straight into the stream parser, with no transport pipes or connection features held
 /// per idle client (docs/BENCHMARKS.md, idle memory). Beyond C2s:MaxConnections a new socket is
-/// closed at once. On shutdown every client gets &lt;system-shutdown/&gt;.
+/// closed at once. A connection from a trusted proxy (C2s:ProxyProtocol:TrustedProxies) must first
+/// send a PROXY protocol v2 header, whose source address becomes the client's; the per-address
+/// limits (C2s:Limits, <see cref="ConnectionLimiter"/>) then apply to the client's address, and a
+/// connection over one gets &lt;policy-violation/&gt; before any stream (<see cref="ConnectionRefusal"/>).
+/// On shutdown every client gets &lt;system-shutdown/&gt;.
 /// </summary>
 public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm, ConnectionRegistry registry, ILogger<ClientConnection> logger)
     : IHostedService
 {
     private readonly C2sOptions _options = options.Value;
-    private readonly byte[] _decoySecret = SaslNegotiator.NewDecoySecret();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ServerTls? _tls;
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private long _open = 1; // one for the listener itself, so "all closed" cannot fire before stop
-    private Action? _onClosed; // one delegate shared by every connection
     private long _lastRefusalWarning = long.MinValue / 2;
+    private readonly ConnectionLimiter _limiter = new(options.Value.Limits.ToLimits());
+    private readonly TrustedProxies _trustedProxies = new(options.Value.ProxyProtocol.TrustedProxies);
+    private readonly RefusalLog _refusals = new(logger, options.Value.Limits.RefusalLogInterval);
+    private readonly RefusalLog _proxyFailures = new(logger, options.Value.Limits.RefusalLogInterval);
+    private int _lingering; // refused connections waiting for their client to close
 
     /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
@@ -55,6 +65,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
             throw;
         }
         _listener = listener;
+        if (!_trustedProxies.IsEmpty) logger.LogInformation("PROXY protocol v2 required from {Proxies}", _trustedProxies);
         _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
     }
 
@@ -93,21 +104,98 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
                     _lastRefusalWarning = Environment.TickCount64; // at most one warning per 10 s, whatever the flood
                     logger.LogWarning("Refusing connections: C2s:MaxConnections ({Max}) are open", _options.MaxConnections);
                 }
+                C2sTelemetry.ConnectionRefused("max-connections");
                 socket.Dispose();
                 continue;
             }
             Interlocked.Increment(ref _open);
-            try
+            _ = AdmitAsync(socket, ct); // synchronous up to the connection's first read, unless a PROXY header is awaited
+        }
+    }
+
+    /// <summary>
+    /// Finds the client's address (the socket's peer, or a trusted proxy's PROXY header), applies
+    /// the per-address limits and starts the connection, or refuses it. Owns one count of _open.
+    /// </summary>
+    private async Task AdmitAsync(Socket socket, CancellationToken ct)
+    {
+        var started = false;
+        IPAddress? admitted = null;
+        try
+        {
+            socket.NoDelay = true;
+            var peer = TrustedProxies.Normalize((socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
+            var address = peer;
+            if (!_trustedProxies.IsEmpty && _trustedProxies.Contains(peer))
             {
-                socket.NoDelay = true;
-                _ = new ClientConnection(socket, _options, sm, registry, _tls!, _decoySecret, logger, _onClosed ??= OnClosed).RunAsync();
+                var proxy = _options.ProxyProtocol;
+                var outcome = await ProxyHeaderReader.ReadAsync(socket, proxy.MaxHeaderBytes, proxy.HeaderTimeout, ct);
+                if (outcome.Header is null)
+                {
+                    C2sTelemetry.ProxyHeaderRejected(outcome.Failure!);
+                    _proxyFailures.Warn("PROXY header " + outcome.Failure, peer.ToString(), outcome.Detail ?? $"C2s:ProxyProtocol, header timeout {proxy.HeaderTimeout}");
+                    socket.Dispose();
+                    return;
+                }
+                if (outcome.Header.Source is { } source) address = TrustedProxies.Normalize(source.Address);
             }
-            catch (Exception e)
+            var decision = _limiter.TryAdmit(address, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
+            if (decision != Admission.Admitted)
             {
-                logger.LogError(e, "Could not start a client connection");
-                socket.Dispose();
+                await RefuseAsync(socket, address, peer, decision, ct);
+                return;
+            }
+            admitted = address;
+            var connection = new ClientConnection(socket, _options, sm, registry, _tls!, logger, () =>
+            {
+                _limiter.Release(address);
                 OnClosed();
+            }, address);
+            started = true;
+            if (logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Connection {Id} from {Address}{Via}", connection.Id, address, address.Equals(peer) ? "" : $" via proxy {peer}");
+            _ = connection.RunAsync();
+        }
+        catch (Exception e)
+        {
+            if (started) return; // the connection owns its socket and counts now
+            logger.LogError(e, "Could not start a client connection");
+            socket.Dispose();
+            if (admitted is not null) _limiter.Release(admitted);
+        }
+        finally
+        {
+            if (!started) OnClosed();
+        }
+    }
+
+    private async Task RefuseAsync(Socket socket, IPAddress address, IPAddress peer, Admission decision, CancellationToken ct)
+    {
+        var limits = _options.Limits;
+        var (reason, text, detail) = decision switch
+        {
+            Admission.TooManyOpen => ("too-many-open", ConnectionRefusal.TooManyOpenText, $"C2s:Limits:MaxConnectionsPerIp {limits.MaxConnectionsPerIp}"),
+            Admission.TooFast => ("too-fast", ConnectionRefusal.TooFastText,
+                $"C2s:Limits:ConnectionsPerIpPerSecond {limits.ConnectionsPerIpPerSecond}, burst {limits.ConnectionBurstPerIp}"),
+            _ => ("too-many-addresses", ConnectionRefusal.BusyText, $"C2s:Limits:MaxTrackedAddresses {limits.MaxTrackedAddresses}"),
+        };
+        C2sTelemetry.ConnectionRefused(reason);
+        var lingering = Interlocked.Increment(ref _lingering);
+        try
+        {
+            var via = address.Equals(peer) ? "" : $" via proxy {peer}";
+            if (lingering > limits.MaxLingeringRefusals)
+            {
+                _refusals.Warn(reason, address + via, detail + $"; closed without a stream error: C2s:Limits:MaxLingeringRefusals {limits.MaxLingeringRefusals} are waiting");
+                socket.Dispose();
+                return;
             }
+            _refusals.Warn(reason, address + via, detail);
+            await ConnectionRefusal.RefuseAsync(socket, ConnectionRefusal.Message(_options.Domain, text), limits.RefusalLinger, ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _lingering);
         }
     }
 

@@ -129,8 +129,6 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
 
     private static SaslOutcome Fail(string condition) => new SaslOutcome.Failure(condition, CountsAsAttempt: false);
 
-    /// <summary>Nothing: c2s holds no SASL secret any more. Kept only for ClientListener's existing call; remove with it.</summary>
-    public static byte[] NewDecoySecret() => [];
 
     private static bool TryDecode(string text, out byte[] data)
     {

@@ -31,6 +31,13 @@ public static class C2sTelemetry
     public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
         "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
+    public static readonly Counter<long> ConnectionsRefused = Meter.CreateCounter<long>("xmpp.c2s.connections.refused", "{connection}",
+        "New client connections refused, by reason (max-connections, too-many-open, too-fast, too-many-addresses)");
+    public static readonly Counter<long> ProxyHeadersRejected = Meter.CreateCounter<long>("xmpp.c2s.proxy_protocol.rejected", "{connection}",
+        "Connections from trusted proxies closed for their PROXY header, by reason (timeout, malformed, too-long, closed)");
+    public static readonly Counter<long> LoginTimeouts = Meter.CreateCounter<long>("xmpp.c2s.login_timeouts", "{connection}",
+        "Connections closed with <connection-timeout/> before login completed, by phase (auth: C2s:AuthTimeout, bind: C2s:LoginTimeout)");
+
     /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
     public static void Observe(ConnectionRegistry registry)
     {
@@ -95,6 +102,15 @@ public static class C2sTelemetry
     }
 
     public static void AuthDelayed() => AuthDelays.Add(1);
+
+    public static void ConnectionRefused(string reason) =>
+        ConnectionsRefused.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+
+    public static void ProxyHeaderRejected(string reason) =>
+        ProxyHeadersRejected.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+
+    public static void LoginTimedOut(string phase) =>
+        LoginTimeouts.Add(1, new KeyValuePair<string, object?>("phase", phase));
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));

@@ -257,11 +257,14 @@ start_server() {
         --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}"
       pids+=("$LASTPID"); local smpid=$LASTPID
       local i port
+      # the load generator opens thousands of connections from a few loopback addresses: c2s's
+      # per-address limits (C2s:Limits, for a public server) are off here, as the peers have none
       for i in 1 2; do
         port=$([ $i = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
         spawn "$d/logs/c2s-$i.log" env $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
           --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
           --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
+          --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
           --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}"
         pids+=("$LASTPID")
       done

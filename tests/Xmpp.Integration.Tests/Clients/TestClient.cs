@@ -74,11 +74,10 @@ public sealed class TestClient : IAsyncDisposable
 
     /// <summary>Opens a TCP connection to 127.0.0.1:<paramref name="port"/>. Nothing is sent yet.</summary>
     /// <param name="diagnostics">Text appended to failure messages (e.g. the servers' output tail).</param>
-    /// <param name="from">The local address to connect from (loopback accepts any 127/8 source), for per-address limits; default: the system's choice.</param>
-    public static async Task<TestClient> ConnectAsync(int port, string name, Func<string>? diagnostics = null, System.Net.IPAddress? from = null)
+    /// <param name="localAddress">The client's own address (e.g. 127.0.0.2, for per-address limits); null: the system's choice.</param>
+    public static async Task<TestClient> ConnectAsync(int port, string name, Func<string>? diagnostics = null, System.Net.IPAddress? localAddress = null)
     {
-        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
-        tcp.NoDelay = true;
+        var tcp = localAddress is null ? new TcpClient { NoDelay = true } : new TcpClient(new System.Net.IPEndPoint(localAddress, 0)) { NoDelay = true };
         using (var cts = new CancellationTokenSource(DefaultTimeout))
             await tcp.ConnectAsync("127.0.0.1", port, cts.Token);
         var client = new TestClient(name, tcp, diagnostics);
@@ -91,9 +90,10 @@ public sealed class TestClient : IAsyncDisposable
     /// <paramref name="presence"/> is false, initial presence. Throws if any step fails.
     /// </summary>
     public static async Task<TestClient> LoginAsync(int port, string user, string password, string? resource = null,
-        string mechanism = "SCRAM-SHA-256", bool presence = true, string? name = null, Func<string>? diagnostics = null)
+        string mechanism = "SCRAM-SHA-256", bool presence = true, string? name = null, Func<string>? diagnostics = null,
+        System.Net.IPAddress? localAddress = null)
     {
-        var client = await ConnectAsync(port, name ?? user, diagnostics);
+        var client = await ConnectAsync(port, name ?? user, diagnostics, localAddress);
         try
         {
             await client.OpenStreamAsync();

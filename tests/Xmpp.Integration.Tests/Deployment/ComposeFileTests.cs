@@ -7,7 +7,7 @@ namespace Xmpp.Integration.Tests.Deployment;
 
 /// <summary>
 /// Issue #5, containers, checked without a container engine: docker-compose.yml passes
-/// `docker-compose config` (Debian's docker-compose, installed by .ci/run, which also runs it)
+/// `docker-compose config` (Debian's docker-compose, installed by tools/test.sh)
 /// and has the promised topology; each Dockerfile is a multi-stage build from the repository root
 /// onto a .NET runtime image, running as a non-root user, copying only paths that exist.
 /// </summary>
@@ -22,10 +22,10 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         var quiet = await ComposeAsync("config", "-q");
         Assert.True(quiet.ExitCode == 0, $"docker-compose config -q: {quiet}");
 
-        // The normalised configuration, as JSON (PyYAML comes with docker-compose).
+        // The normalised configuration, as JSON (Debian's python3-yaml, which docker-compose also uses; tools/test.sh installs it).
         var config = await ComposeAsync("config");
         Assert.Equal(0, config.ExitCode);
-        var json = await ProcessRunner.RunAsync("python3", ["-c", "import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], Limit, config.Stdout);
+        var json = await ProcessRunner.RunAsync("/usr/bin/python3", ["-c", "import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], Limit, config.Stdout);
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.Stdout);
         var services = document.RootElement.GetProperty("services");
@@ -60,6 +60,13 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         Assert.Matches(@"(?m)^\s*bind :5222\b", cfg);
         var servers = Regex.Matches(cfg, @"(?m)^\s*server\s+\S+\s+([^:\s]+):5222\b").Select(m => m.Groups[1].Value).Order().ToArray();
         Assert.Equal(XmppServices.Where(n => n.StartsWith("c2s", StringComparison.Ordinal)).Order(), servers);
+
+        // issue 18: haproxy sends PROXY protocol v2 to every c2s, and every c2s trusts exactly haproxy's fixed address
+        Assert.All(Regex.Matches(cfg, @"(?m)^\s*server\s+\S+\s+\S+:5222\b.*$"), m => Assert.Contains("send-proxy-v2", m.Value, StringComparison.Ordinal));
+        var haproxyAddress = haproxy.GetProperty("networks").GetProperty("default").GetProperty("ipv4_address").GetString();
+        Assert.False(string.IsNullOrEmpty(haproxyAddress));
+        foreach (var name in XmppServices.Where(n => n.StartsWith("c2s", StringComparison.Ordinal)))
+            Assert.Equal(haproxyAddress, Env(services, name, "C2s__ProxyProtocol__TrustedProxies__0"));
 
         // Jaeger: OTLP in, UI out
         var jaeger = services.GetProperty("jaeger");
@@ -111,7 +118,7 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException("docker-compose is not installed (Debian package docker-compose; .ci/run installs it)", e);
+            throw new InvalidOperationException("docker-compose is not installed (Debian package docker-compose; tools/test.sh installs it)", e);
         }
     }
 }

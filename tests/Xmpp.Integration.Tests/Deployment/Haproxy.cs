@@ -31,11 +31,14 @@ public sealed partial class Haproxy : IAsyncDisposable
 
     public string Output { get { lock (_lines) return string.Join("\n", _lines); } }
 
-    [GeneratedRegex(@"^(\s*server\s+(\S+)\s+)(\S+):5222(\s+check\s+port\s+)9464\b", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(\s*server\s+(\S+)\s+)(\S+):5222(\s+check\s+port\s+)9464\b([^\n]*)", RegexOptions.Multiline)]
     private static partial Regex ServerLine();
 
-    /// <summary>deploy/haproxy.cfg rewritten for this cluster on loopback.</summary>
-    public static string Render(string deployed, Cluster cluster, int port, string statsSocket)
+    /// <summary>
+    /// deploy/haproxy.cfg rewritten for this cluster on loopback. With <paramref name="fewerServers"/>
+    /// a cluster with fewer c2s than the file names gets only its own (the other server lines are left out).
+    /// </summary>
+    public static string Render(string deployed, Cluster cluster, int port, string statsSocket, bool fewerServers = false)
     {
         var lines = new List<string>();
         var skipping = false;
@@ -53,21 +56,22 @@ public sealed partial class Haproxy : IAsyncDisposable
         config = ServerLine().Replace(config, m =>
         {
             var index = replaced++;
+            if (index >= cluster.C2sInstances.Count && fewerServers) return $"    # server {m.Groups[2].Value}: not in this cluster";
             if (index >= cluster.C2sInstances.Count) throw new InvalidOperationException("deploy/haproxy.cfg names more c2s than the cluster has");
             var c2s = cluster.C2sInstances[index];
-            return $"{m.Groups[1].Value}127.0.0.1:{cluster.PortOf(c2s)}{m.Groups[4].Value}{cluster.MetricsPortOf(c2s)}";
+            return $"{m.Groups[1].Value}127.0.0.1:{cluster.PortOf(c2s)}{m.Groups[4].Value}{cluster.MetricsPortOf(c2s)}{m.Groups[5].Value}";
         });
-        if (replaced != cluster.C2sInstances.Count)
+        if (replaced != cluster.C2sInstances.Count && !(fewerServers && replaced > cluster.C2sInstances.Count))
             throw new InvalidOperationException($"deploy/haproxy.cfg has {replaced} c2s servers, the cluster {cluster.C2sInstances.Count}");
         return config;
     }
 
-    public static async Task<Haproxy> StartAsync(Cluster cluster)
+    public static async Task<Haproxy> StartAsync(Cluster cluster, bool fewerServers = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "xmpp-haproxy-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var port = FreePort.Pick();
-        var config = Render(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "haproxy.cfg")), cluster, port, Path.Combine(directory, "stats.sock"));
+        var config = Render(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "haproxy.cfg")), cluster, port, Path.Combine(directory, "stats.sock"), fewerServers);
         var file = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(file, config);
 
@@ -81,7 +85,7 @@ public sealed partial class Haproxy : IAsyncDisposable
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException("haproxy is not installed (Debian package haproxy; .ci/run installs it)", e);
+            throw new InvalidOperationException("haproxy is not installed (Debian package haproxy; tools/test.sh installs it)", e);
         }
         var haproxy = new Haproxy(process, directory, port);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (haproxy._lines) haproxy._lines.Add(e.Data); };

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Xmpp.Integration.Tests.Clients;
@@ -18,10 +19,17 @@ public sealed class HaproxyTopologyTests(ITestOutputHelper output)
     private const int ClientCount = 60;
     private static readonly TimeSpan MeshTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>deploy/haproxy.cfg sends PROXY protocol v2: the c2s trust haproxy's address, as docker-compose.yml has them do.</summary>
+    private static readonly string[] TrustHaproxy = ["--C2s:ProxyProtocol:TrustedProxies:0=127.0.0.1"];
+
     [Fact]
     public async Task Sixty_clients_through_haproxy_land_on_all_three_c2s_and_each_receives_a_message_from_every_other()
     {
-        await using var cluster = await Cluster.StartAsync(new ClusterOptions { C2sCount = 3 });
+        await using var cluster = await Cluster.StartAsync(new ClusterOptions
+        {
+            C2sCount = 3,
+            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = TrustHaproxy },
+        });
         await using var haproxy = await Haproxy.StartAsync(cluster);
         var clients = new ConcurrentBag<TestClient>();
         try
@@ -102,6 +110,58 @@ public sealed class HaproxyTopologyTests(ITestOutputHelper output)
             var missing = received.Select((count, j) => (count, j)).Where(r => r.count != ClientCount - 1).ToArray();
             Assert.True(missing.Length == 0,
                 $"clients missing messages: {string.Join(", ", missing.Select(m => $"client {m.j} got {m.count}"))}\n{cluster.OutputTail(20)}");
+        }
+        finally
+        {
+            foreach (var client in clients) await client.DisposeAsync();
+            output.WriteLine(cluster.OutputTail(30));
+            output.WriteLine(string.Join("\n", haproxy.Output.Split('\n').TakeLast(30)));
+        }
+    }
+
+    /// <summary>
+    /// Issue 18: behind haproxy (deploy/haproxy.cfg, send-proxy-v2) c2s sees each client's own address:
+    /// with at most 2 connections per address, a third client from 127.0.0.2 is refused with
+    /// &lt;policy-violation/&gt; and c2s's log names 127.0.0.2 (via haproxy at 127.0.0.1), while a
+    /// client from 127.0.0.1 still logs in (had c2s seen haproxy's address for all, it would be the third).
+    /// </summary>
+    [Fact]
+    public async Task Behind_haproxy_the_per_address_limit_applies_to_the_clients_address_not_haproxys()
+    {
+        await using var cluster = await Cluster.StartAsync(new ClusterOptions
+        {
+            C2sCount = 1,
+            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = [.. TrustHaproxy, "--C2s:Limits:MaxConnectionsPerIp=2"] },
+        });
+        await using var haproxy = await Haproxy.StartAsync(cluster, fewerServers: true);
+        var clients = new List<TestClient>();
+        try
+        {
+            output.WriteLine(haproxy.Config);
+            await haproxy.WaitUntilAllServersUpAsync(TimeSpan.FromSeconds(30));
+            var alice = await cluster.NewUserAsync("alice");
+            var bob = await cluster.NewUserAsync("bob");
+            var second = IPAddress.Parse("127.0.0.2");
+            string Diagnostics() => "\n" + cluster.OutputTail(15) + "\n" + haproxy.Output;
+
+            for (var i = 0; i < 2; i++)
+                clients.Add(await TestClient.LoginAsync(haproxy.Port, alice.Jid, alice.Password, $"r{i}", name: $"alice {i} from 127.0.0.2",
+                    diagnostics: Diagnostics, localAddress: second));
+
+            var third = await TestClient.ConnectAsync(haproxy.Port, "third from 127.0.0.2", Diagnostics, second);
+            clients.Add(third);
+            await third.SendAsync("<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+            await third.ExpectStreamErrorAsync("policy-violation");
+            await third.ExpectClosedAsync();
+            var refusal = await cluster.C2s1.WaitForLineAsync(new Regex(@"Refused a connection from \S+ via proxy \S+: too-many-open"), TimeSpan.FromSeconds(10));
+            output.WriteLine(refusal);
+            Assert.Matches(@"from 127\.0\.0\.2 via proxy 127\.0\.0\.1:", refusal);
+
+            var fromFirst = await TestClient.LoginAsync(haproxy.Port, bob.Jid, bob.Password, "desk", name: "bob from 127.0.0.1",
+                diagnostics: Diagnostics, localAddress: IPAddress.Loopback);
+            clients.Add(fromFirst);
+            await clients[0].SendAsync($"<message to='{bob.Jid}' type='chat'><body>through haproxy</body></message>");
+            await fromFirst.ExpectAsync(s => s.IsMessage() && s.Body() == "through haproxy");
         }
         finally
         {

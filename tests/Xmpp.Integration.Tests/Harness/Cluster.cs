@@ -109,7 +109,9 @@ public sealed class Cluster : IAsyncDisposable
     private Task<ServerProcess> StartC2sAsync(string id, int port) =>
         StartProcessAsync(id, RepoPaths.C2s,
             $"--C2s:InstanceId={id}", $"--C2s:Domain={Domain}", "--C2s:ListenAddress=127.0.0.1", $"--C2s:Port={port}",
-            $"--Router:Address={RouterAddress}");
+            $"--Router:Address={RouterAddress}",
+            // every test connects from 127.0.0.1, many at once: no per-address limits unless a test sets them (ExtraArgs come later and win)
+            "--C2s:Limits:MaxConnectionsPerIp=0", "--C2s:Limits:ConnectionsPerIpPerSecond=0");
 
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {
