@@ -129,7 +129,6 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
 
     private static SaslOutcome Fail(string condition) => new SaslOutcome.Failure(condition, CountsAsAttempt: false);
 
-
     private static bool TryDecode(string text, out byte[] data)
     {
         text = text.Trim();
