@@ -14,6 +14,9 @@ public sealed class SmOptions
     /// <summary>Offline messages kept per user; beyond it senders get &lt;service-unavailable/&gt;.</summary>
     public int OfflineLimit { get; set; } = 1000;
 
+    /// <summary>Offline storage limits beyond the message count (section "Sm:Offline").</summary>
+    public OfflineOptions Offline { get; set; } = new();
+
     /// <summary>Roster items per user; a roster set beyond it gets &lt;not-allowed/&gt;.</summary>
     public int RosterLimit { get; set; } = 1000;
 
@@ -22,4 +25,11 @@ public sealed class SmOptions
 
     /// <summary>The router address this sm binds.</summary>
     public string Address => "sm/" + Domain;
+}
+
+/// <summary>Offline storage settings, bound from "Sm:Offline".</summary>
+public sealed class OfflineOptions
+{
+    /// <summary>Stanza bytes kept in offline storage per account; a message that would go beyond it is refused with &lt;service-unavailable/&gt;.</summary>
+    public long MaxBytesPerAccount { get; set; } = 1024 * 1024;
 }

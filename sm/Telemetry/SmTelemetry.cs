@@ -26,6 +26,7 @@ public static class SmTelemetry
     public static readonly Counter<long> StanzasIn = Meter.CreateCounter<long>("xmpp.sm.stanzas.in", "{stanza}", "Stanzas received from c2s, by kind");
     public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.sm.stanzas.out", "{stanza}", "Stanzas sent to c2s for delivery, by kind");
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.sm.failed_actions", "{action}", "Session actions answered as failed, by action and reason");
+    public static readonly Counter<long> OfflineRefused = Meter.CreateCounter<long>("xmpp.sm.offline.refused", "{message}", "Messages offline storage refused because the account's store was full, by reason (messages, bytes)");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
 
     static SmTelemetry()
