@@ -89,7 +89,7 @@ public sealed class JidFuzzTests
                     _ => $"user@example.com/{part}",
                 };
                 Assert.Equal(size <= 1023, Jid.TryParse(text, out _));
-            }, iter: Math.Min(Iterations, 300), threads: 1);
+            }, iter: FuzzSettings.Iterations(300), threads: 1);
     }
 
     private static string Escape(string s) =>
