@@ -199,4 +199,21 @@ public sealed class SaslFuzzRegressionTests
         Assert.Null(PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xC3])); // a truncated sequence
         Assert.Null(PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xED, 0xA0, 0xBD])); // an encoded surrogate
     }
+
+    [Fact]
+    public void A_scram_proof_with_whitespace_inside_is_malformed()
+    {
+        // Found: "p=QwnNk4fN nZNWM83Cm07lMqK2tDA=" was accepted, the base64 decoder skipping the space.
+        foreach (var inject in new[] { " ", "\t", "\n", "\r\n" })
+        {
+            var credential = ScramAlgorithm.Sha1.Derive("pencil", 16);
+            var client = new ScramClient(ScramAlgorithm.Sha1, "user", "pencil");
+            var server = new ScramServer(ScramAlgorithm.Sha1);
+            Assert.True(server.ReadClientFirst(client.ClientFirst()));
+            var final = client.ClientFinal(server.ServerFirst(credential));
+            var proofAt = final.LastIndexOf(",p=", StringComparison.Ordinal) + 3;
+            Assert.Null(server.ReadClientFinal(final.Insert(proofAt + 8, inject), credentialIsReal: true));
+            Assert.StartsWith("v=", server.ReadClientFinal(final, credentialIsReal: true)); // the same exchange, well formed
+        }
+    }
 }
