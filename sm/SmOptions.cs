@@ -17,6 +17,12 @@ public sealed class SmOptions
     /// <summary>Offline storage limits beyond the message count (section "Sm:Offline").</summary>
     public OfflineOptions Offline { get; set; } = new();
 
+    /// <summary>
+    /// Most frames handled in one storage transaction (group commit): the frames already waiting
+    /// are handled, committed with one fsync, and only then is their output sent. 1: a commit per frame.
+    /// </summary>
+    public int GroupCommitFrames { get; set; } = 256;
+
     /// <summary>Roster items per user; a roster set beyond it gets &lt;not-allowed/&gt;.</summary>
     public int RosterLimit { get; set; } = 1000;
 

@@ -12,8 +12,12 @@ public sealed partial class SqliteStorage
     private SqliteTransaction? _tx;
     private int _depth;
 
+    /// <summary>Transactions and savepoints begun so far: every write runs in one, so a change means a frame may have written.</summary>
+    public long ScopesBegun { get; private set; }
+
     public IStorageTransaction Begin()
     {
+        ScopesBegun++;
         if (_tx is null)
         {
             _tx = _db.BeginTransaction();
