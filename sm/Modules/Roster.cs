@@ -110,10 +110,10 @@ public sealed class Roster(SmContext ctx, RosterBook book, SubscriptionFlow flow
         if (ctx.Storage.Rosters.RemoveItem(user.ToString(), key) is not { } version)
             return Error(e, StanzaErrors.ItemNotFound, null);
         if (before.PendingIn) ctx.Storage.Requests.RemoveRequest(user.ToString(), key);
-        if (contact.IsBare) flow.Removed(user, contact, before);
-        tx.Commit();
         ctx.ReplyResult(e);
         book.Push(user, new XElement(RosterNs + "item", new XAttribute("jid", key), new XAttribute("subscription", "remove")), version);
+        if (contact.IsBare) flow.Removed(user, contact, before);
+        tx.Commit(); // sm sends the answer and pushes only after its batch is committed (GroupCommit)
         return true;
     }
 
