@@ -14,6 +14,15 @@ public sealed class SmOptions
     /// <summary>Offline messages kept per user; beyond it senders get &lt;service-unavailable/&gt;.</summary>
     public int OfflineLimit { get; set; } = 1000;
 
+    /// <summary>Offline storage limits beyond the message count (section "Sm:Offline").</summary>
+    public OfflineOptions Offline { get; set; } = new();
+
+    /// <summary>
+    /// Most frames handled in one storage transaction (group commit): the frames already waiting
+    /// are handled, committed with one fsync, and only then is their output sent. 1: a commit per frame.
+    /// </summary>
+    public int GroupCommitFrames { get; set; } = 256;
+
     /// <summary>Roster items per user; a roster set beyond it gets &lt;not-allowed/&gt;.</summary>
     public int RosterLimit { get; set; } = 1000;
 
@@ -45,4 +54,11 @@ public sealed class SmOptions
 
     /// <summary>The router address this sm binds.</summary>
     public string Address => "sm/" + Domain;
+}
+
+/// <summary>Offline storage settings, bound from "Sm:Offline".</summary>
+public sealed class OfflineOptions
+{
+    /// <summary>Stanza bytes kept in offline storage per account; a message that would go beyond it is refused with &lt;service-unavailable/&gt;.</summary>
+    public long MaxBytesPerAccount { get; set; } = 1024 * 1024;
 }

@@ -68,19 +68,30 @@ public sealed class Jid : IEquatable<Jid>
     }
 
     private static bool ValidLocal(string local) =>
-        local.Length > 0 && Utf8Length(local) <= MaxPartBytes && local.IndexOfAny(ForbiddenInLocal) < 0 && !HasControl(local);
+        local.Length > 0 && Utf8Length(local) <= MaxPartBytes && local.IndexOfAny(ForbiddenInLocal) < 0 && !HasControl(local) && IsWellFormed(local);
 
     private static bool ValidDomain(string domain) =>
-        domain.Length > 0 && Utf8Length(domain) <= MaxPartBytes && domain.IndexOfAny(['@', '/', ' ', '\t', '\r', '\n', '<', '>', '"', '\'', '&']) < 0 && !HasControl(domain);
+        domain.Length > 0 && Utf8Length(domain) <= MaxPartBytes && domain.IndexOfAny(['@', '/', ' ', '\t', '\r', '\n', '<', '>', '"', '\'', '&']) < 0 && !HasControl(domain) && IsWellFormed(domain);
 
     private static bool ValidResource(string resource) =>
-        resource.Length > 0 && Utf8Length(resource) <= MaxPartBytes && !HasControl(resource);
+        resource.Length > 0 && Utf8Length(resource) <= MaxPartBytes && !HasControl(resource) && IsWellFormed(resource);
 
     private static bool HasControl(string s)
     {
         foreach (var c in s)
             if (char.IsControl(c)) return true;
         return false;
+    }
+
+    /// <summary>No lone surrogate: a JID must be Unicode text that UTF-8 can carry (found by JidFuzzTests).</summary>
+    private static bool IsWellFormed(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+            else if (char.IsSurrogate(s[i])) return false;
+        }
+        return true;
     }
 
     private static int Utf8Length(string s) => System.Text.Encoding.UTF8.GetByteCount(s);

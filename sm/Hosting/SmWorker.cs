@@ -13,7 +13,8 @@ namespace Xmpp.Sm.Hosting;
 
 /// <summary>
 /// Runs sm: opens storage, links to the router as sm/&lt;domain&gt;, and feeds every received frame,
-/// one at a time, to the <see cref="SessionManager"/> from a single consumer. On stop, ends all
+/// one at a time, to the <see cref="SessionManager"/> from a single consumer, in batches of one
+/// storage transaction each (<see cref="GroupCommit"/>). On stop, ends all
 /// sessions (telling their c2s "system-shutdown") before closing the link.
 /// </summary>
 public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOptions> linkOptions, ILoggerFactory logs, TimeProvider clock,
@@ -45,7 +46,9 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         using var linkStop = new CancellationTokenSource();
         await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
             frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
-        var sm = new SessionManager(settings, SmStorage.Of(storage), new LinkFrameSink(link, _logger), logs, clock);
+        var held = new HeldFrameSink(new LinkFrameSink(link, _logger));
+        var sm = new SessionManager(settings, SmStorage.Of(storage), held, logs, clock);
+        var commit = new GroupCommit(sm, storage, () => storage.ScopesBegun, held, Math.Max(1, settings.GroupCommitFrames), _logger);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
         link.StateChanged += linkState.Set;
@@ -56,7 +59,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         {
             await foreach (var frame in inbox.Reader.ReadAllAsync(stoppingToken))
             {
-                sm.Handle(frame);
+                await commit.HandleAsync(frame, inbox.Reader);
                 SmTelemetry.SetSessions(sm.Sessions.Count);
             }
         }
@@ -65,6 +68,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         }
 
         var ended = sm.Shutdown();
+        held.Release();
         if (ended > 0 && link.IsUp)
         {
             _logger.LogInformation("Ended {Count} sessions for shutdown", ended);

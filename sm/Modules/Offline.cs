@@ -3,17 +3,21 @@ using System.Xml;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common;
+using Xmpp.Common.Telemetry;
 using Xmpp.Common.Stanzas;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Storage;
+using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Modules;
 
 /// <summary>
 /// XEP-0160 offline messages: a message no resource could take is stored (up to
-/// <see cref="SmOptions.OfflineLimit"/> per user; beyond it the store declines and the sender gets
-/// &lt;service-unavailable/&gt;, RFC 6121 §8.5.2.2.1) and delivered, with a XEP-0203 delay stamp,
+/// <see cref="SmOptions.OfflineLimit"/> messages and <see cref="OfflineOptions.MaxBytesPerAccount"/>
+/// stanza bytes per user; beyond either the store declines, logged and counted, and the sender gets
+/// &lt;service-unavailable/&gt;, RFC 6121 §8.5.2.1.1) and delivered, with a XEP-0203 delay stamp,
 /// to the first resource that becomes available with a non-negative priority.
 /// </summary>
 public sealed class Offline(SmContext ctx) : IModule
@@ -33,13 +37,15 @@ public sealed class Offline(SmContext ctx) : IModule
     private bool Store(StanzaEvent e)
     {
         var user = e.To!.Bare.ToString();
-        if (ctx.Storage.Offline.Count(user) >= ctx.Options.OfflineLimit)
-        {
-            _logger.LogInformation("Offline store of {User} is full; message refused", user);
-            return false;
-        }
-        ctx.Storage.Offline.Add(user, e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza), ctx.Clock.GetUtcNow());
-        return true;
+        var stanza = e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza);
+        var quota = new OfflineQuota(ctx.Options.OfflineLimit, ctx.Options.Offline.MaxBytesPerAccount);
+        var result = ctx.Storage.Offline.TryAdd(user, stanza, ctx.Clock.GetUtcNow(), quota);
+        if (result.Stored) return true;
+        var reason = result.Outcome == OfflineAddOutcome.TooManyMessages ? "messages" : "bytes";
+        SmTelemetry.OfflineRefused.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+        _logger.LogInformation("Offline store of {User} is full ({Messages} messages, {Bytes} bytes; limits {MaxMessages}, {MaxBytes}); a {Size}-byte message refused",
+            user, result.Messages, result.Bytes, quota.MaxMessages, quota.MaxBytes, stanza.Length);
+        return false; // the sender gets <service-unavailable/> (Delivery)
     }
 
     private void Flush(SmSession session)

@@ -104,6 +104,8 @@ public sealed class Roster(SmContext ctx, RosterBook book, SubscriptionFlow flow
     /// <summary>§2.5: removal, then unsubscribe/unsubscribed to the contact for each side of the subscription that existed.</summary>
     private bool Remove(StanzaEvent e, Jid user, Jid contact, string key)
     {
+        // The item, the pending request and the contact's side of the subscription go together.
+        using var tx = ctx.Storage.Transactions.Begin();
         var before = contact.IsBare ? book.State(user, contact) : SubscriptionState.None;
         if (ctx.Storage.Rosters.RemoveItem(user.ToString(), key) is not { } version)
             return Error(e, StanzaErrors.ItemNotFound, null);
@@ -111,6 +113,7 @@ public sealed class Roster(SmContext ctx, RosterBook book, SubscriptionFlow flow
         ctx.ReplyResult(e);
         book.Push(user, new XElement(RosterNs + "item", new XAttribute("jid", key), new XAttribute("subscription", "remove")), version);
         if (contact.IsBare) flow.Removed(user, contact, before);
+        tx.Commit(); // sm sends the answer and pushes only after its batch is committed (GroupCommit)
         return true;
     }
 

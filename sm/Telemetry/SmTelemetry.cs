@@ -26,6 +26,7 @@ public static class SmTelemetry
     public static readonly Counter<long> StanzasIn = Meter.CreateCounter<long>("xmpp.sm.stanzas.in", "{stanza}", "Stanzas received from c2s, by kind");
     public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.sm.stanzas.out", "{stanza}", "Stanzas sent to c2s for delivery, by kind");
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.sm.failed_actions", "{action}", "Session actions answered as failed, by action and reason");
+    public static readonly Counter<long> OfflineRefused = Meter.CreateCounter<long>("xmpp.sm.offline.refused", "{message}", "Messages offline storage refused because the account's store was full, by reason (messages, bytes)");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.sm.auth_failures", "{attempt}", "Failed SASL steps checked by sm (wrong proof or password, abort), by step");
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_refusals", "{attempt}", "SASL steps refused because the account name is locked, by step");

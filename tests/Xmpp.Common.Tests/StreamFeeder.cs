@@ -79,8 +79,8 @@ internal sealed class StreamFeeder(XmppStreamParser parser, int blockSize = 64)
         finally
         {
             Keep(buffer);
+            Events.AddRange(got); // also those read before a stream error
         }
-        Events.AddRange(got);
         return got;
     }
 

@@ -68,6 +68,62 @@ public sealed class OfflineTests : IDisposable
     }
 
     [Fact]
+    public void A_message_beyond_the_byte_cap_answers_service_unavailable_logs_and_counts_it()
+    {
+        using var h = new SmHarness(o => o.Offline.MaxBytesPerAccount = 400);
+        h.CreateUser("alice");
+        h.CreateUser("bob");
+        var alice = h.Online("alice@localhost/phone");
+        using var refusals = new RefusalCounter();
+        var body = new string('x', 150);
+
+        Assert.Empty(h.Send(alice, $"<message to='bob@localhost' id='m1'><body>{body}</body></message>"));
+        var stored = h.Storage.Bytes("bob@localhost");
+        Assert.InRange(stored, 150, 400);
+        var error = SingleStanzaTo(h.Send(alice, $"<message to='bob@localhost' id='m2'><body>{body}{body}</body></message>"), alice);
+
+        Assert.Equal("service-unavailable", ErrorCondition(error));
+        Assert.Equal("m2", (string?)error.Attribute("id"));
+        Assert.Equal(1, h.Storage.Count("bob@localhost"));
+        Assert.Equal(stored, h.Storage.Bytes("bob@localhost"));
+        Assert.True(refusals.Bytes >= 1);
+
+        // A smaller one still fits: the cap is on bytes, not on a count.
+        Assert.Empty(h.Send(alice, "<message to='bob@localhost' id='m3'><body>short</body></message>"));
+        Assert.Equal(2, h.Storage.Count("bob@localhost"));
+        Assert.InRange(h.Storage.Bytes("bob@localhost"), stored + 1, 400);
+
+        h.Online("bob@localhost/pc");
+        Assert.Equal(0, h.Storage.Bytes("bob@localhost")); // both delivered; the store is empty again
+    }
+
+    /// <summary>Listens to sm's offline refusal counter (the meter is process-wide: counts only grow).</summary>
+    private sealed class RefusalCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _bytes;
+
+        public RefusalCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Telemetry.SmTelemetry.Name && instrument.Name == "xmpp.sm.offline.refused")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    if (tag.Key == "reason" && (string?)tag.Value == "bytes") Interlocked.Add(ref _bytes, value);
+            });
+            _listener.Start();
+        }
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
     public void Headline_and_error_messages_are_not_stored()
     {
         var alice = _h.Online("alice@localhost/phone");

@@ -14,6 +14,8 @@ scenarios (each bounded in count and time; servers must be loopback addresses):
                                                           write Prosody internal_hashed account files
   provision-ejabberd --api http://127.0.0.1:5280/api --users N [--parallel 8]
                                                           register accounts through ejabberd's HTTP API
+  offline-store [--seconds 5] [--rounds 3] [--size 300] [--dir DIR]
+                                                          no server: sm's offline store SQL in a loop, synchronous=FULL vs NORMAL
 common options:
   --server 127.0.0.1:5222[,127.0.0.1:5223]  server(s), round-robin by account   --domain localhost
   --prefix bench --first 1 --password bench-secret       accounts bench1..benchN@domain, one password
@@ -47,6 +49,7 @@ try
         "register" => await RegisterCommand.RunAsync(options, cts.Token),
         "provision-prosody" => await ProvisionCommand.ProsodyAsync(options, cts.Token),
         "provision-ejabberd" => await ProvisionCommand.EjabberdAsync(options, cts.Token),
+        "offline-store" => OfflineStoreScenario.Run(options),
         _ => throw new UsageException($"unknown scenario '{args[0]}'"),
     };
 }

@@ -10,6 +10,9 @@ namespace Xmpp.Common.Sasl;
 /// </summary>
 public sealed class ScramServer(ScramAlgorithm algorithm)
 {
+    private static readonly System.Buffers.SearchValues<char> Base64Alphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+
     private readonly string? _fixedServerNonce;
 
     /// <summary>Test seam: a fixed server nonce part (RFC test vectors).</summary>
@@ -82,6 +85,8 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
         if (nonce != _nonce) return null;
 
         byte[] clientProof;
+        // RFC 5802's base64 has no whitespace; .NET's decoder would skip it (found by SaslFuzzTests).
+        if (proof.AsSpan().ContainsAnyExcept(Base64Alphabet)) return null;
         try { clientProof = Convert.FromBase64String(proof); }
         catch (FormatException) { return null; }
         if (clientProof.Length != Algorithm.HashSize) return null;

@@ -42,6 +42,7 @@ public sealed class RosterBook(SmContext ctx)
         var writeItem = before.Visible != after.Visible && (item is not null || after.IsVisible);
         if (writeItem && item is null && enforceLimit && !HasRoomFor(user, contactKey)) return false;
 
+        using var tx = ctx.Storage.Transactions.Begin(); // the pending request and the item together
         if (!before.PendingIn && after.PendingIn)
             Requests.AddRequest(userKey, contactKey, StanzaCodec.ToBytes(request ?? new XElement(Stanza.Client + "presence")), ctx.Clock.GetUtcNow());
         else if (before.PendingIn && !after.PendingIn)
@@ -56,8 +57,11 @@ public sealed class RosterBook(SmContext ctx)
                 Approved = after.PreApproved,
             };
             var version = Rosters.PutItem(userKey, updated);
+            tx.Commit();
             Push(user, ToXml(updated), version);
+            return true;
         }
+        tx.Commit();
         return true;
     }
 

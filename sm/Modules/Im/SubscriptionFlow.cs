@@ -26,6 +26,15 @@ public sealed class SubscriptionFlow(SmContext ctx, RosterBook book, PresenceRel
     /// </summary>
     public Result Outbound(Jid user, Jid contact, string type, XElement original)
     {
+        // The user's and the contact's state changes are one change: both or neither.
+        using var tx = ctx.Storage.Transactions.Begin();
+        var result = OutboundSteps(user, contact, type, original);
+        tx.Commit();
+        return result;
+    }
+
+    private Result OutboundSteps(Jid user, Jid contact, string type, XElement original)
+    {
         var before = book.State(user, contact);
         var outcome = SubscriptionRules.Outbound(before, type);
         if (!book.Apply(user, contact, before, outcome.Next)) return Result.RosterFull;
@@ -39,6 +48,13 @@ public sealed class SubscriptionFlow(SmContext ctx, RosterBook book, PresenceRel
 
     /// <summary><paramref name="type"/> from <paramref name="contact"/> arrives for <paramref name="user"/> (both bare; A.3).</summary>
     public void Inbound(Jid user, Jid contact, string type, XElement stanza)
+    {
+        using var tx = ctx.Storage.Transactions.Begin(); // with the auto-reply's change on the other side
+        InboundSteps(user, contact, type, stanza);
+        tx.Commit();
+    }
+
+    private void InboundSteps(Jid user, Jid contact, string type, XElement stanza)
     {
         var before = book.State(user, contact);
         var outcome = SubscriptionRules.Inbound(before, type);

@@ -15,28 +15,28 @@ public sealed partial class SqliteStorage
 
     public bool Create(string user, IReadOnlyList<ScramCredentialData> credentials)
     {
-        using var tx = _db.BeginTransaction();
-        using (var insert = Command("INSERT OR IGNORE INTO accounts (user, created_at) VALUES ($user, $now)", tx))
+        using var tx = Begin();
+        using (var insert = Command("INSERT OR IGNORE INTO accounts (user, created_at) VALUES ($user, $now)"))
         {
             insert.Parameters.AddWithValue("$user", user);
             insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
             if (insert.ExecuteNonQuery() == 0) return false;
         }
-        WriteCredentials(user, credentials, tx);
+        WriteCredentials(user, credentials);
         tx.Commit();
         return true;
     }
 
     public bool SetCredentials(string user, IReadOnlyList<ScramCredentialData> credentials)
     {
-        using var tx = _db.BeginTransaction();
-        if (!ExistsIn(user, tx)) return false;
-        using (var clear = Command("DELETE FROM scram_credentials WHERE user = $user", tx))
+        using var tx = Begin();
+        if (!Exists(user)) return false;
+        using (var clear = Command("DELETE FROM scram_credentials WHERE user = $user"))
         {
             clear.Parameters.AddWithValue("$user", user);
             clear.ExecuteNonQuery();
         }
-        WriteCredentials(user, credentials, tx);
+        WriteCredentials(user, credentials);
         tx.Commit();
         return true;
     }
@@ -58,17 +58,17 @@ public sealed partial class SqliteStorage
 
     public bool Delete(string user)
     {
-        using var tx = _db.BeginTransaction();
-        if (!ExistsIn(user, tx)) return false;
+        using var tx = Begin();
+        if (!Exists(user)) return false;
         foreach (var table in new[] { "scram_credentials", "offline_messages", "roster_items", "subscription_requests", "accounts" })
         {
-            using var delete = Command($"DELETE FROM {table} WHERE user = $user", tx);
+            using var delete = Command($"DELETE FROM {table} WHERE user = $user");
             delete.Parameters.AddWithValue("$user", user);
             delete.ExecuteNonQuery();
         }
         // The roster version is kept and bumped, so that a client caching the old account's roster
         // never finds its version current for a new account of the same name.
-        BumpVersion(user, tx);
+        BumpVersion(user);
         tx.Commit();
         return true;
     }
@@ -82,21 +82,14 @@ public sealed partial class SqliteStorage
         return users;
     }
 
-    private bool ExistsIn(string user, SqliteTransaction tx)
-    {
-        using var cmd = Command("SELECT 1 FROM accounts WHERE user = $user", tx);
-        cmd.Parameters.AddWithValue("$user", user);
-        return cmd.ExecuteScalar() is not null;
-    }
-
-    private void WriteCredentials(string user, IReadOnlyList<ScramCredentialData> credentials, SqliteTransaction tx)
+    private void WriteCredentials(string user, IReadOnlyList<ScramCredentialData> credentials)
     {
         foreach (var c in credentials)
         {
             using var insert = Command("""
                 INSERT OR REPLACE INTO scram_credentials (user, mechanism, salt, iterations, stored_key, server_key)
                 VALUES ($user, $mechanism, $salt, $iterations, $stored, $server)
-                """, tx);
+                """);
             insert.Parameters.AddWithValue("$user", user);
             insert.Parameters.AddWithValue("$mechanism", c.Mechanism);
             insert.Parameters.AddWithValue("$salt", c.Salt);

@@ -43,11 +43,11 @@ public sealed partial class SqliteStorage
 
     public long PutItem(string user, RosterItem item)
     {
-        using var tx = _db.BeginTransaction();
+        using var tx = Begin();
         using (var cmd = Command("""
             INSERT OR REPLACE INTO roster_items (user, contact, name, subscription, ask, groups, approved)
             VALUES ($user, $contact, $name, $subscription, $ask, $groups, $approved)
-            """, tx))
+            """))
         {
             cmd.Parameters.AddWithValue("$user", user);
             cmd.Parameters.AddWithValue("$contact", item.Jid);
@@ -58,32 +58,32 @@ public sealed partial class SqliteStorage
             cmd.Parameters.AddWithValue("$approved", item.Approved ? 1 : 0);
             cmd.ExecuteNonQuery();
         }
-        var version = BumpVersion(user, tx);
+        var version = BumpVersion(user);
         tx.Commit();
         return version;
     }
 
     public long? RemoveItem(string user, string contact)
     {
-        using var tx = _db.BeginTransaction();
-        using (var cmd = Command("DELETE FROM roster_items WHERE user = $user AND contact = $contact", tx))
+        using var tx = Begin();
+        using (var cmd = Command("DELETE FROM roster_items WHERE user = $user AND contact = $contact"))
         {
             cmd.Parameters.AddWithValue("$user", user);
             cmd.Parameters.AddWithValue("$contact", contact);
             if (cmd.ExecuteNonQuery() == 0) return null;
         }
-        var version = BumpVersion(user, tx);
+        var version = BumpVersion(user);
         tx.Commit();
         return version;
     }
 
-    private long BumpVersion(string user, SqliteTransaction tx)
+    private long BumpVersion(string user)
     {
         using var cmd = Command("""
             INSERT INTO roster_versions (user, version) VALUES ($user, 1)
             ON CONFLICT (user) DO UPDATE SET version = version + 1
             RETURNING version
-            """, tx);
+            """);
         cmd.Parameters.AddWithValue("$user", user);
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }

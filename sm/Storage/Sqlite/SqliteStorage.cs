@@ -3,11 +3,13 @@ using Microsoft.Data.Sqlite;
 namespace Xmpp.Sm.Storage.Sqlite;
 
 /// <summary>
-/// All of sm's data in one SQLite file (WAL mode). One open connection, used only from sm's
-/// single consumer, so no locking is needed here. The stores are split by concern into
-/// partial files: accounts, offline messages, rosters, pending subscription requests.
+/// All of sm's data in one SQLite file (WAL mode, synchronous=FULL: a committed write survives
+/// kill -9 and power loss, see <see cref="SqliteSchema"/>). One open connection, not pooled, used
+/// only from sm's single consumer, so no locking is needed here. The stores are split by concern
+/// into partial files: accounts, offline messages, rosters, pending subscription requests,
+/// transactions.
 /// </summary>
-public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IDisposable
+public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions, IDisposable
 {
     private readonly SqliteConnection _db;
 
@@ -19,19 +21,31 @@ public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRoste
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
+            Pooling = false, // one connection for the process's life; the pragmas are set on it once
         }.ToString());
         _db.Open();
         SqliteSchema.Apply(_db);
     }
 
-    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    /// <summary>A command on the connection, inside the open transaction if there is one.</summary>
+    private SqliteCommand Command(string sql)
     {
         var cmd = _db.CreateCommand();
         cmd.CommandText = sql;
-        cmd.Transaction = tx;
+        cmd.Transaction = _tx;
         return cmd;
     }
 
-    public void Dispose() => _db.Dispose();
+    /// <summary>The value of a pragma on sm's connection (journal_mode, synchronous, ...), for checks.</summary>
+    internal object? Pragma(string name)
+    {
+        using var cmd = Command("PRAGMA " + name);
+        return cmd.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        _tx?.Dispose();
+        _db.Dispose();
+    }
 }

@@ -106,6 +106,18 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts sm again (after the test killed it) with the same data directory, ports and settings;
+    /// returns when it logged READY (linked to the router). The dead process stays in <see cref="Processes"/> for its output.
+    /// </summary>
+    public async Task<ServerProcess> RestartSmAsync()
+    {
+        Sm = await StartProcessAsync("sm", RepoPaths.Sm,
+            $"--Sm:Domain={Domain}", $"--Sm:DataDirectory={DataDirectory}", $"--Router:Address={RouterAddress}",
+            $"--Telemetry:GrpcHealthPort={SmGrpcHealthPort}");
+        return Sm;
+    }
+
     private Task<ServerProcess> StartC2sAsync(string id, int port) =>
         StartProcessAsync(id, RepoPaths.C2s,
             $"--C2s:InstanceId={id}", $"--C2s:Domain={Domain}", "--C2s:ListenAddress=127.0.0.1", $"--C2s:Port={port}",

@@ -106,6 +106,33 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for an output line matching <paramref name="pattern"/> printed at or after line index <paramref name="fromLine"/> (see <see cref="LineCount"/>).</summary>
+    public async Task<string> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine)
+    {
+        TaskCompletionSource<string> found;
+        lock (_lines)
+        {
+            foreach (var line in _lines.Skip(fromLine))
+                if (pattern.IsMatch(line)) return line;
+            if (_exited.Task.IsCompleted)
+                throw new InvalidOperationException($"{Name} exited (code {_exited.Task.Result}) without printing /{pattern}/.\n{Tail()}");
+            found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((pattern, found));
+        }
+        try
+        {
+            return await found.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} printed no line matching /{pattern}/ after line {fromLine} within {timeout.TotalSeconds:0} s.\n{Tail()}");
+        }
+        finally
+        {
+            lock (_lines) _waiters.RemoveAll(w => w.Found == found);
+        }
+    }
+
     private void OnLine(string line)
     {
         lock (_lines)
