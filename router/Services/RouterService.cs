@@ -132,7 +132,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         try
         {
             // Headers tell the caller the watch is in place: every frame routed from now on is reported.
-            await context.WriteResponseHeadersAsync([]);
+            await context.WriteResponseHeadersAsync([new Metadata.Entry("xmpp-watch", "started")]);
             await foreach (var summary in watcher.Reader.ReadAllAsync(ct))
                 await responseStream.WriteAsync(summary, ct);
         }

@@ -15,6 +15,9 @@ namespace Xmpp.Tools.Ctl.Commands;
 /// </summary>
 internal sealed class TraceCommand : ICommand
 {
+    /// <summary>The response header the router sends once a watch is in place (protos/router.proto, Router.Watch).</summary>
+    public const string WatchStartedHeader = "xmpp-watch";
+
     public string Name => "trace";
     public string Arguments => "[--jid J] [--component C] [--count N] [--seconds S]";
     public int ArgumentCount => -1;
@@ -69,7 +72,14 @@ internal sealed class TraceCommand : ICommand
             using var call = client.Watch(request, cancellationToken: stop.Token);
             try
             {
-                await call.ResponseHeadersAsync.WaitAsync(CtlContext.ConnectTimeout, stop.Token);
+                var headers = await call.ResponseHeadersAsync.WaitAsync(CtlContext.ConnectTimeout, stop.Token);
+                // The router marks the headers of a watch in place; a refusal (PermissionDenied for a
+                // certificate that is not an admin's) comes without: reading the stream throws its status.
+                if (headers.Get(WatchStartedHeader) is null && !await call.ResponseStream.MoveNext(stop.Token))
+                {
+                    context.Err.WriteLine($"error: router at {context.RouterAddress} ended the watch at once");
+                    return 1;
+                }
             }
             catch (TimeoutException)
             {
