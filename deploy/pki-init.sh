@@ -21,5 +21,4 @@ give /pki/router router router
 give /pki/sm "sm-$DOMAIN" link
 for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
 give /pki/admin admin-xmppctl admin-xmppctl
-chown -R "$APP_UID" /pki/ca
 echo "pki: certificates in place for router, sm, c2s-1..3 and the admin"
