@@ -18,6 +18,7 @@ static void ResolveInstanceId(C2sOptions o)
 builder.Services.Configure<C2sOptions>(builder.Configuration.GetSection("C2s"));
 builder.Services.PostConfigure<C2sOptions>(ResolveInstanceId);
 builder.Services.Configure<RouterLinkOptions>(builder.Configuration.GetSection("Router"));
+RouterLinkStartup.ExitUnlessLinkConfigured(builder.Configuration, "xmpp-c2s"); // mutual TLS to the router, or no start
 var options = builder.Configuration.GetSection("C2s").Get<C2sOptions>() ?? new C2sOptions();
 ResolveInstanceId(options);
 

@@ -3,7 +3,7 @@ namespace Xmpp.Router;
 /// <summary>The router's settings, bound from the "Router" configuration section.</summary>
 public sealed class RouterOptions
 {
-    /// <summary>Address the gRPC (h2c) listener binds; 0.0.0.0 in a container.</summary>
+    /// <summary>Address the gRPC listener (HTTP/2 over TLS, client certificates required) binds; 0.0.0.0 in a container.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
     public int ListenPort { get; set; } = 5347;
@@ -16,4 +16,13 @@ public sealed class RouterOptions
 
     /// <summary>Frames waiting for one component go out together in one batch up to about this many bytes.</summary>
     public int MaxBatchBytes { get; set; } = Xmpp.Common.Link.FrameBatching.DefaultMaxBatchBytes;
+
+    /// <summary>The router's server certificate (PEM), issued by the deployment CA (`xmppctl pki init`: router.crt).</summary>
+    public string? ServerCertificate { get; set; }
+
+    /// <summary>Its private key (PEM); default: the certificate's path with the extension .key.</summary>
+    public string? ServerCertificateKey { get; set; }
+
+    /// <summary>The deployment CA's certificate (PEM): every component's client certificate must chain to it.</summary>
+    public string? CaCertificate { get; set; }
 }

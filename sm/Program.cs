@@ -30,6 +30,7 @@ builder.Services.AddOptions<SmOptions>()
     .Validate(o => o.OfflineLimit >= 0 && o.RosterLimit >= 0, "Sm:OfflineLimit and Sm:RosterLimit must not be negative")
     .ValidateOnStart();
 builder.Services.AddOptions<RouterLinkOptions>().Bind(builder.Configuration.GetSection("Router"));
+RouterLinkStartup.ExitUnlessLinkConfigured(builder.Configuration, "xmpp-sm"); // mutual TLS to the router, or no start
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SmLinkState>();
 builder.Services.AddHostedService<SmWorker>();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs router + sm + one c2s as separate processes on this machine, with defaults:
 # domain localhost, clients on port 5222 (STARTTLS, self-signed certificate), SQLite under ./data.
+# The links between them are mutual TLS: on first start the deployment CA and one certificate per
+# process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
 # Ctrl-C stops the three processes (only those this script started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,16 +31,23 @@ start() { # name dll args...
   echo "$name did not become ready; see $DATA_DIR/logs/$name.log"; exit 1
 }
 
-ROUTER=http://127.0.0.1:$ROUTER_PORT
-start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT
-start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR"
-start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1
+PKI=$DATA_DIR/pki
+XMPPCTL="dotnet $(bin tools/xmppctl xmppctl)"
+$XMPPCTL pki init --dir "$PKI" --domain "$DOMAIN" --c2s c2s-1 | sed 's/^/pki: /'
+
+ROUTER=https://127.0.0.1:$ROUTER_PORT
+start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT \
+  --Router:ServerCertificate="$PKI/router.crt" --Router:CaCertificate="$PKI/ca.crt"
+start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR" \
+  --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/sm-$DOMAIN.crt"
+start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1 \
+  --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
 
 cat <<MSG
 
 Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS, self-signed certificate).
-Logs in $DATA_DIR/logs. Add a user from another terminal:
-  dotnet $(bin tools/xmppctl xmppctl) --router $ROUTER adduser alice@$DOMAIN secret
+Logs in $DATA_DIR/logs. Add a user from another terminal (as the admin, with its certificate):
+  $XMPPCTL --router $ROUTER --pki $PKI adduser alice@$DOMAIN secret
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

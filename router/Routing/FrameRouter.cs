@@ -29,6 +29,7 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         if (!sender.Owns(frame.From))
         {
             logger.LogWarning("Frame from {Sender} claims unbound address {From}; returned", sender, frame.From);
+            RouterTelemetry.Refused(RouterTelemetry.RefusalFrom);
             await ReturnAsync(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity, ct);
             return null;
         }

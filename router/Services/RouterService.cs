@@ -1,8 +1,10 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Xmpp.Common.Link;
+using Xmpp.Common.Pki;
 using Xmpp.Protos;
 using Xmpp.Router.Routing;
+using Xmpp.Router.Security;
 using Xmpp.Router.Telemetry;
 
 namespace Xmpp.Router.Services;
@@ -21,6 +23,16 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
             await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = false, Reason = "the first frame must be a bind" } }), ct);
             return;
         }
+        var identity = IdentityOf(context);
+        var forbidden = identity is null ? "the link has no component certificate" : LinkPermissions.CheckBind(identity, bind.Bind.Addresses);
+        if (forbidden is not null)
+        {
+            logger.LogWarning("Bind of {Addresses} from {Peer} ({Identity}) refused: {Reason}",
+                string.Join(",", bind.Bind.Addresses), context.Peer, identity?.ToString() ?? "no identity", forbidden);
+            RouterTelemetry.Refused(RouterTelemetry.RefusalBind);
+            await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = false, Reason = forbidden } }), ct);
+            return;
+        }
         var refusal = table.TryBind(link, bind.Bind.Addresses);
         if (refusal is not null)
         {
@@ -29,16 +41,16 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
             return;
         }
 
-        logger.LogInformation("Component {Component} bound from {Peer}", link, context.Peer);
+        logger.LogInformation("Component {Component} bound from {Peer} as {Identity}", link, context.Peer, identity);
         RouterTelemetry.ComponentLinked();
         await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
         link.Attach(responseStream, ct);
         var touched = new List<ComponentLink>(4); // destinations with frames of the current batch queued
         try
         {
-            await RouteBatchAsync(link, first, 1, touched, ct);
+            await RouteBatchAsync(link, identity!, first, 1, touched, ct);
             while (await requestStream.MoveNext(ct))
-                await RouteBatchAsync(link, requestStream.Current.Frames, 0, touched, ct);
+                await RouteBatchAsync(link, identity!, requestStream.Current.Frames, 0, touched, ct);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException)
         {
@@ -58,12 +70,17 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     /// batches of up to <see cref="FramesPerWrite"/> frames: few writes, and a large incoming batch
     /// still reaches its destinations in pieces they can work on while the rest is routed.
     /// </summary>
-    private async Task RouteBatchAsync(ComponentLink sender, IList<Frame> frames, int from, List<ComponentLink> touched, CancellationToken ct)
+    private async Task RouteBatchAsync(ComponentLink sender, ComponentIdentity identity, IList<Frame> frames, int from, List<ComponentLink> touched, CancellationToken ct)
     {
         try
         {
             for (var i = from; i < frames.Count; i++)
             {
+                if (LinkPermissions.CheckFrame(identity, frames[i]) is { } forbidden)
+                {
+                    await RefuseAsync(sender, identity, frames[i], forbidden, ct);
+                    continue;
+                }
                 if (await router.RouteAsync(sender, frames[i], ct) is { } destination && !touched.Contains(destination))
                     touched.Add(destination);
                 if ((i - from + 1) % FramesPerWrite == 0) WriteTouched(touched);
@@ -77,6 +94,20 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
 
     private const int FramesPerWrite = 16;
 
+    /// <summary>Answers a frame outside the sender's role (failed "forbidden", or ROUTE_FORBIDDEN), logs and counts it.</summary>
+    private async Task RefuseAsync(ComponentLink sender, ComponentIdentity identity, Frame frame, string reason, CancellationToken ct)
+    {
+        logger.LogWarning("Frame from {Sender} ({Identity}, {Peer}) to {To} refused: {Reason}", sender, identity, sender.Peer, frame.To, reason);
+        RouterTelemetry.Refused(RouterTelemetry.RefusalAction);
+        tap.Publish(frame, RouteError.Types.Code.RouteForbidden);
+        if (LinkRefusals.AnswerTo(frame, reason) is { } answer)
+            await sender.EnqueueAsync(answer, ct);
+    }
+
+    /// <summary>The component identity named by the link's client certificate (checked against the CA during the TLS handshake).</summary>
+    private static ComponentIdentity? IdentityOf(ServerCallContext context) =>
+        context.GetHttpContext().Connection.ClientCertificate is { } certificate ? ComponentIdentity.FromCertificate(certificate) : null;
+
     private static void WriteTouched(List<ComponentLink> touched)
     {
         foreach (var destination in touched) destination.WriteQueued();
@@ -89,12 +120,19 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     public override async Task Watch(WatchRequest request, IServerStreamWriter<RoutedFrame> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        var identity = IdentityOf(context);
+        if (identity is null || !LinkPermissions.MayWatch(identity))
+        {
+            logger.LogWarning("Watch from {Peer} ({Identity}) refused: only an admin certificate may watch routed traffic", context.Peer, identity?.ToString() ?? "no identity");
+            RouterTelemetry.Refused(RouterTelemetry.RefusalWatch);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "only an admin certificate may watch routed traffic"));
+        }
         using var watcher = tap.Subscribe(request);
         logger.LogInformation("Watch from {Peer} started (jid '{Jid}', component '{Component}')", context.Peer, request.Jid, request.Component);
         try
         {
             // Headers tell the caller the watch is in place: every frame routed from now on is reported.
-            await context.WriteResponseHeadersAsync([]);
+            await context.WriteResponseHeadersAsync([new Metadata.Entry("xmpp-watch", "started")]);
             await foreach (var summary in watcher.Reader.ReadAllAsync(ct))
                 await responseStream.WriteAsync(summary, ct);
         }

@@ -27,6 +27,18 @@ public static class RouterTelemetry
         "Time from reading a frame off its sender's link until it is written to the destination's link",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
+    /// <summary>Refusals by what was refused: a TLS client certificate, a bind, a frame's unbound `from`, a frame outside the sender's role, a watch.</summary>
+    public static readonly Counter<long> Refusals = Meter.CreateCounter<long>("xmpp.router.refusals", "{refusal}",
+        "Connections, binds, frames and watches the router refused because the peer's certificate does not allow them");
+
+    public const string RefusalCertificate = "certificate";
+    public const string RefusalBind = "bind";
+    public const string RefusalFrom = "from";
+    public const string RefusalAction = "action";
+    public const string RefusalWatch = "watch";
+
+    public static void Refused(string what) => Refusals.Add(1, new KeyValuePair<string, object?>("refused", what));
+
     static RouterTelemetry()
     {
         Meter.CreateObservableUpDownCounter("xmpp.router.components", () => Volatile.Read(ref _components), "{component}", "Components linked to the router (open links)");

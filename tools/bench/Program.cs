@@ -9,7 +9,7 @@ scenarios (each bounded in count and time; servers must be loopback addresses):
                                                           N online accounts send chat messages to random online peers
   idle      --connections N [--settle S] [--prime P] [--per-worker M]
                                                           N idle authenticated TLS connections; server RSS per connection
-  register  --router URL --users N [--parallel P]         create accounts on OUR server over the router (SCRAM, 4096 iterations)
+  register  --router URL --pki DIR --users N [--parallel P] create accounts on OUR server over the router (SCRAM, 4096 iterations)
   provision-prosody --dir DATA/HOST/accounts --users N [--hash SHA-256] [--iterations 4096]
                                                           write Prosody internal_hashed account files
   provision-ejabberd --api http://127.0.0.1:5280/api --users N [--parallel 8]

@@ -10,7 +10,7 @@ namespace Xmpp.Bench;
 
 /// <summary>
 /// register: creates accounts prefix&lt;first&gt;..prefix&lt;first+n-1&gt; on our server the way
-/// xmppctl adduser does (a ctl/&lt;hex&gt; router link, CREATE with salted SCRAM-SHA-1 and
+/// xmppctl adduser does (a ctl/&lt;hex&gt; router link with the admin certificate of --pki DIR, CREATE with salted SCRAM-SHA-1 and
 /// SCRAM-SHA-256 credentials at 4096 iterations, a fresh salt per account), but many at once:
 /// the key derivations run on every core and the requests overlap. An existing account counts
 /// as done. The salted passwords go to the --scram-cache file, so the first login run does not
@@ -20,7 +20,8 @@ internal static class RegisterCommand
 {
     public static async Task<int> RunAsync(Options o, CancellationToken ct)
     {
-        var router = o.Str("router", "http://127.0.0.1:5347");
+        var router = o.Str("router", "https://127.0.0.1:5347");
+        var pki = new Xmpp.Common.Pki.PkiLayout(o.Str("pki", "data/pki")); // the admin certificate, as `xmppctl --pki`
         var domain = o.Str("domain", "localhost");
         var count = o.Int("users", 100);
         var first = o.Int("first", 1);
@@ -32,8 +33,12 @@ internal static class RegisterCommand
         var cache = new ScramCache(cachePath.Length > 0 ? cachePath : null, cachePath.Length > 0);
 
         var address = $"ctl/bench-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
-        var link = new RouterLink([address], new RouterLinkOptions { Address = router, RequestTimeout = TimeSpan.FromSeconds(60) },
-            NullLogger.Instance, _ => ValueTask.CompletedTask);
+        var linkOptions = new RouterLinkOptions
+        {
+            Address = router, RequestTimeout = TimeSpan.FromSeconds(60),
+            CaCertificate = pki.CaCertificate, Certificate = pki.AdminCertificate, CertificateKey = pki.AdminKey,
+        };
+        var link = new RouterLink([address], linkOptions, NullLogger.Instance, _ => ValueTask.CompletedTask);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = link.RunAsync(stop.Token);
         try

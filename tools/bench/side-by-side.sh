@@ -174,7 +174,7 @@ make_cert() {
 build_ours() {
   local lock=(); command -v flock >/dev/null && lock=(flock /tmp/dotnet-build.lock)
   local p
-  for p in router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/bench/Xmpp.Bench.csproj; do
+  for p in router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj tools/bench/Xmpp.Bench.csproj; do
     local name; name=$(basename "$(dirname "$p")")
     log "building $p"
     "${lock[@]}" dotnet build "$p" -c Release -nologo -v q -o "$WORK/bin/$name" >"$WORK/build-$name.log" 2>&1 \
@@ -198,7 +198,7 @@ prepare_server() { # create config and data, then the accounts (server running w
     ours)
       start_server ours
       log "ours: registering $n accounts over the router"
-      "${BENCH[@]}" register --router "http://127.0.0.1:$PORT_OURS_ROUTER" --domain "$DOMAIN" --users "$n" \
+      "${BENCH[@]}" register --router "https://127.0.0.1:$PORT_OURS_ROUTER" --pki "$d/pki" --domain "$DOMAIN" --users "$n" \
         --password "$PASSWORD" --scram-cache "$WORK/scram-ours.cache" >&2 ;;
     prosody)
       fill "$REPO/tools/bench/peers/prosody.cfg.lua" "$d" $PORT_PROSODY >"$d/prosody.cfg.lua"
@@ -249,12 +249,17 @@ start_server() {
       mkdir -p "$d/data" "$d/logs"
       local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
                      --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
-      local router=http://127.0.0.1:$PORT_OURS_ROUTER pids=()
+      local router=https://127.0.0.1:$PORT_OURS_ROUTER pids=()
+      # the links are mutual TLS: the deployment CA and certificates, made once per run (xmppctl pki init)
+      dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 >"$d/logs/pki.log" 2>&1 \
+        || { start_failed "could not create our certificates (see $d/logs/pki.log)"; return 1; }
       spawn "$d/logs/router.log" env $OURS_ENV dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
-        --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}"
+        --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}" \
+        --Router:ServerCertificate="$d/pki/router.crt" --Router:CaCertificate="$d/pki/ca.crt"
       pids+=("$LASTPID"); wait_log "$d/logs/router.log" READY 60 "$LASTPID" || { start_failed "our router did not start (see $d/logs/router.log)"; return 1; }
       spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
-        --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}"
+        --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}" \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/sm-$DOMAIN.crt"
       pids+=("$LASTPID"); local smpid=$LASTPID
       local i port
       # the load generator opens thousands of connections from a few loopback addresses: c2s's
@@ -265,7 +270,8 @@ start_server() {
           --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
           --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
           --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
-          --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}"
+          --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}" \
+          --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/c2s-c2s-$i.crt"
         pids+=("$LASTPID")
       done
       wait_log "$d/logs/sm.log" READY 60 "$smpid" || { start_failed "our sm did not start (see $d/logs/sm.log)"; return 1; }

@@ -6,7 +6,10 @@ namespace Xmpp.Tools.Ctl;
 /// <summary>The parsed command line: global options, then a command and its arguments.</summary>
 internal sealed record CommandLine(string RouterAddress, string? Domain, string? Command, IReadOnlyList<string> Arguments, bool Help, string? Error)
 {
-    public const string DefaultRouter = "http://127.0.0.1:5347";
+    public const string DefaultRouter = "https://127.0.0.1:5347";
+
+    /// <summary>The certificate options (--pki, --ca, --cert, --key); resolved by <see cref="CtlCertificates"/>.</summary>
+    public CtlCertificates Certificates { get; init; } = new(null, null, null, null);
 
     /// <summary>
     /// Global options come before the command: --router URL (also --router=URL, or --Router:Address=URL
@@ -16,6 +19,7 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
     {
         var router = FirstSet(Environment.GetEnvironmentVariable("XMPPCTL_ROUTER"), Environment.GetEnvironmentVariable("Router__Address")) ?? DefaultRouter;
         string? domain = null;
+        string? pki = null, ca = null, cert = null, key = null;
         var i = 0;
         for (; i < args.Count; i++)
         {
@@ -35,13 +39,18 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
             {
                 case "--router" or "--Router:Address": router = value; break;
                 case "--domain": domain = value; break;
+                case "--pki": pki = value; break;
+                case "--ca" or "--Router:CaCertificate": ca = value; break;
+                case "--cert" or "--Router:Certificate": cert = value; break;
+                case "--key" or "--Router:CertificateKey": key = value; break;
                 default: return Fail($"unknown option {name}");
             }
         }
         if (!Uri.TryCreate(router, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             return Fail($"--router must be an http(s) URL, got '{router}'");
-        if (i >= args.Count) return new(router, domain, null, [], false, null);
-        return new(router, domain, args[i], args.Skip(i + 1).ToArray(), false, null);
+        var certificates = new CtlCertificates(pki, ca, cert, key);
+        if (i >= args.Count) return new(router, domain, null, [], false, null) { Certificates = certificates };
+        return new(router, domain, args[i], args.Skip(i + 1).ToArray(), false, null) { Certificates = certificates };
 
         CommandLine Fail(string error) => new(router, domain, null, [], false, error);
     }
@@ -51,9 +60,12 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
     public static string Usage(IEnumerable<ICommand> commands)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("usage: xmppctl [--router URL] [--domain D] <command> [args]");
+        sb.AppendLine("usage: xmppctl [--router URL] [--domain D] [--pki DIR | --ca F --cert F [--key F]] <command> [args]");
         sb.AppendLine($"  --router URL   the router's gRPC address (default $XMPPCTL_ROUTER, $Router__Address or {DefaultRouter})");
         sb.AppendLine("  --domain D     the domain whose session manager is asked (default: the JID's domain, else localhost)");
+        sb.AppendLine("  --pki DIR      the admin certificate and CA from `xmppctl pki init`: DIR/admin-xmppctl.crt, .key, DIR/ca.crt");
+        sb.AppendLine($"                 (default $XMPPCTL_PKI, else $Router__CaCertificate/$Router__Certificate/$Router__CertificateKey, else {CtlCertificates.DefaultPkiDirectory})");
+        sb.AppendLine("  --ca F --cert F [--key F]   the same as single PEM files (key default: the certificate's path with .key)");
         sb.AppendLine("commands:");
         foreach (var c in commands)
             sb.AppendLine($"  {(c.Name + " " + c.Arguments),-32} {c.Description}");

@@ -9,7 +9,7 @@ namespace Xmpp.Tools.Ctl;
 /// What a command works with: the output streams, and a router link bound as `ctl/&lt;random hex&gt;`
 /// that is opened on the first request.
 /// </summary>
-internal sealed class CtlContext(string routerAddress, string? domainOption, TextWriter output, TextWriter error, TextReader input) : IAsyncDisposable
+internal sealed class CtlContext(RouterLinkOptions linkOptions, string? domainOption, TextWriter output, TextWriter error, TextReader input) : IAsyncDisposable
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     public const string DefaultDomain = "localhost";
@@ -19,7 +19,10 @@ internal sealed class CtlContext(string routerAddress, string? domainOption, Tex
     private Task? _linkTask;
 
     /// <summary>The router's gRPC address (for commands that call more than Router.Link).</summary>
-    public string RouterAddress => routerAddress;
+    public string RouterAddress => linkOptions.Address;
+
+    /// <summary>How to reach and authenticate to the router (address, admin certificate, CA).</summary>
+    public RouterLinkOptions LinkOptions => linkOptions;
 
     public TextWriter Out { get; } = output;
     public TextWriter Err { get; } = error;
@@ -93,16 +96,39 @@ internal sealed class CtlContext(string routerAddress, string? domainOption, Tex
     {
         if (_link is not null) return _link;
         var address = $"ctl/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}";
-        var link = new RouterLink([address], new RouterLinkOptions { Address = routerAddress }, NullLogger.Instance,
-            _ => ValueTask.CompletedTask); // unasked frames (component events) are of no interest here
+        RouterLink link;
+        try
+        {
+            link = new RouterLink([address], linkOptions, NullLogger.Instance,
+                _ => ValueTask.CompletedTask); // unasked frames (component events) are of no interest here
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            Err.WriteLine($"error: {e.Message}");
+            return null;
+        }
+        // A refused bind (this certificate is not an admin's) will not get better by retrying.
+        var refused = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? lastError = null;
+        link.ConnectFailed += e =>
+        {
+            lastError = e;
+            if (e is RouterLink.BindRefusedException) refused.TrySetResult(e);
+        };
         _linkTask = link.RunAsync(_stop.Token);
         try
         {
-            await link.WaitUpAsync(ct).WaitAsync(ConnectTimeout, ct);
+            var up = link.WaitUpAsync(ct);
+            if (await Task.WhenAny(up, refused.Task).WaitAsync(ConnectTimeout, ct) == refused.Task)
+            {
+                Err.WriteLine($"error: the router refused this link: {refused.Task.Result.Message}");
+                await link.DisposeAsync();
+                return null;
+            }
         }
         catch (TimeoutException)
         {
-            Err.WriteLine($"error: router not reachable at {routerAddress}");
+            Err.WriteLine($"error: router not reachable at {RouterAddress}{(lastError is null ? "" : $" ({lastError.Message})")}");
             await link.DisposeAsync();
             return null;
         }

@@ -1,10 +1,10 @@
 using Xmpp.Tools.Ctl;
 using Xmpp.Tools.Ctl.Commands;
 
-// xmppctl [--router URL] [--domain D] <command> [args]
+// xmppctl [--router URL] [--domain D] [--pki DIR | --ca F --cert F [--key F]] <command> [args]
 // Exit codes: 0 success, 1 the operation failed (refused, router or sm unreachable, timeout), 2 usage error.
 
-ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand(), new TraceCommand()];
+ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand(), new TraceCommand(), new PkiCommand()];
 
 var parsed = CommandLine.Parse(args);
 if (parsed.Error is not null)
@@ -28,11 +28,11 @@ if (command is null)
 }
 if (command.ArgumentCount >= 0 && parsed.Arguments.Count != command.ArgumentCount) // -1: the command parses its own
 {
-    Console.Error.WriteLine($"usage: xmppctl [--router URL] [--domain D] {command.Name} {command.Arguments}");
+    Console.Error.WriteLine($"usage: xmppctl [--router URL] [--domain D] [--pki DIR] {command.Name} {command.Arguments}");
     return 2;
 }
 
-await using var context = new CtlContext(parsed.RouterAddress, parsed.Domain, Console.Out, Console.Error, Console.In);
+await using var context = new CtlContext(parsed.Certificates.LinkOptions(parsed.RouterAddress), parsed.Domain, Console.Out, Console.Error, Console.In);
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupted.Cancel(); };
 try

@@ -27,6 +27,7 @@ public sealed class RouterLink : IAsyncDisposable
     private volatile bool _up;
     private long _requestCounter;
     private TaskCompletionSource _upSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RouterLinkTls _tls;
 
     public RouterLink(IEnumerable<string> addresses, RouterLinkOptions options, ILogger logger, Func<Frame, ValueTask> onFrame)
     {
@@ -35,6 +36,7 @@ public sealed class RouterLink : IAsyncDisposable
         _options = options;
         _logger = logger;
         _onFrame = onFrame;
+        _tls = RouterLinkTls.FromOptions(options); // throws naming the missing setting: no certificate, no link
         _connectRetry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -46,18 +48,26 @@ public sealed class RouterLink : IAsyncDisposable
                 MaxDelay = options.RetryMaxDelay,
                 OnRetry = args =>
                 {
+                    if (args.Outcome.Exception is { } error) ConnectFailed?.Invoke(error);
                     _logger.LogWarning("Router link to {Router} failed ({Error}); retrying in {Delay}",
-                        _options.Address, args.Outcome.Exception?.Message, args.RetryDelay);
+                        _options.Address, Describe(args.Outcome.Exception), args.RetryDelay);
                     return default;
                 },
             })
             .Build();
     }
 
+    /// <summary>The error's message, with the reason a router certificate was rejected when that was the cause.</summary>
+    private string? Describe(Exception? e) =>
+        _tls.LastRejection is { } rejection && e is RpcException { StatusCode: StatusCode.Unavailable } ? $"{e.Message}; {rejection}" : e?.Message;
+
     /// <summary>This component's own address (the first one bound), used as `from` on frames it sends.</summary>
     public string Address => _addresses[0];
 
     public bool IsUp => _up;
+
+    /// <summary>Raised when an attempt to connect and bind failed (a retry follows), with the error ("bind refused: ..." for a refused bind).</summary>
+    public event Action<Exception>? ConnectFailed;
 
     /// <summary>Raised with true when the link is bound, false when it drops.</summary>
     public event Action<bool>? StateChanged;
@@ -76,6 +86,7 @@ public sealed class RouterLink : IAsyncDisposable
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                SslOptions = _tls.ClientOptions(),
             },
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             MaxSendMessageSize = 16 * 1024 * 1024,
@@ -117,7 +128,7 @@ public sealed class RouterLink : IAsyncDisposable
         var first = call.ResponseStream.Current.Frames;
         var answer = first[0];
         if (answer.BodyCase != Frame.BodyOneofCase.BindResult || !answer.BindResult.Ok)
-            throw new IOException($"bind refused: {answer.BindResult?.Reason}");
+            throw new BindRefusedException(answer.BindResult?.Reason ?? "no bind result");
 
         _logger.LogInformation("Router link up at {Router} as {Addresses}", _options.Address, string.Join(",", _addresses));
         var queue = Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.SendQueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -222,12 +233,16 @@ public sealed class RouterLink : IAsyncDisposable
         }
     }
 
+    /// <summary>The router refused the bind (address taken, or not allowed by this component's certificate).</summary>
+    public sealed class BindRefusedException(string reason) : IOException($"bind refused: {reason}");
+
     /// <summary>The frames waiting for the current link, and what writes them.</summary>
     private sealed record Outgoing(ChannelWriter<Frame> Queue, BatchWriter<Frame> Writer);
 
     public ValueTask DisposeAsync()
     {
         _out?.Queue.TryComplete();
+        _tls.Dispose();
         return default;
     }
 }

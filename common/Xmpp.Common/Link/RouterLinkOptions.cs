@@ -3,8 +3,17 @@ namespace Xmpp.Common.Link;
 /// <summary>How a component reaches the router. Bound from the "Router" configuration section.</summary>
 public sealed class RouterLinkOptions
 {
-    /// <summary>The router's gRPC endpoint (h2c), e.g. http://127.0.0.1:5347.</summary>
-    public string Address { get; set; } = "http://127.0.0.1:5347";
+    /// <summary>The router's gRPC endpoint (HTTP/2 over TLS), e.g. https://127.0.0.1:5347.</summary>
+    public string Address { get; set; } = "https://127.0.0.1:5347";
+
+    /// <summary>The deployment CA's certificate (PEM): the router's certificate must chain to it.</summary>
+    public string? CaCertificate { get; set; }
+
+    /// <summary>This component's client certificate (PEM), issued by the deployment CA; it names the component's role and address.</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The private key of <see cref="Certificate"/> (PEM); default: the certificate's path with the extension .key.</summary>
+    public string? CertificateKey { get; set; }
 
     /// <summary>First reconnect delay; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -19,4 +28,18 @@ public sealed class RouterLinkOptions
 
     /// <summary>Frames waiting to go out are sent together in one batch up to about this many bytes.</summary>
     public int MaxBatchBytes { get; set; } = FrameBatching.DefaultMaxBatchBytes;
+
+    /// <summary>Throws with a message naming what is missing when the link cannot be authenticated (secure by default: no TLS, no link).</summary>
+    public void ThrowIfIncomplete()
+    {
+        var missing = new List<string>();
+        if (string.IsNullOrEmpty(CaCertificate)) missing.Add("Router:CaCertificate");
+        if (string.IsNullOrEmpty(Certificate)) missing.Add("Router:Certificate");
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"the router link needs {string.Join(" and ", missing)} (PEM files from `xmppctl pki init`; tools/run-local.sh and docker-compose create them): " +
+                "every link to the router is TLS with a client certificate from the deployment CA");
+        if (!Address.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Router:Address must be an https:// URL (the router only speaks TLS), got '{Address}'");
+    }
 }

@@ -12,10 +12,10 @@ namespace Xmpp.Integration.Tests.Deployment;
 /// </summary>
 public static class BulkAccounts
 {
-    public static async Task<IReadOnlyList<Account>> CreateAsync(string routerAddress, string prefix, int count)
+    public static async Task<IReadOnlyList<Account>> CreateAsync(Cluster cluster, string prefix, int count)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var link = new RouterLink([$"ctl/{Guid.NewGuid():N}"[..16]], new RouterLinkOptions { Address = routerAddress }, NullLogger.Instance, _ => ValueTask.CompletedTask);
+        var link = new RouterLink([$"ctl/{Guid.NewGuid():N}"[..16]], cluster.Pki.LinkOptions(cluster.RouterAddress, Xmpp.Common.Pki.PkiLayout.Admin()), NullLogger.Instance, _ => ValueTask.CompletedTask);
         var running = link.RunAsync(stop.Token);
         try
         {

@@ -43,7 +43,22 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         Assert.Equal(3, ids.Distinct().Count());
         Assert.All(ids, id => Assert.False(string.IsNullOrEmpty(id)));
         foreach (var name in XmppServices.Where(n => n != "router"))
-            Assert.Equal("http://router:5347", Env(services, name, "Router__Address"));
+            Assert.Equal("https://router:5347", Env(services, name, "Router__Address"));
+
+        // issue #18: mutual TLS on every link. The pki service creates the certificates; each XMPP
+        // service mounts only its own volume of them (read-only) and nobody but pki the CA's key;
+        // the router's port is not published.
+        Assert.True(services.TryGetProperty("pki", out var pki), "no pki init service");
+        Assert.Contains(pki.GetProperty("volumes").EnumerateArray(), v => v.ToString().Contains("pki-ca", StringComparison.Ordinal));
+        foreach (var name in XmppServices)
+        {
+            var pkiVolumes = services.GetProperty(name).GetProperty("volumes").EnumerateArray().Select(v => v.ToString()).Where(v => v.Contains("pki", StringComparison.Ordinal)).ToArray();
+            var own = $"pki-{name}";
+            Assert.True(pkiVolumes.Length == 1 && pkiVolumes[0].Contains($"{own}:/pki:ro", StringComparison.Ordinal), $"{name} mounts {string.Join(", ", pkiVolumes)}");
+            Assert.Equal(name == "router" ? "/pki/router.crt" : "/pki/link.crt", Env(services, name, name == "router" ? "Router__ServerCertificate" : "Router__Certificate"));
+            Assert.Equal("/pki/ca.crt", Env(services, name, "Router__CaCertificate"));
+        }
+        Assert.False(services.GetProperty("router").TryGetProperty("ports", out _), "the router's port is published");
         Assert.All(XmppServices.Where(n => n.StartsWith("c2s", StringComparison.Ordinal)),
             n => Assert.Equal("c2s/Dockerfile", services.GetProperty(n).GetProperty("build").GetProperty("dockerfile").GetString()));
 

@@ -37,7 +37,7 @@ public sealed class HaproxyTopologyTests(ITestOutputHelper output)
             output.WriteLine(haproxy.Config);
             await haproxy.WaitUntilAllServersUpAsync(TimeSpan.FromSeconds(30)); // health checks: /health/ready of each c2s
 
-            var accounts = await BulkAccounts.CreateAsync(cluster.RouterAddress, "mesh", ClientCount);
+            var accounts = await BulkAccounts.CreateAsync(cluster, "mesh", ClientCount);
 
             // 60 logins through HAProxy, a few at a time (2 cores: TLS and SCRAM on both ends)
             using var gate = new SemaphoreSlim(8);

@@ -47,7 +47,9 @@ public sealed class Cluster : IAsyncDisposable
     private int _userCounter;
 
     public int RouterPort { get; }
-    public string RouterAddress => $"http://127.0.0.1:{RouterPort}";
+    public string RouterAddress => $"https://127.0.0.1:{RouterPort}";
+    /// <summary>The deployment CA and link certificates every process (and xmppctl) of this cluster uses.</summary>
+    public ClusterPki Pki { get; }
     public int C2s1Port => C2sPorts[0];
     public int C2s2Port => C2sPorts[1];
     /// <summary>The client ports of c2s-1, c2s-2, ... in order.</summary>
@@ -76,6 +78,7 @@ public sealed class Cluster : IAsyncDisposable
             _metricsPorts[name] = FreePort.Pick();
         DataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataDirectory);
+        Pki = new ClusterPki(Path.Combine(DataDirectory, "pki"), Domain, options.C2sCount);
     }
 
     /// <summary>Starts router, then sm and both c2s, and returns when every one of them logged READY.</summary>
@@ -88,10 +91,10 @@ public sealed class Cluster : IAsyncDisposable
         try
         {
             cluster.Router = await cluster.StartProcessAsync("router", RepoPaths.Router,
-                "--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}");
+                ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}", .. cluster.Pki.RouterArgs()]);
             var sm = cluster.StartProcessAsync("sm", RepoPaths.Sm,
-                $"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
-                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}");
+                [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
+                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}", .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
             var c2s = Enumerable.Range(1, options.C2sCount).Select(i => cluster.StartC2sAsync($"c2s-{i}", cluster.C2sPorts[i - 1])).ToArray();
             await Task.WhenAll([sm, .. c2s]); // all of them finish starting (or fail) before any cleanup
             cluster.Sm = sm.Result;
@@ -113,17 +116,17 @@ public sealed class Cluster : IAsyncDisposable
     public async Task<ServerProcess> RestartSmAsync()
     {
         Sm = await StartProcessAsync("sm", RepoPaths.Sm,
-            $"--Sm:Domain={Domain}", $"--Sm:DataDirectory={DataDirectory}", $"--Router:Address={RouterAddress}",
-            $"--Telemetry:GrpcHealthPort={SmGrpcHealthPort}");
+            [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={DataDirectory}", $"--Router:Address={RouterAddress}",
+            $"--Telemetry:GrpcHealthPort={SmGrpcHealthPort}", .. Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
         return Sm;
     }
 
     private Task<ServerProcess> StartC2sAsync(string id, int port) =>
         StartProcessAsync(id, RepoPaths.C2s,
-            $"--C2s:InstanceId={id}", $"--C2s:Domain={Domain}", "--C2s:ListenAddress=127.0.0.1", $"--C2s:Port={port}",
-            $"--Router:Address={RouterAddress}",
+            [$"--C2s:InstanceId={id}", $"--C2s:Domain={Domain}", "--C2s:ListenAddress=127.0.0.1", $"--C2s:Port={port}",
+            $"--Router:Address={RouterAddress}", .. Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.C2s(id)),
             // every test connects from 127.0.0.1, many at once: no per-address limits unless a test sets them (ExtraArgs come later and win)
-            "--C2s:Limits:MaxConnectionsPerIp=0", "--C2s:Limits:ConnectionsPerIpPerSecond=0");
+            "--C2s:Limits:MaxConnectionsPerIp=0", "--C2s:Limits:ConnectionsPerIpPerSecond=0"]);
 
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {
@@ -144,12 +147,12 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The port of a process's /metrics and /health endpoint.</summary>
     public int MetricsPortOf(ServerProcess process) => _metricsPorts[process.Name];
 
-    /// <summary>Runs xmppctl against this cluster's router (or <paramref name="router"/>) and waits (30 s) for it to exit.</summary>
+    /// <summary>Runs xmppctl as the admin against this cluster's router (or <paramref name="router"/>) and waits (30 s) for it to exit.</summary>
     public async Task<RunResult> CtlAsync(string[] args, string? stdin = null, string? router = null)
     {
         try
         {
-            return await ProcessRunner.RunAsync("dotnet", [RepoPaths.Xmppctl, "--router", router ?? RouterAddress, .. args], CtlTimeout, stdin);
+            return await ProcessRunner.RunAsync("dotnet", [RepoPaths.Xmppctl, "--router", router ?? RouterAddress, .. Pki.CtlArgs(), .. args], CtlTimeout, stdin);
         }
         catch (TimeoutException e)
         {

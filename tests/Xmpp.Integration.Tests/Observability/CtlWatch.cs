@@ -14,7 +14,11 @@ public sealed class CtlWatch : IAsyncDisposable
 
     private CtlWatch(Process process) => _process = process;
 
-    public static async Task<CtlWatch> StartAsync(string router, params string[] traceArgs)
+    /// <summary>Starts `xmppctl trace` as the cluster's admin.</summary>
+    public static Task<CtlWatch> StartAsync(Cluster cluster, params string[] traceArgs) =>
+        StartAsync(cluster.RouterAddress, cluster.Pki.CtlArgs(), traceArgs);
+
+    public static async Task<CtlWatch> StartAsync(string router, string[] globalArgs, params string[] traceArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -22,7 +26,7 @@ public sealed class CtlWatch : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { RepoPaths.Xmppctl, "--router", router, "trace" }.Concat(traceArgs)) info.ArgumentList.Add(a);
+        foreach (var a in new[] { RepoPaths.Xmppctl, "--router", router }.Concat(globalArgs).Append("trace").Concat(traceArgs)) info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var watch = new CtlWatch(process);
         process.OutputDataReceived += (_, e) =>

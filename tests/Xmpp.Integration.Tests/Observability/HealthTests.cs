@@ -27,7 +27,7 @@ public sealed class HealthTests(ITestOutputHelper output)
         ServerProcess? router2 = null;
         try
         {
-            using var routerChannel = GrpcChannel.ForAddress(cluster.RouterAddress);
+            using var routerChannel = cluster.Pki.Channel(cluster.RouterAddress, Xmpp.Common.Pki.PkiLayout.Admin());
             using var smChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{cluster.SmGrpcHealthPort}");
             var routerHealth = new Health.HealthClient(routerChannel);
             var smHealth = new Health.HealthClient(smChannel);
@@ -52,7 +52,7 @@ public sealed class HealthTests(ITestOutputHelper output)
 
             // a router back on the same port: both reconnect and are ready again
             router2 = await ServerProcess.StartAsync("router-2", RepoPaths.Router,
-                ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}", "--Telemetry:MetricsPort=0"]);
+                ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}", "--Telemetry:MetricsPort=0", .. cluster.Pki.RouterArgs()]);
             await UntilAsync(async () => (await Scrape.GetAsync(c2sMetrics, "/health/ready")).Status == HttpStatusCode.OK, "c2s-1 ready again");
             await UntilAsync(async () => (await smHealth.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.Serving, "sm SERVING again");
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await routerHealth.CheckAsync(new HealthCheckRequest())).Status);

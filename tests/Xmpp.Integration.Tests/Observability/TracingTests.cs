@@ -101,8 +101,8 @@ public sealed class TracingTests(TelemetryClusterFixture fixture, ITestOutputHel
         var body = $"watched {Guid.NewGuid():N}";
 
         // Both watches are in place once xmppctl says so (the router sent its response headers).
-        await using var byJid = await CtlWatch.StartAsync(Cluster.RouterAddress, "--jid", bob.BareJid, "--count", "2", "--seconds", "30");
-        await using var byComponent = await CtlWatch.StartAsync(Cluster.RouterAddress, "--component", "c2s/c2s-2", "--jid", bob.BareJid, "--count", "1", "--seconds", "30");
+        await using var byJid = await CtlWatch.StartAsync(Cluster, "--jid", bob.BareJid, "--count", "2", "--seconds", "30");
+        await using var byComponent = await CtlWatch.StartAsync(Cluster, "--component", "c2s/c2s-2", "--jid", bob.BareJid, "--count", "1", "--seconds", "30");
         await alice.SendAsync($"<message to='{bob.BareJid}' type='chat'><body>{body}</body></message>");
         await bob.ExpectAsync(s => s.IsMessage() && s.Body() == body);
 
@@ -134,7 +134,7 @@ public sealed class TracingTests(TelemetryClusterFixture fixture, ITestOutputHel
     public async Task Xmppctl_trace_runs_until_ctrl_c_and_a_component_filter_shows_only_that_components_frames()
     {
         var alice = await LoginAsync(await Cluster.NewUserAsync("alice"), Cluster.C2s1Port, "cc");
-        await using var watch = await CtlWatch.StartAsync(Cluster.RouterAddress, "--component", "c2s/c2s-1");
+        await using var watch = await CtlWatch.StartAsync(Cluster, "--component", "c2s/c2s-1");
         await alice.PingServerAsync(); // c2s-1 -> sm and sm -> c2s-1
         await alice.PingServerAsync();
         await watch.WaitForLinesAsync(4, TimeSpan.FromSeconds(10)); // a line per frame

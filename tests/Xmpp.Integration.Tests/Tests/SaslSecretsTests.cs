@@ -122,7 +122,8 @@ public sealed class SaslSecretsTests(SaslSecretsCluster fixture, ITestOutputHelp
         var answers = new List<Frame>();
         var unasked = new List<Frame>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var link = new RouterLink([$"c2s/probe-{Guid.NewGuid():N}"[..20]], new RouterLinkOptions { Address = Cluster.RouterAddress }, NullLogger.Instance, f =>
+        var address = $"c2s/probe-{Guid.NewGuid():N}"[..20];
+        var link = new RouterLink([address], Cluster.Pki.LinkOptions(Cluster.RouterAddress, ClusterPki.IdentityFor(address)), NullLogger.Instance, f =>
         {
             lock (unasked) unasked.Add(f);
             return ValueTask.CompletedTask;

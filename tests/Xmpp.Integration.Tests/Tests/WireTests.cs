@@ -15,7 +15,7 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
     [Fact]
     public async Task Start_for_an_unknown_user_fails_with_a_reason_and_produces_no_packet()
     {
-        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+        await using var wire = await WireLink.OpenAsync(Cluster, "c2s/wire-test");
 
         var answer = await wire.Link.RequestAsync(new Frame
         {
@@ -43,7 +43,7 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
     [Fact]
     public async Task Start_to_an_unknown_component_comes_back_failed_with_route_unknown()
     {
-        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+        await using var wire = await WireLink.OpenAsync(Cluster, "c2s/wire-test");
 
         var answer = await wire.Link.RequestAsync(new Frame
         {
@@ -60,7 +60,7 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
     [Fact]
     public async Task A_packet_to_an_unknown_component_comes_back_with_a_route_error()
     {
-        await using var wire = await WireLink.OpenAsync(Cluster.RouterAddress, "c2s/wire-test");
+        await using var wire = await WireLink.OpenAsync(Cluster, "c2s/wire-test");
 
         var stanza = "<message xmlns='jabber:client' to='bob@nowhere' from='alice@localhost/x'><body>hello?</body></message>"u8.ToArray();
         Assert.True(wire.Link.Send(new Frame
@@ -84,18 +84,20 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
     [Fact]
     public async Task The_frames_of_one_batch_for_one_component_arrive_in_order_in_one_batch()
     {
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(Cluster.RouterAddress);
-        var client = new Router.RouterClient(channel);
+        // Packets go from an sm to a c2s (the only direction the router lets packets take towards a c2s);
+        // each link presents its own certificate, so each has its own channel.
+        using var receiverChannel = Cluster.Pki.Channel(Cluster.RouterAddress, ClusterPki.IdentityFor("c2s/wire-batch-to"));
+        using var senderChannel = Cluster.Pki.Channel(Cluster.RouterAddress, ClusterPki.IdentityFor("sm/wire-batch-from"));
         using var cts = new CancellationTokenSource(Timeout);
-        using var receiver = await BindRawAsync(client, "c2s/wire-batch-to", cts.Token);
-        using var sender = await BindRawAsync(client, "c2s/wire-batch-from", cts.Token);
+        using var receiver = await BindRawAsync(new Router.RouterClient(receiverChannel), "c2s/wire-batch-to", cts.Token);
+        using var sender = await BindRawAsync(new Router.RouterClient(senderChannel), "sm/wire-batch-from", cts.Token);
 
         var batch = new FrameBatch();
         for (var i = 0; i < 5; i++)
             batch.Frames.Add(new Frame
             {
                 To = "c2s/wire-batch-to",
-                From = "c2s/wire-batch-from",
+                From = "sm/wire-batch-from",
                 Packet = new Packet { C2SSession = $"b{i}", Kind = "message", Stanza = Google.Protobuf.ByteString.CopyFromUtf8($"<message xmlns='jabber:client' id='b{i}'/>") },
             });
         await sender.RequestStream.WriteAsync(batch, cts.Token);
@@ -131,9 +133,9 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
         public RouterLink Link { get; }
         public IReadOnlyList<Frame> Unasked { get { lock (_unasked) return _unasked.ToArray(); } }
 
-        private WireLink(string router, string address)
+        private WireLink(Cluster cluster, string address)
         {
-            Link = new RouterLink([address], new RouterLinkOptions { Address = router }, NullLogger.Instance, frame =>
+            Link = new RouterLink([address], cluster.Pki.LinkOptions(cluster.RouterAddress, ClusterPki.IdentityFor(address)), NullLogger.Instance, frame =>
             {
                 lock (_unasked) _unasked.Add(frame);
                 _frames.Writer.TryWrite(frame);
@@ -141,9 +143,10 @@ public sealed class WireTests(ClusterFixture fixture, ITestOutputHelper output) 
             });
         }
 
-        public static async Task<WireLink> OpenAsync(string router, string address)
+        public static async Task<WireLink> OpenAsync(Cluster cluster, string address)
         {
-            var wire = new WireLink(router, address);
+            var router = cluster.RouterAddress;
+            var wire = new WireLink(cluster, address);
             wire._run = wire.Link.RunAsync(wire._stop.Token);
             try
             {

@@ -2,17 +2,22 @@ using System.Globalization;
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Xmpp.Common.Link;
 using Xmpp.Protos;
 
 namespace Xmpp.Tools.Ctl.Commands;
 
 /// <summary>
 /// trace [--jid J] [--component C] [--count N] [--seconds S]: streams what the router forwards
-/// (Router.Watch), one line per frame, until Ctrl-C, N frames or S seconds. Never shows stanzas:
+/// (Router.Watch, which the router allows only to an admin certificate), one line per frame,
+/// until Ctrl-C, N frames or S seconds. Never shows stanzas (the router never sends them):
 /// <code>12:00:01.234 c2s/c2s-1 -> sm/localhost packet message/chat alice@localhost/phone -> bob@localhost 231B c2s=7 sm=9f3a61c2e07b4d11 trace=4bf9...4736 span=00f0...02b7</code>
 /// </summary>
 internal sealed class TraceCommand : ICommand
 {
+    /// <summary>The response header the router sends once a watch is in place (protos/router.proto, Router.Watch).</summary>
+    public const string WatchStartedHeader = "xmpp-watch";
+
     public string Name => "trace";
     public string Arguments => "[--jid J] [--component C] [--count N] [--seconds S]";
     public int ArgumentCount => -1;
@@ -48,7 +53,18 @@ internal sealed class TraceCommand : ICommand
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (seconds is { } limit) stop.CancelAfter(TimeSpan.FromSeconds(limit));
-        using var channel = GrpcChannel.ForAddress(context.RouterAddress);
+        RouterLinkTls tls;
+        try
+        {
+            tls = RouterLinkTls.FromOptions(context.LinkOptions);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            context.Err.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        using var _ = tls;
+        using var channel = GrpcChannel.ForAddress(context.RouterAddress, new GrpcChannelOptions { HttpHandler = tls.Handler() });
         var client = new Router.RouterClient(channel);
         var shown = 0;
         try
@@ -56,7 +72,14 @@ internal sealed class TraceCommand : ICommand
             using var call = client.Watch(request, cancellationToken: stop.Token);
             try
             {
-                await call.ResponseHeadersAsync.WaitAsync(CtlContext.ConnectTimeout, stop.Token);
+                var headers = await call.ResponseHeadersAsync.WaitAsync(CtlContext.ConnectTimeout, stop.Token);
+                // The router marks the headers of a watch in place; a refusal (PermissionDenied for a
+                // certificate that is not an admin's) comes without: reading the stream throws its status.
+                if (headers.Get(WatchStartedHeader) is null && !await call.ResponseStream.MoveNext(stop.Token))
+                {
+                    context.Err.WriteLine($"error: router at {context.RouterAddress} ended the watch at once");
+                    return 1;
+                }
             }
             catch (TimeoutException)
             {

@@ -1,0 +1,80 @@
+using Xmpp.Common.Pki;
+using Xmpp.Protos;
+using Action = Xmpp.Protos.Session.Types.Action;
+
+namespace Xmpp.Common.Link;
+
+/// <summary>
+/// What each role may do on the router (pure rules; the router applies them to every link).
+/// <list type="bullet">
+/// <item>bind: a c2s only its own c2s/&lt;id&gt;, an sm only sm/&lt;domain&gt; (both as named by the certificate), an admin only ctl/* addresses;</item>
+/// <item>c2s sends to sm/*: packets and the session requests START, END, AUTH;</item>
+/// <item>sm sends to c2s/* and ctl/*: packets (to c2s only) and answers (STARTED, ENDED, AUTHED, CREATED, DELETED, PASSWD_DONE, LISTED, or any request marked failed);</item>
+/// <item>admin sends to sm/*: the account actions CREATE, DELETE, PASSWD, LIST; no packets;</item>
+/// <item>only admin may watch the routed traffic (Router.Watch);</item>
+/// <item>after the bind only session and packet frames are accepted from anyone.</item>
+/// </list>
+/// </summary>
+public static class LinkPermissions
+{
+    /// <summary>The reason a refused session action is returned with (failed = true).</summary>
+    public const string ForbiddenReason = "forbidden";
+
+    private static readonly HashSet<Action> C2sRequests = [Action.Start, Action.End, Action.Auth];
+    private static readonly HashSet<Action> AdminRequests = [Action.Create, Action.Delete, Action.Passwd, Action.List];
+    private static readonly HashSet<Action> SmAnswers = [Action.Started, Action.Ended, Action.Authed, Action.Created, Action.Deleted, Action.PasswdDone, Action.Listed];
+
+    /// <summary>Null if the identity may bind every one of <paramref name="addresses"/>; otherwise why not.</summary>
+    public static string? CheckBind(ComponentIdentity identity, IReadOnlyList<string> addresses)
+    {
+        foreach (var address in addresses)
+        {
+            var allowed = identity.Role switch
+            {
+                ComponentRole.C2s or ComponentRole.Sm => address == identity.CommonName,
+                ComponentRole.Admin => address.StartsWith("ctl/", StringComparison.Ordinal) && address.Length > 4,
+                _ => false,
+            };
+            if (!allowed)
+                return $"{identity} may not bind {address} (allowed: {(identity.Role == ComponentRole.Admin ? "ctl/*" : identity.CommonName)})";
+        }
+        return null;
+    }
+
+    /// <summary>Null if the identity may send <paramref name="frame"/> (its `from` already checked as bound); otherwise why not.</summary>
+    public static string? CheckFrame(ComponentIdentity identity, Frame frame)
+    {
+        var to = KindOf(frame.To);
+        switch (frame.BodyCase)
+        {
+            case Frame.BodyOneofCase.Packet:
+                return (identity.Role, to) switch
+                {
+                    (ComponentRole.C2s, "sm") or (ComponentRole.Sm, "c2s") => null,
+                    _ => $"{identity.Role.Name()} may not send packets to {frame.To}",
+                };
+            case Frame.BodyOneofCase.Session:
+                var action = frame.Session.Action;
+                var allowed = identity.Role switch
+                {
+                    ComponentRole.C2s => to == "sm" && C2sRequests.Contains(action),
+                    ComponentRole.Admin => to == "sm" && AdminRequests.Contains(action),
+                    ComponentRole.Sm => to is "c2s" or "ctl" &&
+                        (SmAnswers.Contains(action) || (frame.Session.Failed && (C2sRequests.Contains(action) || AdminRequests.Contains(action)))),
+                    _ => false,
+                };
+                return allowed ? null : $"{identity.Role.Name()} may not send session action {action}{(frame.Session.Failed ? " (failed)" : "")} to {frame.To}";
+            default:
+                return $"{frame.BodyCase} frames are not accepted after the bind";
+        }
+    }
+
+    /// <summary>Whether the identity may watch routed traffic (Router.Watch, `xmppctl trace`).</summary>
+    public static bool MayWatch(ComponentIdentity identity) => identity.Role == ComponentRole.Admin;
+
+    private static string KindOf(string address)
+    {
+        var slash = address.IndexOf('/');
+        return slash > 0 ? address[..slash] : "";
+    }
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The compose init service (docker-compose.yml, service pki): creates the deployment CA and the link
+# certificates on first start (xmppctl pki init keeps what exists), then gives each service's volume
+# only what that service needs: the CA certificate and its own certificate and key
+# (ca.crt, link.crt, link.key; the admin's as xmppctl looks for them: admin-xmppctl.crt/.key).
+# The CA's key stays in the volume pki-ca, which only this service mounts.
+set -eu
+DOMAIN=${XMPP_DOMAIN:-localhost}
+APP_UID=${APP_UID:-1654}
+xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3
+
+give() { # volume-dir source-name target-name
+  cp /pki/ca/ca.crt "$1/ca.crt"
+  cp /pki/ca/"$2".crt "$1/$3.crt"
+  cp /pki/ca/"$2".key "$1/$3.key"
+  chown "$APP_UID" "$1"/*
+  chmod 644 "$1"/*.crt
+  chmod 600 "$1"/*.key
+}
+give /pki/router router router
+give /pki/sm "sm-$DOMAIN" link
+for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
+give /pki/admin admin-xmppctl admin-xmppctl
+echo "pki: certificates in place for router, sm, c2s-1..3 and the admin"
