@@ -27,6 +27,12 @@ public static class C2sTelemetry
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
+    public static readonly Counter<long> OutputOverflows = Meter.CreateCounter<long>("xmpp.c2s.output.overflows", "{connection}",
+        "Streams closed with <policy-violation/> because more than C2s:MaxOutboundBytes (or C2s:MaxOutboundQueue stanzas) waited for the client");
+    public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.c2s.undelivered", "{stanza}",
+        "Stanzas from sm that were not written to their client, by kind and outcome (returned: sent back to sm; lost: the router link would not take them)");
+    public static readonly Counter<long> Refused = Meter.CreateCounter<long>("xmpp.c2s.refused", "{stanza}",
+        "Client stanzas the router returned undelivered (sm's queue full, or sm unreachable), by kind and route error code; the client got an error stanza when one is due");
     public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
         "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
@@ -92,6 +98,16 @@ public static class C2sTelemetry
         FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(session.Action)),
             new KeyValuePair<string, object?>(TelemetryTags.Reason, session.Reason));
     }
+
+    public static void OutputOverflow() => OutputOverflows.Add(1);
+
+    public static void ReturnedToSm(string kind, bool sent) =>
+        Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind),
+            new KeyValuePair<string, object?>("outcome", sent ? "returned" : "lost"));
+
+    public static void RefusedByRouter(string kind, RouteError.Types.Code code) =>
+        Refused.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind),
+            new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(code)));
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));
