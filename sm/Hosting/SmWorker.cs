@@ -45,7 +45,9 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         using var linkStop = new CancellationTokenSource();
         await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
             frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
-        var sm = new SessionManager(settings, SmStorage.Of(storage), new LinkFrameSink(link, _logger), logs, clock);
+        var sink = new LinkFrameSink(link, _logger);
+        var sm = new SessionManager(settings, SmStorage.Of(storage), sink, logs, clock);
+        sink.NotSent = sm.OnNotSent;
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
         link.StateChanged += linkState.Set;

@@ -28,17 +28,20 @@ public sealed class Offline(SmContext ctx) : IModule
         hooks.AddFeature("msgoffline");
         hooks.Hook(Delivery.OfflineHook, Store);
         hooks.On<BecameReachable>(reachable => Flush(reachable.Session));
+        // A message sm sent that never reached its client (c2s or the router returned it).
+        hooks.On<ReturnedMessage>(returned => returned.Stored = TryStore(returned.User.ToString(), returned.Stanza.ToByteArray()));
     }
 
-    private bool Store(StanzaEvent e)
+    private bool Store(StanzaEvent e) => TryStore(e.To!.Bare.ToString(), e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza));
+
+    private bool TryStore(string user, byte[] stanza)
     {
-        var user = e.To!.Bare.ToString();
         if (ctx.Storage.Offline.Count(user) >= ctx.Options.OfflineLimit)
         {
             _logger.LogInformation("Offline store of {User} is full; message refused", user);
             return false;
         }
-        ctx.Storage.Offline.Add(user, e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza), ctx.Clock.GetUtcNow());
+        ctx.Storage.Offline.Add(user, stanza, ctx.Clock.GetUtcNow());
         return true;
     }
 

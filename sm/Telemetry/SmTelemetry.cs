@@ -28,11 +28,22 @@ public static class SmTelemetry
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.sm.failed_actions", "{action}", "Session actions answered as failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
 
+    public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.sm.undelivered", "{stanza}",
+        "Stanzas sm sent for a client that never reached it (returned by c2s or the router, or refused by sm's link), by kind and outcome: offline, error (the sender was told), dropped");
+    public static readonly Counter<long> NotSent = Meter.CreateCounter<long>("xmpp.sm.not_sent", "{frame}",
+        "Frames sm's router link would not take (down, or its queue full), by body");
+
     static SmTelemetry()
     {
         Meter.CreateObservableUpDownCounter("xmpp.sm.sessions", () => Volatile.Read(ref _sessions), "{session}", "Live sessions");
         Meter.CreateObservableUpDownCounter("xmpp.sm.router_link", () => Volatile.Read(ref _linked), "{link}", "1 while the router link is up");
     }
+
+    public static void Undeliverable(string kind, string outcome) =>
+        Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public static void LinkRefused(Frame frame) =>
+        NotSent.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)));
 
     public static void SetSessions(int count) => Volatile.Write(ref _sessions, count);
     public static void SetLinked(bool up) => Volatile.Write(ref _linked, up ? 1 : 0);
