@@ -69,9 +69,15 @@ public sealed partial class ClientConnection
         };
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
         var sent = _sm.Send(frame);
-        if (!sent) C2sTelemetry.SendFailed(span);
+        if (!sent)
+        {
+            C2sTelemetry.SendFailed(span);
+            C2sTelemetry.NotSentToSm(forward.Kind, _sm.Link.IsUp);
+        }
         if (!sent && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
-            SendStanza(StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
+            SendStanza(_sm.Link.IsUp // up: its send queue is full (Router:MaxSendQueueBytes)
+                ? StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.ResourceConstraint, "the server is busy; try again later")
+                : StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
 
     private void SendStanza(XElement stanza) => Send(StanzaCodec.ToText(stanza));

@@ -93,11 +93,22 @@ public static class C2sTelemetry
     {
         var session = frame.Session;
         if (!session.Failed) return;
-        if (session.Reason is "route-unknown" or "route-forbidden")
-            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, session.Reason == "route-unknown" ? "ROUTE_UNKNOWN" : "ROUTE_FORBIDDEN"));
+        if (session.Reason is "route-unknown" or "route-forbidden" or "route-congested")
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, session.Reason switch
+            {
+                "route-unknown" => "ROUTE_UNKNOWN",
+                "route-congested" => "ROUTE_CONGESTED",
+                _ => "ROUTE_FORBIDDEN",
+            }));
         FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(session.Action)),
             new KeyValuePair<string, object?>(TelemetryTags.Reason, session.Reason));
     }
+
+    public static readonly Counter<long> NotSent = Meter.CreateCounter<long>("xmpp.c2s.not_sent", "{stanza}",
+        "Client stanzas the router link would not take, by kind and why (link-full, link-down); the client got an error stanza when one is due");
+
+    public static void NotSentToSm(string kind, bool linkUp) =>
+        NotSent.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>(TelemetryTags.Reason, linkUp ? "link-full" : "link-down"));
 
     public static void OutputOverflow() => OutputOverflows.Add(1);
 

@@ -14,7 +14,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var link = new ComponentLink(context.Peer, options.Value.ComponentQueueCapacity, options.Value.MaxBatchBytes);
+        var link = new ComponentLink(context.Peer, options.Value.MaxQueueBytesPerComponent, options.Value.MaxBatchBytes);
 
         if (!await requestStream.MoveNext(ct) || requestStream.Current.Frames is not [{ BodyCase: Frame.BodyOneofCase.Bind } bind, ..] first)
         {
