@@ -39,11 +39,19 @@ public sealed class RawTlsClient : IAsyncDisposable
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBuffer is { } size) socket.ReceiveBufferSize = size;
+        try
+        {
+            using var connect = new CancellationTokenSource(StepTimeout);
+            await socket.ConnectAsync("127.0.0.1", port, connect.Token);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
         var client = new RawTlsClient(socket);
         try
         {
-            using (var cts = new CancellationTokenSource(StepTimeout))
-                await socket.ConnectAsync("127.0.0.1", port, cts.Token);
             await client.OpenAsync();
             await client.SendAsync($"<starttls xmlns='{Ns.Tls}'/>");
             await client.ReadUntilAsync("<proceed", StepTimeout);
