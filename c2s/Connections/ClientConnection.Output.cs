@@ -113,6 +113,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         taken.Add(taken[0]);
         taken.RemoveAt(0);
         ReturnToSm(taken, "the client's output is full");
+        EndSmSession(); // at once: sm stores what comes for the client from now on instead of sending it here
     }
 
     private bool Enqueue(Outbound item)
