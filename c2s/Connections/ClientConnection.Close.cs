@@ -39,7 +39,7 @@ public sealed partial class ClientConnection
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            if (_tls is not null && _records is null) await _tls.ShutdownAsync().WaitAsync(timeout.Token); // close_notify
+            if (Transport is System.Net.Security.SslStream tls) await tls.ShutdownAsync().WaitAsync(timeout.Token); // close_notify
             _socket.Shutdown(SocketShutdown.Send);
             var scanner = new ClosingTagScanner();
             while (true)

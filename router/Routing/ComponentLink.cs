@@ -51,7 +51,12 @@ public sealed class ComponentLink
             },
             maxBatchBytes,
             // The component went away (or its stream broke): senders now get "gone"; its reading side ends the link.
-            _ => Close(),
+            // The writer stopped for good, so this is the queue's only reader now: what waits goes back.
+            _ =>
+            {
+                _outbox.Writer.TryComplete();
+                ReturnOrphans();
+            },
             batch =>
             {
                 for (var i = 0; i < batch.Frames.Count; i++)
@@ -130,7 +135,24 @@ public sealed class ComponentLink
     /// </summary>
     public bool ShouldLogRefusal(out long refused) => _refusals.ShouldReport(out refused);
 
-    public void Close() => _outbox.Writer.TryComplete();
+    /// <summary>Told of each frame still queued when the link closed (the router returns it to its sender, ROUTE_GONE).</summary>
+    public Action<Frame>? Orphaned { get; set; }
+
+    /// <summary>Closes the queue; frames still in it go to <see cref="Orphaned"/> (unless a write in progress holds the queue: its failure returns them).</summary>
+    public void Close()
+    {
+        _outbox.Writer.TryComplete();
+        if (_writer.TryStop()) ReturnOrphans();
+    }
+
+    private void ReturnOrphans()
+    {
+        while (_outbox.Reader.TryRead(out var queued))
+        {
+            Interlocked.Add(ref _queuedBytes, -queued.Bytes);
+            if (queued.ReadTimestamp != 0) Orphaned?.Invoke(queued.Frame); // the router's own frames (events) need no answer
+        }
+    }
 
     public override string ToString() => Addresses.Count > 0 ? string.Join(",", Addresses) : Peer;
 }

@@ -58,6 +58,20 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         return default;
     }
 
+    /// <summary>A frame that was queued for a component whose link then closed: back to its sender (if still linked), ROUTE_GONE.</summary>
+    public void ReturnGone(Frame frame)
+    {
+        if (table.Find(frame.From) is { } sender)
+        {
+            Return(sender, frame, RouteError.Types.Code.RouteGone, $"{frame.To} went away while the frame was queued for it", null);
+            sender.WriteQueued();
+        }
+        else
+        {
+            RouterTelemetry.ReturnDropped(frame, "sender-gone");
+        }
+    }
+
     private void Return(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, Activity? activity)
     {
         RouterTelemetry.RouteError(activity, frame, code, reason);

@@ -15,6 +15,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     {
         var ct = context.CancellationToken;
         var link = new ComponentLink(context.Peer, options.Value.MaxQueueBytesPerComponent, options.Value.MaxBatchBytes);
+        link.Orphaned = router.ReturnGone;
 
         if (!await requestStream.MoveNext(ct) || requestStream.Current.Frames is not [{ BodyCase: Frame.BodyOneofCase.Bind } bind, ..] first)
         {

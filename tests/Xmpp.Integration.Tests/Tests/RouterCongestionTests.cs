@@ -58,8 +58,14 @@ public sealed class RouterCongestionTests(ITestOutputHelper output)
             await sender.RequestStream.WriteAsync(batch, cts.Token);
         }
         // The router read all of that without waiting for the stalled component: the next frame is answered at once.
-        await sender.RequestStream.WriteAsync(new FrameBatch { Frames = { new Frame { To = "c2s/nobody", From = "c2s/flooder", Packet = new Packet { C2SSession = "probe", Kind = "message", Stanza = stanza } } } }, cts.Token);
-        await unknown.Task.WaitAsync(Timeout);
+        // (A probe's answer may itself be dropped while the flooder's own queue is full of answers: probe again until one comes back.)
+        var deadline = Stopwatch.StartNew();
+        while (!unknown.Task.IsCompleted)
+        {
+            Assert.True(deadline.Elapsed < Timeout, "no probe was answered: the router's read loop for the flooder is stuck");
+            await sender.RequestStream.WriteAsync(new FrameBatch { Frames = { new Frame { To = "c2s/nobody", From = "c2s/flooder", Packet = new Packet { C2SSession = "probe", Kind = "message" } } } }, cts.Token);
+            await Task.WhenAny(unknown.Task, Task.Delay(500, cts.Token));
+        }
         var floodTime = flood.Elapsed;
 
         // Everyone else goes on: a message and pings through router and sm.
@@ -75,10 +81,18 @@ public sealed class RouterCongestionTests(ITestOutputHelper output)
 
         var returned = Volatile.Read(ref congested);
         var median = pings.Order().ElementAt(pings.Count / 2);
-        output.WriteLine($"{Frames} frames of {StanzaBytes / 1024} KiB for a stalled component in {floodTime.TotalMilliseconds:0} ms: {returned} returned ROUTE_CONGESTED " +
-                         $"(queue bound {QueueBytes / 1024} KiB); pings afterwards: median {median:0.0} ms, max {pings.Max():0.0} ms");
-        // At most the bound (plus what the HTTP/2 window took) was queued; the rest came back.
-        Assert.True(returned >= Frames - (QueueBytes + 2 * 1024 * 1024) / StanzaBytes, $"only {returned} of {Frames} frames came back congested");
+        // Refused frames go back to the sender through its own queue, bounded the same way: a sender
+        // that reads its answers more slowly than it floods loses some of them (logged and counted).
+        var metrics = await Observability.Scrape.MetricsAsync(cluster.MetricsPortOf(cluster.Router));
+        var refused = Observability.Scrape.Value(metrics, "xmpp_router_route_errors_total", "code=\"ROUTE_CONGESTED\"") ?? 0;
+        var notReturned = Observability.Scrape.Value(metrics, "xmpp_router_returns_dropped_total", "reason=\"sender-congested\"") ?? 0;
+        output.WriteLine($"{Frames} frames of {StanzaBytes / 1024} KiB for a stalled component in {floodTime.TotalMilliseconds:0} ms: {refused} refused ROUTE_CONGESTED " +
+                         $"(queue bound {QueueBytes / 1024} KiB), {returned} of them returned, {notReturned} not (the sender's queue was full); " +
+                         $"pings afterwards: median {median:0.0} ms, max {pings.Max():0.0} ms");
+        // At most the bound (plus what the HTTP/2 window took) was queued; the rest was refused, and each refusal was returned or counted.
+        Assert.True(refused >= Frames - (QueueBytes + 2 * 1024 * 1024) / StanzaBytes, $"only {refused} of {Frames} frames were refused");
+        Assert.True(returned > 0, "no frame came back ROUTE_CONGESTED");
+        Assert.Equal(refused, returned + notReturned);
         Assert.True(median < 50, $"median ping {median:0.0} ms with a stalled component");
         await cts.CancelAsync();
         try { await reader; } catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException) { }
