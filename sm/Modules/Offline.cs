@@ -48,8 +48,20 @@ public sealed class Offline(SmContext ctx) : IModule
     private void Flush(SmSession session)
     {
         var user = session.BareJid.ToString();
-        var messages = ctx.Storage.Offline.Load(user);
-        if (messages.Count == 0) return;
+        var stored = ctx.Storage.Offline.Load(user);
+        if (stored.Count == 0) return;
+        // At most Sm:OfflineFlushBytes at once (always one message): a burst larger than the
+        // client's output bound at c2s would cut the client off and come back here, at every login.
+        var messages = new List<Storage.OfflineMessage>();
+        long bytes = 0;
+        foreach (var message in stored)
+        {
+            if (messages.Count > 0 && bytes + message.Stanza.Length > ctx.Options.OfflineFlushBytes) break;
+            messages.Add(message);
+            bytes += message.Stanza.Length;
+        }
+        if (messages.Count < stored.Count)
+            _logger.LogInformation("Delivering {Count} of {Stored} offline messages of {User} ({Bytes} bytes); the rest at its next available presence", messages.Count, stored.Count, user, bytes);
         foreach (var message in messages)
         {
             try
