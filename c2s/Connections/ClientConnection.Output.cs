@@ -49,7 +49,18 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     {
         var item = new Outbound(text, default, null);
         _budget.Add(item.Cost);
-        if (!Enqueue(item)) _budget.Remove(item.Cost);
+        if (!Enqueue(item))
+        {
+            _budget.Remove(item.Cost);
+            return;
+        }
+        // A client that sends stanzas c2s answers itself (errors) and reads nothing is cut off too.
+        if (_budget.Bytes > _options.MaxOutboundBytes && Volatile.Read(ref _closing) == 0)
+        {
+            _logger.LogWarning("Connection {Id}: more than {Bytes} bytes of c2s's own answers wait for the client; closing its stream", Id, _options.MaxOutboundBytes);
+            C2sTelemetry.OutputOverflow();
+            CloseWithStreamError(StreamErrors.PolicyViolation, "too much data waiting for this client");
+        }
     }
 
     /// <summary>Queues a stanza c2s itself sends the client (an error about one of its stanzas).</summary>

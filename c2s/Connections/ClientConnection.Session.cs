@@ -115,10 +115,16 @@ public sealed partial class ClientConnection
     private void EndSmSession()
     {
         if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
-        _sm.Send(new Frame
+        var sent = _sm.Send(new Frame
         {
             To = _smOwner,
             Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = smSession },
         });
+        if (!sent)
+        {
+            // sm ends it when it next sends this session something (self-healing) or when this c2s's link drops.
+            _logger.LogWarning("Connection {Id}: the END of session {Session} could not be sent to sm", Id, smSession);
+            C2sTelemetry.NotSentToSm("session-end", _sm.Link.IsUp);
+        }
     }
 }
