@@ -188,6 +188,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     await WriteBufferedAsync();
                     continue;
                 }
+                Written(); // items that wrote nothing (empty text) leave the budget too
                 bool finished;
                 lock (_outLock)
                 {
@@ -311,6 +312,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     {
         _pumpRunning = false;
         _outQueue = null;
+        if (_inFlight is { Count: 0 }) _inFlight = null; // an idle connection holds no list
         _pumpStopped?.TrySetResult();
         return _outputDone;
     }
