@@ -67,8 +67,22 @@ public sealed class C2sOptions
     /// <summary>Client addresses whose failures are remembered at once (the least recently failed are forgotten first).</summary>
     public int AuthIpMaxTracked { get; set; } = 100_000;
 
-    /// <summary>Stanzas queued for one slow client before its stream is closed with &lt;policy-violation/&gt;.</summary>
+    /// <summary>Stanzas queued for one slow client before its stream is closed with &lt;policy-violation/&gt; (a second bound beside <see cref="MaxOutboundBytes"/>).</summary>
     public int MaxOutboundQueue { get; set; } = 10_000;
+
+    /// <summary>
+    /// Bytes waiting for one client (queued or being written) beyond which its stream is closed
+    /// with &lt;policy-violation/&gt;; the stanzas from sm not yet written go back to sm, which
+    /// stores the messages offline.
+    /// </summary>
+    public long MaxOutboundBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// After c2s ends a stream (a stream error or its own &lt;/stream:stream&gt;): how long it waits
+    /// for its output to be written, and then for the client's closing tag, before closing the
+    /// TCP connection (RFC 6120 §4.4).
+    /// </summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Time given to a TLS handshake.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);

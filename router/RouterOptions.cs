@@ -8,8 +8,13 @@ public sealed class RouterOptions
 
     public int ListenPort { get; set; } = 5347;
 
-    /// <summary>Frames queued towards one component before its senders are made to wait (back-pressure).</summary>
-    public int ComponentQueueCapacity { get; set; } = 65536;
+    /// <summary>
+    /// Bytes queued towards one component (stanzas plus a fixed overhead per frame) beyond which
+    /// a frame for it is returned to its sender with ROUTE_CONGESTED instead of queued: a
+    /// component that stops reading holds at most this much of the router's memory and slows
+    /// nobody else.
+    /// </summary>
+    public long MaxQueueBytesPerComponent { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Largest gRPC message (a batch of frames) accepted from or sent to a component, in bytes.</summary>
     public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;

@@ -23,6 +23,13 @@ public sealed class SmOptions
     /// </summary>
     public int GroupCommitFrames { get; set; } = 256;
 
+    /// <summary>
+    /// Most bytes of offline messages delivered at once, when a resource becomes available (at
+    /// least one message); the rest waits for its next available presence. Keep it below c2s's
+    /// C2s:MaxOutboundBytes, or a large backlog cuts the client off at every login.
+    /// </summary>
+    public long OfflineFlushBytes { get; set; } = 2 * 1024 * 1024;
+
     /// <summary>Roster items per user; a roster set beyond it gets &lt;not-allowed/&gt;.</summary>
     public int RosterLimit { get; set; } = 1000;
 

@@ -69,9 +69,15 @@ public sealed partial class ClientConnection
         };
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
         var sent = _sm.Send(frame);
-        if (!sent) C2sTelemetry.SendFailed(span);
+        if (!sent)
+        {
+            C2sTelemetry.SendFailed(span);
+            C2sTelemetry.NotSentToSm(forward.Kind, _sm.Link.IsUp);
+        }
         if (!sent && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
-            SendStanza(StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
+            SendStanza(_sm.Link.IsUp // up: its send queue is full (Router:MaxSendQueueBytes)
+                ? StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.ResourceConstraint, "the server is busy; try again later")
+                : StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
 
     private void SendStanza(XElement stanza) => Send(StanzaCodec.ToText(stanza));
@@ -109,10 +115,16 @@ public sealed partial class ClientConnection
     private void EndSmSession()
     {
         if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
-        _sm.Send(new Frame
+        var sent = _sm.Send(new Frame
         {
             To = _smOwner,
             Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = smSession },
         });
+        if (!sent)
+        {
+            // sm ends it when it next sends this session something (self-healing) or when this c2s's link drops.
+            _logger.LogWarning("Connection {Id}: the END of session {Session} could not be sent to sm", Id, smSession);
+            C2sTelemetry.NotSentToSm("session-end", _sm.Link.IsUp);
+        }
     }
 }

@@ -91,6 +91,7 @@ public sealed partial class ClientConnection
         }
         catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
         {
+            _peerClosed = true;
             _logger.LogDebug("Connection {Id} dropped: {Error}", Id, e.Message);
         }
         catch (Exception e)
@@ -104,9 +105,7 @@ public sealed partial class ClientConnection
             {
                 _registry.Remove(this);
                 StopLoginTimer();
-                EndSmSession();
-                FinishOutput();
-                await OutputDrainedAsync(TimeSpan.FromSeconds(5));
+                await CloseStreamAsync();
                 _input.Release();
                 if (_tls is not null) await _tls.DisposeAsync();
                 _records?.Dispose();
@@ -136,7 +135,11 @@ public sealed partial class ClientConnection
                 if (!await TakeOverTlsRecordsAsync(ct)) return;
                 continue;
             }
-            if (read == 0) return; // the client closed the connection
+            if (read == 0)
+            {
+                _peerClosed = true;
+                return; // the client closed the connection
+            }
             var buffer = _input.Data;
             var length = buffer.Length;
             var upgrade = false;

@@ -92,23 +92,31 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         using var span = C2sTelemetry.StanzaDelivering(frame); // child of the router's span
         var packet = frame.Packet;
         var connection = _registry.Find(packet.C2SSession);
-        if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone })
+        if (frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } error)
         {
-            C2sTelemetry.NotDelivered(span, "sm unreachable");
-            connection?.OnSmUnreachable();
+            RouteErrorHandling.OnReturned(packet, error, connection, _logger);
+            if (error.Code != RouteError.Types.Code.RouteCongested && !packet.Undelivered)
+            {
+                C2sTelemetry.NotDelivered(span, "sm unreachable");
+                connection?.OnSmUnreachable();
+            }
             return;
         }
         if (connection is null || !connection.OwnsSmSession(packet.SmSession))
         {
-            // Self-healing: sm holds a session we no longer have; tell it to end it.
+            // Self-healing: sm holds a session we no longer have; tell it to end it, and give it back the stanza.
             C2sTelemetry.NotDelivered(span, "unknown session");
             Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = packet.C2SSession, SmSession = packet.SmSession } });
+            packet.Undelivered = true;
+            var returned = Send(new Frame { To = frame.From, Packet = packet });
+            C2sTelemetry.ReturnedToSm(packet.Kind, returned);
+            if (!returned) _logger.LogWarning("A {Kind} stanza for gone connection {Connection} could not be returned to sm; lost", packet.Kind, packet.C2SSession);
             return;
         }
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Delivering a {Kind} stanza ({Bytes} bytes) to connection {Connection}", packet.Kind, packet.Stanza.Length, packet.C2SSession);
         C2sTelemetry.Delivered(packet);
-        connection.DeliverFromSm(packet.Stanza.Memory);
+        connection.DeliverFromSm(packet);
     }
 
     private void OnSession(Frame frame)

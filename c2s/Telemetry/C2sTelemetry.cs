@@ -28,6 +28,13 @@ public static class C2sTelemetry
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
     public static readonly Counter<long> AuthDelays = Meter.CreateCounter<long>("xmpp.c2s.auth_delays", "{attempt}", "SASL failures whose answer was held back for the client address's back-off");
+
+    public static readonly Counter<long> OutputOverflows = Meter.CreateCounter<long>("xmpp.c2s.output.overflows", "{connection}",
+        "Streams closed with <policy-violation/> because more than C2s:MaxOutboundBytes (or C2s:MaxOutboundQueue stanzas) waited for the client");
+    public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.c2s.undelivered", "{stanza}",
+        "Stanzas from sm that were not written to their client, by kind and outcome (returned: sent back to sm; lost: the router link would not take them)");
+    public static readonly Counter<long> Refused = Meter.CreateCounter<long>("xmpp.c2s.refused", "{stanza}",
+        "Client stanzas the router returned undelivered (sm's queue full, or sm unreachable), by kind and route error code; the client got an error stanza when one is due");
     public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
         "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
@@ -95,8 +102,13 @@ public static class C2sTelemetry
     {
         var session = frame.Session;
         if (!session.Failed) return;
-        if (session.Reason is "route-unknown" or "route-forbidden")
-            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, session.Reason == "route-unknown" ? "ROUTE_UNKNOWN" : "ROUTE_FORBIDDEN"));
+        if (session.Reason is "route-unknown" or "route-forbidden" or "route-congested")
+            RouteErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Code, session.Reason switch
+            {
+                "route-unknown" => "ROUTE_UNKNOWN",
+                "route-congested" => "ROUTE_CONGESTED",
+                _ => "ROUTE_FORBIDDEN",
+            }));
         FailedActions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Action, FrameTrace.ActionName(session.Action)),
             new KeyValuePair<string, object?>(TelemetryTags.Reason, session.Reason));
     }
@@ -111,6 +123,22 @@ public static class C2sTelemetry
 
     public static void LoginTimedOut(string phase) =>
         LoginTimeouts.Add(1, new KeyValuePair<string, object?>("phase", phase));
+
+    public static readonly Counter<long> NotSent = Meter.CreateCounter<long>("xmpp.c2s.not_sent", "{stanza}",
+        "Client stanzas the router link would not take, by kind and why (link-full, link-down); the client got an error stanza when one is due");
+
+    public static void NotSentToSm(string kind, bool linkUp) =>
+        NotSent.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>(TelemetryTags.Reason, linkUp ? "link-full" : "link-down"));
+
+    public static void OutputOverflow() => OutputOverflows.Add(1);
+
+    public static void ReturnedToSm(string kind, bool sent) =>
+        Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind),
+            new KeyValuePair<string, object?>("outcome", sent ? "returned" : "lost"));
+
+    public static void RefusedByRouter(string kind, RouteError.Types.Code code) =>
+        Refused.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind),
+            new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(code)));
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));

@@ -15,14 +15,17 @@ namespace Xmpp.Router.Routing;
 public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<FrameRouter> logger)
 {
     public const string RouteUnknownReason = "route-unknown";
+    public const string RouteCongestedReason = "route-congested";
 
     /// <summary>
     /// Routes one frame. A frame for another component is queued without being written, and that
     /// component is returned: the caller writes it (<see cref="ComponentLink.WriteQueued"/>) once it
     /// has routed more of the batch the frame came in, so the frames of one incoming batch leave in
     /// a few outgoing batches instead of one write each. Returned failures are written at once.
+    /// Never waits: a destination whose queue is full gets nothing and the frame goes back to its
+    /// sender with ROUTE_CONGESTED, so the sender's read loop goes on with its other frames.
     /// </summary>
-    public async ValueTask<ComponentLink?> RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
+    public ValueTask<ComponentLink?> RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
     {
         var read = Stopwatch.GetTimestamp();
         using var activity = RouterTelemetry.StartRoute(frame);
@@ -30,30 +33,54 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         {
             logger.LogWarning("Frame from {Sender} claims unbound address {From}; returned", sender, frame.From);
             RouterTelemetry.Refused(RouterTelemetry.RefusalFrom);
-            await ReturnAsync(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity, ct);
-            return null;
+            Return(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity);
+            return default;
         }
 
         var destination = table.Find(frame.To);
-        if (destination is not null && await destination.EnqueueAsync(frame, ct, read, writeNow: false))
+        var result = destination?.Enqueue(frame, read, writeNow: false) ?? EnqueueResult.Closed;
+        if (result == EnqueueResult.Queued)
         {
             RouterTelemetry.Routed(frame);
             tap.Publish(frame);
-            return destination;
+            return ValueTask.FromResult(destination);
+        }
+        if (result == EnqueueResult.Full)
+        {
+            if (destination!.ShouldLogRefusal(out var refused))
+                logger.LogWarning("Component {Destination} is congested ({Bytes} bytes queued for it): {Count} frames returned to their senders since the last report",
+                    destination, destination.QueuedBytes, refused);
+            Return(sender, frame, RouteError.Types.Code.RouteCongested, $"{frame.To} has too much queued", activity);
+            return default;
         }
 
         var code = destination is null ? RouteError.Types.Code.RouteUnknown : RouteError.Types.Code.RouteGone;
-        await ReturnAsync(sender, frame, code, $"no component bound to {frame.To}", activity, ct);
-        return null;
+        Return(sender, frame, code, $"no component bound to {frame.To}", activity);
+        return default;
     }
 
-    private async ValueTask ReturnAsync(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, Activity? activity, CancellationToken ct)
+    /// <summary>A frame that was queued for a component whose link then closed: back to its sender (if still linked), ROUTE_GONE.</summary>
+    public void ReturnGone(Frame frame)
+    {
+        if (table.Find(frame.From) is { } sender)
+        {
+            Return(sender, frame, RouteError.Types.Code.RouteGone, $"{frame.To} went away while the frame was queued for it", null);
+            sender.WriteQueued();
+        }
+        else
+        {
+            RouterTelemetry.ReturnDropped(frame, "sender-gone");
+        }
+    }
+
+    private void Return(ComponentLink sender, Frame frame, RouteError.Types.Code code, string reason, Activity? activity)
     {
         RouterTelemetry.RouteError(activity, frame, code, reason);
         tap.Publish(frame, code);
         if (IsReturnedFailure(frame))
         {
             logger.LogDebug("Dropping undeliverable returned frame for {To}", frame.To);
+            RouterTelemetry.ReturnDropped(frame, "returned-failure");
             return;
         }
         var returned = frame.Clone();
@@ -62,17 +89,28 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         if (returned.BodyCase == Frame.BodyOneofCase.Session)
         {
             returned.Session.Failed = true;
-            returned.Session.Reason = code == RouteError.Types.Code.RouteForbidden ? "route-forbidden" : RouteUnknownReason;
+            returned.Session.Reason = code switch
+            {
+                RouteError.Types.Code.RouteForbidden => "route-forbidden",
+                RouteError.Types.Code.RouteCongested => RouteCongestedReason,
+                _ => RouteUnknownReason,
+            };
         }
         else
         {
             returned.RouteError = new RouteError { Code = code, Reason = reason };
         }
-        await sender.EnqueueAsync(returned, ct);
+        // The sender's own queue bounds what comes back to it too: a sender that floods and does not read loses its answers.
+        if (sender.Enqueue(returned) == EnqueueResult.Full)
+        {
+            RouterTelemetry.ReturnDropped(frame, "sender-congested");
+            if (sender.ShouldLogRefusal(out var refused))
+                logger.LogWarning("Component {Sender} is congested too: {Count} returned frames for it dropped since the last report", sender, refused);
+        }
     }
 
     private static bool IsReturnedFailure(Frame frame) =>
         frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } ||
         (frame.BodyCase == Frame.BodyOneofCase.Session && frame.Session.Failed &&
-         frame.Session.Reason is RouteUnknownReason or "route-forbidden");
+         frame.Session.Reason is RouteUnknownReason or RouteCongestedReason or "route-forbidden");
 }

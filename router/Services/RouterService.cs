@@ -16,7 +16,8 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var link = new ComponentLink(context.Peer, options.Value.ComponentQueueCapacity, options.Value.MaxBatchBytes);
+        var link = new ComponentLink(context.Peer, options.Value.MaxQueueBytesPerComponent, options.Value.MaxBatchBytes);
+        link.Orphaned = router.ReturnGone;
 
         if (!await requestStream.MoveNext(ct) || requestStream.Current.Frames is not [{ BodyCase: Frame.BodyOneofCase.Bind } bind, ..] first)
         {
@@ -78,7 +79,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
             {
                 if (LinkPermissions.CheckFrame(identity, frames[i]) is { } forbidden)
                 {
-                    await RefuseAsync(sender, identity, frames[i], forbidden, ct);
+                    Refuse(sender, identity, frames[i], forbidden);
                     continue;
                 }
                 if (await router.RouteAsync(sender, frames[i], ct) is { } destination && !touched.Contains(destination))
@@ -95,13 +96,14 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     private const int FramesPerWrite = 16;
 
     /// <summary>Answers a frame outside the sender's role (failed "forbidden", or ROUTE_FORBIDDEN), logs and counts it.</summary>
-    private async Task RefuseAsync(ComponentLink sender, ComponentIdentity identity, Frame frame, string reason, CancellationToken ct)
+    private void Refuse(ComponentLink sender, ComponentIdentity identity, Frame frame, string reason)
     {
         logger.LogWarning("Frame from {Sender} ({Identity}, {Peer}) to {To} refused: {Reason}", sender, identity, sender.Peer, frame.To, reason);
         RouterTelemetry.Refused(RouterTelemetry.RefusalAction);
         tap.Publish(frame, RouteError.Types.Code.RouteForbidden);
+        // Within the sender's byte bound: a sender flooding forbidden frames gets no answer beyond it (each refusal is still logged and counted).
         if (LinkRefusals.AnswerTo(frame, reason) is { } answer)
-            await sender.EnqueueAsync(answer, ct);
+            sender.Enqueue(answer);
     }
 
     /// <summary>The component identity named by the link's client certificate (checked against the CA during the TLS handshake).</summary>

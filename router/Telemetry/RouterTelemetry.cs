@@ -23,6 +23,8 @@ public static class RouterTelemetry
 
     public static readonly Counter<long> Frames = Meter.CreateCounter<long>("xmpp.router.frames", "{frame}", "Frames routed to their destination, by body");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.router.route_errors", "{frame}", "Frames returned to their sender because the destination is unknown, gone or not theirs to use");
+    public static readonly Counter<long> ReturnsDropped = Meter.CreateCounter<long>("xmpp.router.returns_dropped", "{frame}",
+        "Undeliverable frames not returned to their sender, by body and why: returned-failure (a returned frame is never returned again), sender-congested (the sender's own queue was full)");
     public static readonly Histogram<double> RoutingLatency = Meter.CreateHistogram("xmpp.router.routing.duration", "s",
         "Time from reading a frame off its sender's link until it is written to the destination's link",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
@@ -75,6 +77,10 @@ public static class RouterTelemetry
             new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)));
         FrameTrace.MarkRouteError(activity, code, reason);
     }
+
+    public static void ReturnDropped(Frame frame, string why) =>
+        ReturnsDropped.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)),
+            new KeyValuePair<string, object?>(TelemetryTags.Reason, why));
 
     public static void Delivered(Frame frame, long readTimestamp)
     {

@@ -22,6 +22,7 @@ public sealed class SessionManager
     private readonly SessionLifecycle _lifecycle;
     private readonly SessionActions _actions;
     private readonly PacketIntake _intake;
+    private readonly ReturnedPackets _returned;
     private readonly ILogger _logger;
 
     public SessionManager(SmOptions options, SmStorage storage, IFrameSink sink, ILoggerFactory logs, TimeProvider? clock = null)
@@ -39,7 +40,8 @@ public sealed class SessionManager
         Modules = ModuleList.Create(context);
         foreach (var module in Modules) module.Load(Hooks);
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
-        _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>());
+        _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
+        _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);
     }
 
     public SessionTable Sessions { get; }
@@ -117,7 +119,22 @@ public sealed class SessionManager
         };
         _logger.LogDebug("Router could not deliver a {Kind} frame for session {Session}: {Code} {Reason}",
             frame.BodyCase, smSession, frame.RouteError?.Code, frame.RouteError?.Reason ?? frame.Session?.Reason);
-        if (Sessions.Find(smSession) is { } session && session.C2sSession == c2sSession)
+        // A congested c2s is still there: its session lives on, only this stanza did not get through.
+        var congested = frame.RouteError?.Code == RouteError.Types.Code.RouteCongested;
+        if (!congested && Sessions.Find(smSession) is { } session && session.C2sSession == c2sSession)
             _lifecycle.End(session, EndReasons.RouteFailed, tellC2s: false);
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered)
+            _returned.Handle(frame.Packet, $"the router returned it: {FrameTrace.CodeName(frame.RouteError?.Code ?? RouteError.Types.Code.RouteErrorNone)}");
+    }
+
+    /// <summary>
+    /// A frame sm's router link would not take (down, or its queue full): counted, and a stanza for
+    /// a client handled as undelivered (a message goes to offline storage). Called by the host's sink.
+    /// </summary>
+    public void OnNotSent(Frame frame)
+    {
+        SmTelemetry.LinkRefused(frame);
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered)
+            _returned.Handle(frame.Packet, "sm's router link would not take it");
     }
 }

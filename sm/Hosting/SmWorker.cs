@@ -46,8 +46,10 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         using var linkStop = new CancellationTokenSource();
         await using var link = new RouterLink([settings.Address], linkOptions.Value, logs.CreateLogger<RouterLink>(),
             frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
-        var held = new HeldFrameSink(new LinkFrameSink(link, _logger));
+        var sink = new LinkFrameSink(link, _logger);
+        var held = new HeldFrameSink(sink);
         var sm = new SessionManager(settings, SmStorage.Of(storage), held, logs, clock);
+        sink.NotSent = sm.OnNotSent;
         var commit = new GroupCommit(sm, storage, () => storage.ScopesBegun, held, Math.Max(1, settings.GroupCommitFrames), _logger);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 

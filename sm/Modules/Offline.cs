@@ -32,12 +32,14 @@ public sealed class Offline(SmContext ctx) : IModule
         hooks.AddFeature("msgoffline");
         hooks.Hook(Delivery.OfflineHook, Store);
         hooks.On<BecameReachable>(reachable => Flush(reachable.Session));
+        // A message sm sent that never reached its client (c2s or the router returned it).
+        hooks.On<ReturnedMessage>(returned => returned.Stored = TryStore(returned.User.ToString(), returned.Stanza.ToByteArray()));
     }
 
-    private bool Store(StanzaEvent e)
+    private bool Store(StanzaEvent e) => TryStore(e.To!.Bare.ToString(), e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza));
+
+    private bool TryStore(string user, byte[] stanza)
     {
-        var user = e.To!.Bare.ToString();
-        var stanza = e.Raw?.ToByteArray() ?? StanzaCodec.ToBytes(e.Stanza);
         var quota = new OfflineQuota(ctx.Options.OfflineLimit, ctx.Options.Offline.MaxBytesPerAccount);
         var result = ctx.Storage.Offline.TryAdd(user, stanza, ctx.Clock.GetUtcNow(), quota);
         if (result.Stored) return true;
@@ -51,8 +53,20 @@ public sealed class Offline(SmContext ctx) : IModule
     private void Flush(SmSession session)
     {
         var user = session.BareJid.ToString();
-        var messages = ctx.Storage.Offline.Load(user);
-        if (messages.Count == 0) return;
+        var stored = ctx.Storage.Offline.Load(user);
+        if (stored.Count == 0) return;
+        // At most Sm:OfflineFlushBytes at once (always one message): a burst larger than the
+        // client's output bound at c2s would cut the client off and come back here, at every login.
+        var messages = new List<Storage.OfflineMessage>();
+        long bytes = 0;
+        foreach (var message in stored)
+        {
+            if (messages.Count > 0 && bytes + message.Stanza.Length > ctx.Options.OfflineFlushBytes) break;
+            messages.Add(message);
+            bytes += message.Stanza.Length;
+        }
+        if (messages.Count < stored.Count)
+            _logger.LogInformation("Delivering {Count} of {Stored} offline messages of {User} ({Bytes} bytes); the rest at its next available presence", messages.Count, stored.Count, user, bytes);
         foreach (var message in messages)
         {
             try

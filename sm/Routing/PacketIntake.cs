@@ -11,9 +11,10 @@ namespace Xmpp.Sm.Routing;
 
 /// <summary>
 /// The door for packets from c2s: the packet must belong to a live session of the sending c2s
-/// and its stanza must come from that session's full JID; then it goes to the router.
+/// and its stanza must come from that session's full JID; then it goes to the router. A packet
+/// c2s returns undelivered (a stanza of sm's its client never got) goes to <see cref="ReturnedPackets"/>.
 /// </summary>
-public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecycle, StanzaRouter router, Outbox outbox, ILogger logger)
+public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecycle, StanzaRouter router, Outbox outbox, ILogger logger, ReturnedPackets returned)
 {
     public const string UnknownSession = "unknown-session";
 
@@ -22,6 +23,13 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
     public void Handle(Frame frame)
     {
         var packet = frame.Packet;
+        if (packet.Undelivered)
+        {
+            // A stanza of ours that c2s could not write to its client; its session may be over already.
+            if (frame.From.StartsWith("c2s/", StringComparison.Ordinal)) returned.Handle(packet, "returned by " + frame.From);
+            else logger.LogWarning("An undelivered packet from {From}, which is not a c2s, ignored", frame.From);
+            return;
+        }
         var session = sessions.Find(packet.SmSession);
         if (session is null || !session.IsOwnedBy(frame.From, packet.C2SSession))
         {

@@ -33,6 +33,11 @@ public static class SmTelemetry
     public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
     public static readonly Counter<long> CredentialUpgrades = Meter.CreateCounter<long>("xmpp.sm.credential_upgrades", "{account}", "Accounts whose keys a PLAIN login re-derived with the configured iteration count");
 
+    public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.sm.undelivered", "{stanza}",
+        "Stanzas sm sent for a client that never reached it (returned by c2s or the router, or refused by sm's link), by kind and outcome: offline, error (the sender was told), dropped");
+    public static readonly Counter<long> NotSent = Meter.CreateCounter<long>("xmpp.sm.not_sent", "{frame}",
+        "Frames sm's router link would not take (down, or its queue full), by body");
+
     static SmTelemetry()
     {
         Meter.CreateObservableUpDownCounter("xmpp.sm.sessions", () => Volatile.Read(ref _sessions), "{session}", "Live sessions");
@@ -43,6 +48,12 @@ public static class SmTelemetry
     public static void AuthRefused(string step) => AuthRefusals.Add(1, new KeyValuePair<string, object?>("step", step));
     public static void AuthLocked() => AuthLockouts.Add(1);
     public static void CredentialsUpgraded() => CredentialUpgrades.Add(1);
+
+    public static void Undeliverable(string kind, string outcome) =>
+        Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public static void LinkRefused(Frame frame) =>
+        NotSent.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)));
 
     public static void SetSessions(int count) => Volatile.Write(ref _sessions, count);
     public static void SetLinked(bool up) => Volatile.Write(ref _linked, up ? 1 : 0);

@@ -54,6 +54,12 @@ public sealed class BatchWriter<T>
             _ = WriteQueuedAsync();
     }
 
+    /// <summary>
+    /// Stops writing for good if no write is in progress (true: the caller is now the queue's only
+    /// reader and may drain it); false when a write is in progress (it ends with the stream).
+    /// </summary>
+    public bool TryStop() => Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
+
     private async Task WriteQueuedAsync()
     {
         try

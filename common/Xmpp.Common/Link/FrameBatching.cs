@@ -30,7 +30,10 @@ public static class FrameBatching
         return count;
     }
 
-    /// <summary>A cheap upper-ish estimate: the stanza dominates every packet; session actions and events are small.</summary>
-    private static int EstimatedSize(Frame frame) =>
+    /// <summary>
+    /// A cheap upper-ish estimate of a frame's size: the stanza dominates every packet; session
+    /// actions and events are small. What queues bounded in bytes count a frame for.
+    /// </summary>
+    public static int EstimatedSize(Frame frame) =>
         128 + (frame.BodyCase == Frame.BodyOneofCase.Packet ? frame.Packet.Stanza.Length : 0);
 }

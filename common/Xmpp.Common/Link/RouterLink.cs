@@ -131,8 +131,13 @@ public sealed class RouterLink : IAsyncDisposable
             throw new BindRefusedException(answer.BindResult?.Reason ?? "no bind result");
 
         _logger.LogInformation("Router link up at {Router} as {Addresses}", _options.Address, string.Join(",", _addresses));
-        var queue = Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.SendQueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite });
-        var writer = new BatchWriter<Frame>(queue.Reader, static frame => frame, _options.MaxBatchBytes, e =>
+        var queue = Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true });
+        var outgoing = new Outgoing(queue.Writer);
+        var writer = outgoing.Writer = new BatchWriter<Frame>(queue.Reader, frame =>
+        {
+            outgoing.Taken(frame);
+            return frame;
+        }, _options.MaxBatchBytes, e =>
         {
             queue.Writer.TryComplete();
             if (linkCts.IsCancellationRequested) return; // the link is being torn down anyway
@@ -140,7 +145,7 @@ public sealed class RouterLink : IAsyncDisposable
             try { linkCts.Cancel(); } catch (ObjectDisposedException) { /* the link is already gone */ }
         });
         writer.Attach(call.RequestStream, linkCts.Token);
-        _out = new Outgoing(queue.Writer, writer);
+        _out = outgoing;
         SetUp(true);
         try
         {
@@ -202,16 +207,28 @@ public sealed class RouterLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues a frame for the router, stamping `from` and the current trace context. False if the link is down or the queue is full.</summary>
+    /// <summary>
+    /// Queues a frame for the router, stamping `from` and the current trace context. False if the
+    /// link is down or Router:MaxSendQueueBytes are queued already (logged here at most once a
+    /// second; the caller counts it and answers for the frame).
+    /// </summary>
     public bool Send(Frame frame)
     {
         if (frame.From.Length == 0) frame.From = Address;
         if (frame.Trace is null && Activity.Current is { } activity)
             frame.Trace = new TraceContext { Traceparent = activity.Id ?? "", Tracestate = activity.TraceStateString ?? "" };
-        if (!_up || _out is not { } outgoing || !outgoing.Queue.TryWrite(frame)) return false;
-        outgoing.Writer.WriteIfIdle();
+        if (!_up || _out is not { } outgoing) return false;
+        if (!outgoing.TryQueue(frame, _options.MaxSendQueueBytes))
+        {
+            if (_fullWarnings.ShouldReport(out var refused))
+                _logger.LogWarning("Router link send queue full ({Bytes} bytes waiting): {Count} frames refused since the last report", outgoing.QueuedBytes, refused);
+            return false;
+        }
+        outgoing.Writer!.WriteIfIdle();
         return true;
     }
+
+    private readonly RateLimitedCount _fullWarnings = new();
 
     /// <summary>Sends a session action and waits for the answer with the same request id.</summary>
     public async Task<Frame> RequestAsync(Frame frame, CancellationToken ct)
@@ -236,8 +253,28 @@ public sealed class RouterLink : IAsyncDisposable
     /// <summary>The router refused the bind (address taken, or not allowed by this component's certificate).</summary>
     public sealed class BindRefusedException(string reason) : IOException($"bind refused: {reason}");
 
-    /// <summary>The frames waiting for the current link, and what writes them.</summary>
-    private sealed record Outgoing(ChannelWriter<Frame> Queue, BatchWriter<Frame> Writer);
+    /// <summary>The frames waiting for the current link, counted in bytes, and what writes them.</summary>
+    private sealed class Outgoing(ChannelWriter<Frame> queue)
+    {
+        private long _bytes;
+
+        public ChannelWriter<Frame> Queue => queue;
+        public BatchWriter<Frame>? Writer { get; set; }
+        public long QueuedBytes => Interlocked.Read(ref _bytes);
+
+        /// <summary>Queues the frame unless that would pass <paramref name="maxBytes"/> (a frame alone always fits).</summary>
+        public bool TryQueue(Frame frame, long maxBytes)
+        {
+            var size = FrameBatching.EstimatedSize(frame);
+            var total = Interlocked.Add(ref _bytes, size);
+            if ((total <= maxBytes || total == size) && queue.TryWrite(frame)) return true;
+            Interlocked.Add(ref _bytes, -size);
+            return false;
+        }
+
+        /// <summary>The writer took the frame into a batch.</summary>
+        public void Taken(Frame frame) => Interlocked.Add(ref _bytes, -FrameBatching.EstimatedSize(frame));
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -23,8 +23,11 @@ public sealed class RouterLinkOptions
     /// <summary>How long a request (auth, start, create, ...) waits for its answer.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Frames queued for the router while the link is busy; beyond it, sends fail.</summary>
-    public int SendQueueCapacity { get; set; } = 65536;
+    /// <summary>
+    /// Bytes (stanzas plus a fixed overhead per frame) queued for the router while the link is
+    /// busy; beyond it, sends fail (logged; the caller counts the frame and answers for it).
+    /// </summary>
+    public long MaxSendQueueBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Frames waiting to go out are sent together in one batch up to about this many bytes.</summary>
     public int MaxBatchBytes { get; set; } = FrameBatching.DefaultMaxBatchBytes;

@@ -154,6 +154,7 @@ public static class FrameTrace
         RouteError.Types.Code.RouteUnknown => "ROUTE_UNKNOWN",
         RouteError.Types.Code.RouteGone => "ROUTE_GONE",
         RouteError.Types.Code.RouteForbidden => "ROUTE_FORBIDDEN",
+        RouteError.Types.Code.RouteCongested => "ROUTE_CONGESTED",
         _ => "ROUTE_ERROR_NONE",
     };
 
