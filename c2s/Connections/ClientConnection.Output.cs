@@ -26,8 +26,8 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     private bool _headerSent;
     private string _streamId = "";
 
-    /// <summary>Text or bytes for the client, or a switch of transport the pump performs between writes (STARTTLS, TLS hand-over).</summary>
-    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch, bool HandOver = false);
+    /// <summary>Text or bytes for the client, or the switch to TLS the pump performs between writes (STARTTLS).</summary>
+    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch);
 
     /// <summary>Queues text for the client (stream-level writes and c2s's own answers).</summary>
     private void Send(string text)
@@ -90,7 +90,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     if (item.TlsSwitch is { } done)
                     {
                         await WriteBufferedAsync();
-                        done.TrySetResult(item.HandOver ? await HandOverTlsAsync() : await HandshakeAsync());
+                        done.TrySetResult(await HandshakeAsync());
                         continue;
                     }
                     if (item.Text is { } text) BufferOutput(text);

@@ -11,8 +11,7 @@ namespace Xmpp.C2s.Telemetry;
 /// c2s's spans and metrics. "stanza receive": a client stanza forwarded to sm (the root of a
 /// message's trace; the packet frame carries its context). "stanza deliver": a packet from sm
 /// written to its client (child of the router span that forwarded it). Metrics: open
-/// connections, sessions, stanzas in/out by kind, failed actions, route errors, auth failures,
-/// TLS connections handed over to our record layer.
+/// connections, sessions, stanzas in/out by kind, failed actions, route errors, auth failures.
 /// </summary>
 public static class C2sTelemetry
 {
@@ -27,8 +26,6 @@ public static class C2sTelemetry
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
-    public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
-        "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
     /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
     public static void Observe(ConnectionRegistry registry)
