@@ -65,4 +65,26 @@ public sealed partial class ClientConnection
         _tls = tls;
         return true;
     }
+
+    /// <summary>
+    /// Ends TLS the standard way: our close_notify (answering the client's, or before we close),
+    /// then the SslStream goes. A client that is gone or a write still pending only means no
+    /// close_notify is sent; the socket is closed after this either way.
+    /// </summary>
+    private async ValueTask CloseTlsAsync()
+    {
+        if (_tls is not { } tls) return;
+        try
+        {
+            await tls.ShutdownAsync().WaitAsync(CloseNotifyTimeout);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or ObjectDisposedException or TimeoutException)
+        {
+            _logger.LogDebug("Connection {Id}: no TLS close_notify sent: {Error}", Id, e.Message);
+        }
+        await tls.DisposeAsync();
+    }
+
+    /// <summary>How long sending our close_notify may take (the client may have stopped reading).</summary>
+    private static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(2);
 }

@@ -96,7 +96,7 @@ public sealed partial class ClientConnection
                 FinishOutput();
                 await OutputDrainedAsync(TimeSpan.FromSeconds(5));
                 _input.Release();
-                if (_tls is not null) await _tls.DisposeAsync();
+                await CloseTlsAsync();
                 CloseSocket();
             }
             finally
@@ -118,7 +118,11 @@ public sealed partial class ClientConnection
             if (_input.IsEmpty) _ = await Transport.ReadAsync(Memory<byte>.Empty, ct);
             var read = await Transport.ReadAsync(_input.GetSpace(), ct);
             _input.Advance(read);
-            if (read == 0) return; // the client closed the connection (over TLS: its close_notify)
+            if (read == 0)
+            {
+                ClientEnded(); // the client closed the connection (over TLS: its close_notify)
+                return;
+            }
             var buffer = _input.Data;
             var length = buffer.Length;
             var upgrade = false;
@@ -197,6 +201,12 @@ public sealed partial class ClientConnection
             // already gone
         }
         _network.Dispose();
+    }
+
+    private void ClientEnded()
+    {
+        Telemetry.C2sTelemetry.ClientClosed(tls: _tls is not null);
+        _logger.LogDebug("Connection {Id}: the client closed the connection ({Transport})", Id, _tls is null ? "TCP" : "TLS close_notify");
     }
 
     private void StopLoginTimer() => Interlocked.Exchange(ref _loginTimer, null)?.Dispose();

@@ -25,6 +25,8 @@ public static class C2sTelemetry
     public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.c2s.stanzas.out", "{stanza}", "Stanzas from sm delivered to clients, by kind");
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
+    public static readonly Counter<long> ClientCloses = Meter.CreateCounter<long>("xmpp.c2s.client_closes", "{connection}",
+        "Connections the client ended (over TLS: with its close_notify), by transport (tls, tcp)");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
 
     /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
@@ -92,4 +94,8 @@ public static class C2sTelemetry
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));
+
+    /// <summary>The client ended its connection: TCP end of stream, or over TLS its close_notify.</summary>
+    public static void ClientClosed(bool tls) =>
+        ClientCloses.Add(1, new KeyValuePair<string, object?>("transport", tls ? "tls" : "tcp"));
 }
