@@ -32,7 +32,8 @@ start() { # name dll args...
 ROUTER=http://127.0.0.1:$ROUTER_PORT
 start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT
 start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR"
-start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1
+# c2s as its container runs it (c2s/Dockerfile): glibc maps OpenSSL's 16 KiB+ record buffers one by one.
+GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1
 
 cat <<MSG
 
