@@ -26,7 +26,7 @@ public static class C2sTelemetry
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
     public static readonly Counter<long> ClientCloses = Meter.CreateCounter<long>("xmpp.c2s.client_closes", "{connection}",
-        "Connections the client ended (over TLS: with its close_notify), by transport (tls, tcp)");
+        "Connections the client ended (the end of its stream: over TLS its close_notify, or a TCP close), by transport (tls, tcp)");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
 
     /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
