@@ -86,23 +86,4 @@ public sealed class C2sOptions
 
     /// <summary>Time given to a TLS handshake.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>
-    /// Whether an established TLS connection's OpenSSL record buffers (~17 KiB each way) are freed
-    /// while empty (SSL_MODE_RELEASE_BUFFERS) instead of held for the connection's life: most of
-    /// the memory of an idle TLS client. Linux/OpenSSL only; elsewhere it does nothing.
-    /// </summary>
-    public bool TlsReleaseIdleBuffers { get; set; } = true;
-
-    /// <summary>
-    /// Whether an established TLS 1.3 client (after resource binding) moves from OpenSSL's record
-    /// layer to c2s's own (AES-GCM or ChaCha20-Poly1305 from .NET), so that the OpenSSL connection
-    /// object and what it keeps from the handshake (~15 KiB per client) are freed. Linux/OpenSSL
-    /// only; TLS 1.2 connections and those OpenSSL's callbacks did not follow from the start (c2s
-    /// installs them with a handshake with itself before accepting clients) stay on OpenSSL.
-    /// </summary>
-    public bool TlsTakeOverRecords { get; set; } = true;
-
-    /// <summary>How often the record layer's cipher objects (~1 KiB each way) of connections quiet since the last look are dropped.</summary>
-    public TimeSpan TlsIdleCipherRelease { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -28,14 +28,9 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());
 // Registered after the router link, so it stops first: clients are told before the link closes.
 builder.Services.AddSingleton<ClientListener>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClientListener>());
-builder.Services.AddHostedService<IdleCipherSweeper>();
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, and
 // /health/ready, which is healthy only while the router link is up.
-// Gives a burst's memory back once the process is quiet again (section Memory).
-builder.AddMemoryTrimming();
-// Woken threads wait for the running one instead of preempting it (Process:BatchScheduling).
-builder.AddBatchScheduling();
 builder.AddXmppTelemetry(C2sTelemetry.ServiceName, C2sTelemetry.Name, "c2s/" + options.InstanceId);
 builder.Services.AddHealthChecks().AddRouterLinkCheck(sp => sp.GetRequiredService<SmConnector>().Link.IsUp);
 

@@ -13,10 +13,6 @@ builder.Services.Configure<RouterOptions>(builder.Configuration.GetSection("Rout
 var routerOptions = builder.Configuration.GetSection("Router").Get<RouterOptions>() ?? new RouterOptions();
 
 // Traces, metrics (Prometheus on Telemetry:MetricsPort), logs with trace ids, health.
-// Gives a burst's memory back once the process is quiet again (section Memory).
-builder.AddMemoryTrimming();
-// Woken threads wait for the running one instead of preempting it (Process:BatchScheduling).
-builder.AddBatchScheduling();
 builder.AddXmppTelemetry(RouterTelemetry.ServiceName, RouterTelemetry.Name, "router");
 builder.Services.AddGrpcHealthChecks()
     .AddCheck("router", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("routing"), [XmppTelemetry.ReadyTag]);

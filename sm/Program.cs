@@ -36,10 +36,6 @@ builder.Services.AddSingleton<SmLinkState>();
 builder.Services.AddHostedService<SmWorker>();
 
 var domain = builder.Configuration.GetSection(SmOptions.Section).Get<SmOptions>()?.Domain ?? "localhost";
-// Gives a burst's memory back once the process is quiet again (section Memory).
-builder.AddMemoryTrimming();
-// Woken threads wait for the running one instead of preempting it (Process:BatchScheduling).
-builder.AddBatchScheduling();
 var telemetry = builder.AddXmppTelemetry(SmTelemetry.ServiceName, SmTelemetry.Name, "sm/" + domain);
 builder.Services.AddGrpc();
 builder.Services.AddGrpcHealthChecks()

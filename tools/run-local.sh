@@ -40,7 +40,8 @@ start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT \
   --Router:ServerCertificate="$PKI/router.crt" --Router:CaCertificate="$PKI/ca.crt"
 start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR" \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/sm-$DOMAIN.crt"
-start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1 \
+# c2s as its container runs it (c2s/Dockerfile): glibc maps OpenSSL's 16 KiB+ record buffers one by one.
+GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1 \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
 
 cat <<MSG

@@ -15,6 +15,7 @@ namespace Xmpp.C2s.Connections;
 /// </summary>
 public sealed partial class ClientConnection
 {
+    private bool _closeNotifySent;
     private volatile bool _peerClosed; // the client closed its stream or its connection (or the connection broke)
 
     private async Task CloseStreamAsync()
@@ -39,7 +40,11 @@ public sealed partial class ClientConnection
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            if (Transport is System.Net.Security.SslStream tls) await tls.ShutdownAsync().WaitAsync(timeout.Token); // close_notify
+            if (Transport is System.Net.Security.SslStream tls)
+            {
+                _closeNotifySent = true; // CloseTlsAsync need not send it again
+                await tls.ShutdownAsync().WaitAsync(timeout.Token);
+            }
             _socket.Shutdown(SocketShutdown.Send);
             var scanner = new ClosingTagScanner();
             while (true)

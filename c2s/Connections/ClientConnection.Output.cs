@@ -32,13 +32,12 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     private int _inFlightBytes;               // pump only: the budget of what is in _output
     private int _inFlightItems;               // pump only
     private OutboundBudget _budget;
-    private int _queued;                      // transport switches queued by .Tls (not part of the budget)
     private int _closing;
     private bool _headerSent;
     private string _streamId = "";
 
-    /// <summary>Text or bytes for the client, or a switch of transport the pump performs between writes (STARTTLS, TLS hand-over).</summary>
-    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch, bool HandOver = false, Packet? FromSm = null)
+    /// <summary>Text or bytes for the client, or the switch to TLS the pump performs between writes (STARTTLS).</summary>
+    private readonly record struct Outbound(string? Text, ReadOnlyMemory<byte> Bytes, TaskCompletionSource<bool>? TlsSwitch, Packet? FromSm = null)
     {
         /// <summary>What it counts for in the output budget (text: its UTF-16 length, close enough).</summary>
         public int Cost => Text?.Length ?? Bytes.Length;
@@ -176,7 +175,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
                     if (item.TlsSwitch is { } done)
                     {
                         await WriteBufferedAsync();
-                        done.TrySetResult(item.HandOver ? await HandOverTlsAsync() : await HandshakeAsync());
+                        done.TrySetResult(await HandshakeAsync());
                         continue;
                     }
                     if (item.Text is { } text) BufferOutput(text);

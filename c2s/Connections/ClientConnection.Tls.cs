@@ -1,20 +1,15 @@
 using System.Net.Security;
 using Xmpp.C2s.Protocol;
-using Xmpp.C2s.Tls;
 
 namespace Xmpp.C2s.Connections;
 
 /// <summary>
-/// TLS: STARTTLS (RFC 6120 §5), the handshake on the output pump, and, once the session is
-/// established, the hand-over of a TLS 1.3 connection's record protection from OpenSSL to our
-/// record layer (<see cref="Tls13RecordStream"/>), after which the SslStream and its OpenSSL
-/// connection object are freed.
+/// TLS: STARTTLS (RFC 6120 §5) and the handshake on the output pump. All TLS is SslStream's
+/// (TLS 1.2 and 1.3, alerts, KeyUpdate, close_notify); c2s adds no record handling of its own.
 /// </summary>
 public sealed partial class ClientConnection
 {
     private SslStream? _tls;
-    private HandOverStream? _handOver;       // under _tls while its records may still be taken over
-    private Tls13RecordStream? _records;     // our record layer once they have been
 
     /// <summary>Answers &lt;starttls/&gt; with &lt;proceed/&gt; and asks the read loop to switch.</summary>
     private bool StartTls()
@@ -40,7 +35,6 @@ public sealed partial class ClientConnection
             }
         }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Increment(ref _queued);
         if (!Enqueue(new Outbound(null, default, done)) || !await done.Task.WaitAsync(ct))
         {
             _closeCts.Cancel();
@@ -54,8 +48,7 @@ public sealed partial class ClientConnection
 
     private async Task<bool> HandshakeAsync()
     {
-        if (_serverTls.TakeOverRecords) _handOver = new HandOverStream(_network);
-        var tls = new SslStream(_handOver ?? (Stream)_network, leaveInnerStreamOpen: true);
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
@@ -65,50 +58,32 @@ public sealed partial class ClientConnection
         {
             _logger.LogInformation("Connection {Id}: TLS handshake failed: {Error}", Id, e.Message);
             await tls.DisposeAsync();
-            _handOver = null;
             return false;
         }
-        if (_serverTls.ReleaseIdleBuffers) OpenSslIdleBuffers.TryEnable(tls, _logger);
-        if (_handOver is not null) OpenSslTrafficSecrets.Install(tls);
+        _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher})", Id, tls.SslProtocol, tls.NegotiatedCipherSuite);
         _tls = tls;
         return true;
     }
 
     /// <summary>
-    /// Once the session is established: if OpenSSL's record protection of this connection can be
-    /// taken over, has the SslStream's input end at the next record boundary; otherwise the
-    /// connection stays on SslStream for good.
+    /// Ends TLS the standard way: our close_notify (answering the client's, or before we close),
+    /// then the SslStream goes. A client that is gone or a write still pending only means no
+    /// close_notify is sent; the socket is closed after this either way.
     /// </summary>
-    private void ArmTlsHandOver()
+    private async ValueTask CloseTlsAsync()
     {
-        if (_handOver!.Armed) return;
-        if (_tls is { } tls && OpenSslTrafficSecrets.CanTakeOver(tls)) _handOver.Arm();
-        else _handOver = null;
-    }
-
-    /// <summary>The read loop found the SslStream's input ended at a record boundary: the pump switches between two writes.</summary>
-    private async Task<bool> TakeOverTlsRecordsAsync(CancellationToken ct)
-    {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Increment(ref _queued);
-        if (Enqueue(new Outbound(null, default, done, HandOver: true)) && await done.Task.WaitAsync(ct)) return true;
-        _logger.LogWarning("Connection {Id}: the TLS records could not be taken over; closing", Id);
-        return false;
-    }
-
-    /// <summary>On the pump, nothing being written: our record layer continues where OpenSSL is, and the SslStream (its SSL object) goes.</summary>
-    private async Task<bool> HandOverTlsAsync()
-    {
-        if (_tls is not { } tls || OpenSslTrafficSecrets.Take(tls, _network) is not { } records) return false;
-        _records = records;
-        _tls = null;
-        _handOver = null;
+        if (_tls is not { } tls) return;
+        try
+        {
+            if (!_closeNotifySent) await tls.ShutdownAsync().WaitAsync(CloseNotifyTimeout);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or ObjectDisposedException or TimeoutException)
+        {
+            _logger.LogDebug("Connection {Id}: no TLS close_notify sent: {Error}", Id, e.Message);
+        }
         await tls.DisposeAsync();
-        Telemetry.C2sTelemetry.TlsHandedOver.Add(1);
-        _logger.LogDebug("Connection {Id}: TLS records handed over from OpenSSL", Id);
-        return true;
     }
 
-    /// <summary>Drops the record layer's cipher objects if the connection has been quiet since the last call.</summary>
-    public void ReleaseIdleTlsCiphers() => _records?.ReleaseIdleCiphers();
+    /// <summary>How long sending our close_notify may take (the client may have stopped reading).</summary>
+    private static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(2);
 }

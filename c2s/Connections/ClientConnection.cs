@@ -107,8 +107,7 @@ public sealed partial class ClientConnection
                 StopLoginTimer();
                 await CloseStreamAsync();
                 _input.Release();
-                if (_tls is not null) await _tls.DisposeAsync();
-                _records?.Dispose();
+                await CloseTlsAsync();
                 CloseSocket();
             }
             finally
@@ -118,27 +117,23 @@ public sealed partial class ClientConnection
         }
     }
 
-    /// <summary>The stream the client's bytes travel on: the socket, TLS over it once negotiated, our record layer once handed over.</summary>
-    private Stream Transport => _records ?? (Stream?)_tls ?? _network;
+    /// <summary>The stream the client's bytes travel on: the socket, or SslStream over it once STARTTLS is done.</summary>
+    private Stream Transport => (Stream?)_tls ?? _network;
 
     private async Task ReadLoopAsync(CancellationToken ct)
     {
         while (true)
         {
-            if (_handOver is not null && _stage == StreamStage.Established) ArmTlsHandOver();
-            // Zero-byte read first: an idle connection waits holding no buffer (SslStream frees its own too).
+            // Zero-byte read first: an idle connection waits holding no buffer of ours, and SslStream
+            // returns its own (pooled) read buffer while it waits on the socket with a zero-byte read.
             if (_input.IsEmpty) _ = await Transport.ReadAsync(Memory<byte>.Empty, ct);
             var read = await Transport.ReadAsync(_input.GetSpace(), ct);
             _input.Advance(read);
-            if (read == 0 && _handOver is { HandedOver: true })
-            {
-                if (!await TakeOverTlsRecordsAsync(ct)) return;
-                continue;
-            }
             if (read == 0)
             {
                 _peerClosed = true;
-                return; // the client closed the connection
+                ClientEnded(); // the client closed the connection (over TLS: its close_notify)
+                return;
             }
             var buffer = _input.Data;
             var length = buffer.Length;
@@ -218,6 +213,12 @@ public sealed partial class ClientConnection
             // already gone
         }
         _network.Dispose();
+    }
+
+    private void ClientEnded()
+    {
+        Telemetry.C2sTelemetry.ClientClosed(tls: _tls is not null);
+        _logger.LogDebug("Connection {Id}: the client closed the connection ({Transport})", Id, _tls is null ? "TCP" : "TLS close_notify");
     }
 
     private void StopLoginTimer() => Interlocked.Exchange(ref _loginTimer, null)?.Dispose();

@@ -11,8 +11,7 @@ namespace Xmpp.C2s.Telemetry;
 /// c2s's spans and metrics. "stanza receive": a client stanza forwarded to sm (the root of a
 /// message's trace; the packet frame carries its context). "stanza deliver": a packet from sm
 /// written to its client (child of the router span that forwarded it). Metrics: open
-/// connections, sessions, stanzas in/out by kind, failed actions, route errors, auth failures,
-/// TLS connections handed over to our record layer.
+/// connections, sessions, stanzas in/out by kind, failed actions, route errors, auth failures.
 /// </summary>
 public static class C2sTelemetry
 {
@@ -26,6 +25,8 @@ public static class C2sTelemetry
     public static readonly Counter<long> StanzasOut = Meter.CreateCounter<long>("xmpp.c2s.stanzas.out", "{stanza}", "Stanzas from sm delivered to clients, by kind");
     public static readonly Counter<long> FailedActions = Meter.CreateCounter<long>("xmpp.c2s.failed_actions", "{action}", "Session actions that came back failed, by action and reason");
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.c2s.route_errors", "{frame}", "Frames the router returned undeliverable");
+    public static readonly Counter<long> ClientCloses = Meter.CreateCounter<long>("xmpp.c2s.client_closes", "{connection}",
+        "Connections the client ended (the end of its stream: over TLS its close_notify, or a TCP close), by transport (tls, tcp)");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.c2s.auth_failures", "{attempt}", "Failed SASL attempts, by condition");
     public static readonly Counter<long> AuthDelays = Meter.CreateCounter<long>("xmpp.c2s.auth_delays", "{attempt}", "SASL failures whose answer was held back for the client address's back-off");
 
@@ -35,8 +36,6 @@ public static class C2sTelemetry
         "Stanzas from sm that were not written to their client, by kind and outcome (returned: sent back to sm; lost: the router link would not take them)");
     public static readonly Counter<long> Refused = Meter.CreateCounter<long>("xmpp.c2s.refused", "{stanza}",
         "Client stanzas the router returned undelivered (sm's queue full, or sm unreachable), by kind and route error code; the client got an error stanza when one is due");
-    public static readonly Counter<long> TlsHandedOver = Meter.CreateCounter<long>("xmpp.c2s.tls.handed_over", "{connection}",
-        "TLS connections whose record protection moved from OpenSSL to c2s's own record layer after login");
 
     public static readonly Counter<long> ConnectionsRefused = Meter.CreateCounter<long>("xmpp.c2s.connections.refused", "{connection}",
         "New client connections refused, by reason (max-connections, too-many-open, too-fast, too-many-addresses)");
@@ -142,4 +141,8 @@ public static class C2sTelemetry
 
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));
+
+    /// <summary>The client ended its connection: TCP end of stream, or over TLS its close_notify.</summary>
+    public static void ClientClosed(bool tls) =>
+        ClientCloses.Add(1, new KeyValuePair<string, object?>("transport", tls ? "tls" : "tcp"));
 }

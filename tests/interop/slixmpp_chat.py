@@ -7,7 +7,9 @@ exits 0 only when the receiver got exactly that body, and prints what happened o
 
 usage: slixmpp_chat.py --host 127.0.0.1 --sender-port 5222 --receiver-port 5223 \
            --sender alice@localhost --sender-password pw --receiver bob@localhost --receiver-password pw \
-           [--timeout 30]
+           [--timeout 30] [--tls-version 1.2|1.3]
+--tls-version pins both clients to that TLS version (default: whatever both ends prefer) and the
+script checks that it was negotiated.
 Exit codes: 0 received, 1 failed (auth, timeout, wrong message), 3 slixmpp missing.
 """
 import argparse
@@ -20,8 +22,9 @@ from interop_run import MECHANISM, log, run_main, slixmpp
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, name, jid, password, loop_events):
+    def __init__(self, name, jid, password, loop_events, tls_version=None):
         super().__init__(jid, password, sasl_mech=MECHANISM)
+        self.tls_version = tls_version
         self.name = name
         self.loop_events = loop_events
         self.session_started = asyncio.Event()
@@ -30,13 +33,17 @@ class Client(slixmpp.ClientXMPP):
         # c2s presents a self-signed certificate.
         self.ssl_context.check_hostname = False
         self.ssl_context.verify_mode = ssl.CERT_NONE
+        if tls_version is not None:
+            pinned = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[tls_version]
+            self.ssl_context.minimum_version = pinned
+            self.ssl_context.maximum_version = pinned
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("auth_success", self.on_auth_success)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
         self.add_event_handler("failed_all_auth", lambda _: self.fail("no authentication mechanism worked"))
         self.add_event_handler("connection_failed", lambda e: self.fail(f"connection failed: {e}"))
         self.add_event_handler("stream_error", lambda e: self.fail(f"stream error: {e}"))
-        self.add_event_handler("tls_success", lambda _: log(f"{self.name}: TLS established"))
+        self.add_event_handler("tls_success", self.on_tls_success)
         self.add_event_handler("message", self.on_message)
 
     def fail(self, why):
@@ -44,6 +51,20 @@ class Client(slixmpp.ClientXMPP):
             self.failure = why
             log(f"{self.name}: {why}")
             self.loop_events.set()
+
+    def on_tls_success(self, _):
+        # slixmpp raises tls_success before it switches self.transport to the TLS one: the
+        # version is read at session start.
+        log(f"{self.name}: TLS established")
+
+    def tls_version_ok(self):
+        ssl_object = self.transport.get_extra_info("ssl_object") if self.transport is not None else None
+        version = ssl_object.version() if ssl_object is not None else "?"
+        log(f"{self.name}: TLS version {version}")
+        if self.tls_version is not None and version != f"TLSv{self.tls_version}":
+            self.fail(f"expected TLSv{self.tls_version}, negotiated {version}")
+            return False
+        return True
 
     def on_auth_success(self, _):
         mech = self["feature_mechanisms"].mech
@@ -53,6 +74,8 @@ class Client(slixmpp.ClientXMPP):
             self.fail(f"expected {MECHANISM}, server negotiated {name}")
 
     async def on_session_start(self, _):
+        if not self.tls_version_ok():
+            return
         self.send_presence()
         log(f"{self.name}: session started as {self.boundjid.full}")
         self.session_started.set()
@@ -64,8 +87,8 @@ class Client(slixmpp.ClientXMPP):
 
 async def run(args):
     failed = asyncio.Event()
-    sender = Client("sender", args.sender, args.sender_password, failed)
-    receiver = Client("receiver", args.receiver, args.receiver_password, failed)
+    sender = Client("sender", args.sender, args.sender_password, failed, args.tls_version)
+    receiver = Client("receiver", args.receiver, args.receiver_password, failed, args.tls_version)
     receiver.connect((args.host, args.receiver_port))
     sender.connect((args.host, args.sender_port))
 
@@ -108,6 +131,7 @@ def main():
     p.add_argument("--receiver", required=True)
     p.add_argument("--receiver-password", required=True)
     p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--tls-version", choices=["1.2", "1.3"], default=None)
     return run_main(run, p.parse_args())
 
 

@@ -52,6 +52,7 @@ MERGE_RESULTS=${MERGE_RESULTS:-}           # a previous run's raw results: its f
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one bench run
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
+OURS_C2S_GLIBC_TUNABLES=${OURS_C2S_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} # our c2s's default, as in c2s/Dockerfile; empty = glibc's own
 # Fixed loopback ports below 32768 (the ephemeral range starts there); ours can be moved
 # (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS) so two runs of ours can share a machine.
 PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224
@@ -266,7 +267,7 @@ start_server() {
       # per-address limits (C2s:Limits, for a public server) are off here, as the peers have none
       for i in 1 2; do
         port=$([ $i = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
-        spawn "$d/logs/c2s-$i.log" env $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
+        spawn "$d/logs/c2s-$i.log" env GLIBC_TUNABLES="$OURS_C2S_GLIBC_TUNABLES" $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
           --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
           --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
           --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
@@ -455,7 +456,7 @@ mkdir -p "$(dirname "$OUT")"
 python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --merge "$MERGE_RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
-  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV'"
+  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
 exit 0

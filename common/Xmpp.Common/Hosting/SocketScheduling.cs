@@ -5,10 +5,12 @@ using Microsoft.Extensions.Configuration;
 namespace Xmpp.Common.Hosting;
 
 /// <summary>
-/// How Kestrel runs socket continuations in the router ("Transport:InlineScheduling").
-/// Inline, a read or a flush continues on the socket engine's thread instead of hopping to
-/// the thread pool: fewer thread hand-offs per stanza, lower latency. Our handlers never block
-/// (they await every I/O), which is what inline scheduling requires.
+/// How Kestrel runs socket continuations in the router ("Transport:InlineScheduling", off by
+/// default). Inline (Kestrel's SocketTransportOptions.UnsafePreferInlineScheduling), a read or a
+/// flush continues on the socket engine's thread instead of hopping to the thread pool: fewer
+/// thread hand-offs per stanza, lower latency under a benchmark's load, but any handler that
+/// blocks stalls every socket of that engine thread. A benchmark tuning, so an option: off unless
+/// an operator turns it on (docs/BENCHMARKS.md).
 /// </summary>
 public static class SocketScheduling
 {
@@ -16,7 +18,7 @@ public static class SocketScheduling
 
     public static void Configure(WebApplicationBuilder builder)
     {
-        var inline = builder.Configuration.GetValue(Key, true);
+        var inline = builder.Configuration.GetValue(Key, false);
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = inline);
     }
 }

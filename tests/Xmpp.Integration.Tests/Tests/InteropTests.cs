@@ -8,8 +8,11 @@ public sealed class InteropTests(ClusterFixture fixture, ITestOutputHelper outpu
 {
     private const string Python = "/usr/bin/python3"; // not the PATH python3, which may be a pyenv one without slixmpp
 
-    [Fact]
-    public async Task Slixmpp_clients_on_two_c2s_exchange_a_message_over_starttls_and_scram_sha_256()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1.2")]
+    [InlineData("1.3")]
+    public async Task Slixmpp_clients_on_two_c2s_exchange_a_message_over_starttls_and_scram_sha_256(string? tlsVersion)
     {
         await AssertSlixmppInstalledAsync();
         var sender = await Cluster.NewUserAsync("slix-sender");
@@ -23,6 +26,7 @@ public sealed class InteropTests(ClusterFixture fixture, ITestOutputHelper outpu
             "--sender", sender.Jid, "--sender-password", sender.Password,
             "--receiver", receiver.Jid, "--receiver-password", receiver.Password,
             "--timeout", "40",
+            .. (tlsVersion is null ? Array.Empty<string>() : ["--tls-version", tlsVersion]),
         ], TimeSpan.FromSeconds(60), environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
         Output.WriteLine(result.Output);
 
@@ -30,6 +34,11 @@ public sealed class InteropTests(ClusterFixture fixture, ITestOutputHelper outpu
         Assert.Contains("sender: authenticated with SCRAM-SHA-256", result.Stdout);
         Assert.Contains("receiver: authenticated with SCRAM-SHA-256", result.Stdout);
         Assert.Contains("RECEIVED hello from slixmpp", result.Stdout);
+        if (tlsVersion is not null)
+        {
+            Assert.Contains($"sender: TLS version TLSv{tlsVersion}", result.Stdout);
+            Assert.Contains($"receiver: TLS version TLSv{tlsVersion}", result.Stdout);
+        }
     }
 
     private static async Task AssertSlixmppInstalledAsync()
