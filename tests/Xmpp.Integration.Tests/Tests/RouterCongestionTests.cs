@@ -31,11 +31,12 @@ public sealed class RouterCongestionTests(ITestOutputHelper output)
         var alice = await clients.LoginAsync(await cluster.NewUserAsync("alice"), cluster.C2s1Port, "a");
         var bob = await clients.LoginAsync(await cluster.NewUserAsync("bob"), cluster.C2s1Port, "b");
 
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(cluster.RouterAddress);
-        var router = new Router.RouterClient(channel);
+        // Each link presents its own certificate; only sm may send packets to a c2s, so the flooder is an sm.
+        using var stalledChannel = cluster.Pki.Channel(cluster.RouterAddress, ClusterPki.IdentityFor("c2s/stalled"));
+        using var senderChannel = cluster.Pki.Channel(cluster.RouterAddress, ClusterPki.IdentityFor("sm/flooder"));
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var stalled = await BindAsync(router, "c2s/stalled", cts.Token); // never reads its stream
-        using var sender = await BindAsync(router, "c2s/flooder", cts.Token);
+        using var stalled = await BindAsync(new Router.RouterClient(stalledChannel), "c2s/stalled", cts.Token); // never reads its stream
+        using var sender = await BindAsync(new Router.RouterClient(senderChannel), "sm/flooder", cts.Token);
         var congested = 0;
         var unknown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(async () =>
@@ -54,7 +55,7 @@ public sealed class RouterCongestionTests(ITestOutputHelper output)
         {
             var batch = new FrameBatch();
             for (var j = i; j < i + 50; j++)
-                batch.Frames.Add(new Frame { To = "c2s/stalled", From = "c2s/flooder", Packet = new Packet { C2SSession = $"s{j}", Kind = "message", Stanza = stanza } });
+                batch.Frames.Add(new Frame { To = "c2s/stalled", From = "sm/flooder", Packet = new Packet { C2SSession = $"s{j}", Kind = "message", Stanza = stanza } });
             await sender.RequestStream.WriteAsync(batch, cts.Token);
         }
         // The router read all of that without waiting for the stalled component: the next frame is answered at once.
@@ -63,7 +64,7 @@ public sealed class RouterCongestionTests(ITestOutputHelper output)
         while (!unknown.Task.IsCompleted)
         {
             Assert.True(deadline.Elapsed < Timeout, "no probe was answered: the router's read loop for the flooder is stuck");
-            await sender.RequestStream.WriteAsync(new FrameBatch { Frames = { new Frame { To = "c2s/nobody", From = "c2s/flooder", Packet = new Packet { C2SSession = "probe", Kind = "message" } } } }, cts.Token);
+            await sender.RequestStream.WriteAsync(new FrameBatch { Frames = { new Frame { To = "c2s/nobody", From = "sm/flooder", Packet = new Packet { C2SSession = "probe", Kind = "message" } } } }, cts.Token);
             await Task.WhenAny(unknown.Task, Task.Delay(500, cts.Token));
         }
         var floodTime = flood.Elapsed;
