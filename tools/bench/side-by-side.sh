@@ -292,10 +292,13 @@ start_server() {
       spawn "$d/router.out" /usr/sbin/jabberd2-router -c "$d/router.xml"; pids+=("$LASTPID")
       wait_port $PORT_J2_ROUTER 30 || { start_failed "jabberd2 router did not start (see $d/router.log)"; return 1; }
       spawn "$d/sm.out" /usr/sbin/jabberd2-sm -c "$d/sm.xml"; pids+=("$LASTPID")
+      SERVER_PIDS[jabberd2]=$(IFS=,; echo "${pids[*]}")
+      # sm and c2s open the same SQLite file, without a busy timeout: started together, c2s can
+      # find it locked by sm's start ("database is locked") and exit. c2s starts once sm is ready.
+      wait_log "$d/sm.log" "ready for sessions" 30 "${pids[1]}" || { start_failed "jabberd2 sm did not start (see $d/sm.log)"; return 1; }
       spawn "$d/c2s.out" /usr/sbin/jabberd2-c2s -c "$d/c2s.xml"; pids+=("$LASTPID")
       SERVER_PIDS[jabberd2]=$(IFS=,; echo "${pids[*]}")
-      wait_port $PORT_JABBERD2 60 || { start_failed "jabberd2 c2s did not start (see $d/c2s.log)"; return 1; }
-      wait_log "$d/sm.log" "ready for sessions" 30 "${pids[1]}" || { start_failed "jabberd2 sm did not start (see $d/sm.log)"; return 1; } ;;
+      wait_port $PORT_JABBERD2 60 || { start_failed "jabberd2 c2s did not start (see $d/c2s.log)"; return 1; } ;;
   esac
   log "$s up (pids ${SERVER_PIDS[$s]})"
 }
