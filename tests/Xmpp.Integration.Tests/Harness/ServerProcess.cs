@@ -80,31 +80,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for an output line matching <paramref name="pattern"/> (lines already seen count).</summary>
-    public async Task<string> WaitForLineAsync(Regex pattern, TimeSpan timeout)
-    {
-        TaskCompletionSource<string> found;
-        lock (_lines)
-        {
-            foreach (var line in _lines)
-                if (pattern.IsMatch(line)) return line;
-            if (_exited.Task.IsCompleted)
-                throw new InvalidOperationException($"{Name} exited (code {_exited.Task.Result}) without printing /{pattern}/.\n{Tail()}");
-            found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((pattern, found));
-        }
-        try
-        {
-            return await found.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"{Name} printed no line matching /{pattern}/ within {timeout.TotalSeconds:0} s.\n{Tail()}");
-        }
-        finally
-        {
-            lock (_lines) _waiters.RemoveAll(w => w.Found == found);
-        }
-    }
+    public Task<string> WaitForLineAsync(Regex pattern, TimeSpan timeout) => WaitForLineAsync(pattern, timeout, fromLine: 0);
 
     /// <summary>Waits for an output line matching <paramref name="pattern"/> printed at or after line index <paramref name="fromLine"/> (see <see cref="LineCount"/>).</summary>
     public async Task<string> WaitForLineAsync(Regex pattern, TimeSpan timeout, int fromLine)
@@ -125,7 +101,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"{Name} printed no line matching /{pattern}/ after line {fromLine} within {timeout.TotalSeconds:0} s.\n{Tail()}");
+            throw new TimeoutException($"{Name} printed no line matching /{pattern}/{(fromLine > 0 ? $" after line {fromLine}" : "")} within {timeout.TotalSeconds:0} s.\n{Tail()}");
         }
         finally
         {
