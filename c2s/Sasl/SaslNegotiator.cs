@@ -11,9 +11,10 @@ namespace Xmpp.C2s.Sasl;
 /// <summary>
 /// The server side of SASL (RFC 6120 §6) for one stream: SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN
 /// when the stream is encrypted. Pure protocol: elements in, outcomes out. c2s runs the message
-/// exchange (nonces, channel binding, encoding) but holds no secret: the salt and iteration count,
-/// the verdict on the proof with the ServerSignature, and the verdict on a PLAIN password all come
-/// from an <see cref="ISaslBackend"/> (sm), which answers unknown accounts like known ones.
+/// exchange (nonces, channel binding, encoding) but holds no secret: the salt and iteration count
+/// and the verdict on the proof with the ServerSignature come from an <see cref="ISaslBackend"/>
+/// (sm), which answers unknown accounts like known ones. A PLAIN password is turned into such a
+/// proof here, so it never leaves c2s.
 /// </summary>
 public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend backend)
 {
@@ -89,6 +90,12 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(user).Local!);
     }
 
+    /// <summary>
+    /// PLAIN: the password stays in c2s. c2s proves it to sm the way a SCRAM-SHA-256 client would
+    /// (sm's salt and iteration count, PBKDF2 here, the ClientProof over a fresh exchange), so only
+    /// the proof crosses the router, sm checks it like any SCRAM proof, and an unknown account
+    /// (a fake salt from sm) costs c2s the same PBKDF2 work as a known one.
+    /// </summary>
     private async Task<SaslOutcome> PlainAsync(byte[] initial, CancellationToken ct)
     {
         var message = PlainVerifier.Parse(initial);
@@ -98,7 +105,21 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         if (message.AuthzId.Length > 0 && message.AuthzId != bare && message.AuthzId != message.AuthcId)
             return Fail("invalid-authzid");
 
-        var answer = await backend.CheckAsync(bare, new SaslStep { Step = Step.Plain, Mechanism = Plain, Password = message.Password }, ct);
+        var algorithm = ScramAlgorithm.Sha256;
+        var client = new ScramClient(algorithm, Jid.Parse(bare).Local!, message.Password);
+        var exchange = new ScramServer(algorithm);
+        if (!exchange.ReadClientFirst(client.ClientFirst())) return WrongCredentials();
+        var start = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = algorithm.Mechanism }, ct);
+        if (start.Verdict != SaslVerdict.Ok) return Refused(start.Verdict);
+        var clientFinal = client.ClientFinal(exchange.ServerFirst(start.Result!.Salt.ToByteArray(), start.Result.Iterations));
+        if (exchange.ReadClientFinal(clientFinal) is not { } proof) return WrongCredentials();
+        var answer = await backend.CheckAsync(bare, new SaslStep
+        {
+            Step = Step.ScramProof,
+            Mechanism = algorithm.Mechanism,
+            AuthMessage = proof.AuthMessage,
+            ClientProof = ByteString.CopyFrom(proof.ClientProof),
+        }, ct);
         if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         return new SaslOutcome.Success(null, Jid.Parse(bare).Local!);
     }

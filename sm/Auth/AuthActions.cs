@@ -22,11 +22,6 @@ public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts
     {
         var logger = logs.CreateLogger<AuthActions>();
         var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations);
-        checks.Upgraded += (user, iterations) =>
-        {
-            SmTelemetry.CredentialsUpgraded();
-            logger.LogInformation("Keys of {User} derived anew with {Iterations} iterations at a PLAIN login", user, iterations);
-        };
         var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
             options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
         return new AuthActions(checks, lockouts, logger);
@@ -66,12 +61,6 @@ public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts
                 Succeeded(name, step.Mechanism);
                 return (new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) }, null);
 
-            case Step.Plain:
-                if (step.Password.Length == 0) return (null, Reasons.BadRequest);
-                if (!checks.Plain(name, step.Password).Ok) return Failed(name, step.Step);
-                Succeeded(name, "PLAIN");
-                return (new SaslResult(), null);
-
             case Step.Abort:
                 Failed(name, step.Step);
                 return (new SaslResult(), null);
@@ -107,7 +96,6 @@ public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts
     {
         Step.ScramStart => "scram-start",
         Step.ScramProof => "scram-proof",
-        Step.Plain => "plain",
         Step.Abort => "abort",
         _ => "none",
     };

@@ -12,8 +12,8 @@ public sealed record CheckResult(bool Ok, byte[]? ServerSignature = null)
 }
 
 /// <summary>
-/// sm's side of SASL: the salt and iteration count a SCRAM exchange announces, the verdict on a
-/// SCRAM proof, and on a PLAIN password. The keys never leave this class. An unknown account
+/// sm's side of SASL: the salt and iteration count a SCRAM exchange announces, and the verdict on a
+/// SCRAM proof (c2s turns a PLAIN password into one). The keys never leave this class. An unknown account
 /// (or one without the mechanism asked for) gets a fake credential derived from the account name
 /// under <paramref name="secret"/>: a salt that is the same at every try, the configured iteration
 /// count, and the same hashing before the answer (RFC 5802 §9), so neither the answers nor their
@@ -21,9 +21,6 @@ public sealed record CheckResult(bool Ok, byte[]? ServerSignature = null)
 /// </summary>
 public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int iterations)
 {
-    /// <summary>Raised after a PLAIN login re-derived an account's keys with the configured iteration count.</summary>
-    public event Action<string, int>? Upgraded;
-
     public int Iterations => iterations;
 
     /// <summary>The salt and iteration count for server-first-message; null for a mechanism that is not SCRAM.</summary>
@@ -41,26 +38,6 @@ public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int 
         var stored = Stored(user, algorithm);
         var signature = ScramVerifier.VerifyProof(stored ?? Fake(user, algorithm), authMessage, proof);
         return signature is not null && stored is not null ? new CheckResult(true, signature) : CheckResult.Failed;
-    }
-
-    /// <summary>
-    /// Checks a PLAIN password by deriving the stored SCRAM-SHA-256 key (PBKDF2, then HMAC and
-    /// hash) and comparing in constant time. After a success, an account whose keys were made
-    /// with another iteration count (or lack a mechanism) gets keys derived anew with the
-    /// configured count: the only moment sm knows the password.
-    /// </summary>
-    public CheckResult Plain(string user, string password)
-    {
-        var all = accounts.GetCredentials(user);
-        var stored = all?.FirstOrDefault(c => c.Mechanism == ScramAlgorithm.Sha256.Mechanism) ?? all?.FirstOrDefault();
-        var ok = PlainVerifier.Verify(password, stored ?? Fake(user, ScramAlgorithm.Sha256));
-        if (!ok || stored is null) return CheckResult.Failed;
-        if (all!.Count != ScramAlgorithm.All.Count || all.Any(c => c.Iterations != iterations))
-        {
-            accounts.SetCredentials(user, ScramAlgorithm.All.Select(a => a.Derive(password, iterations)).ToList());
-            Upgraded?.Invoke(user, iterations);
-        }
-        return new CheckResult(true);
     }
 
     private ScramCredentialData? Stored(string user, ScramAlgorithm algorithm) =>

@@ -31,7 +31,6 @@ public static class SmTelemetry
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.sm.auth_failures", "{attempt}", "Failed SASL steps checked by sm (wrong proof or password, abort), by step");
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_refusals", "{attempt}", "SASL steps refused because the account name is locked, by step");
     public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
-    public static readonly Counter<long> CredentialUpgrades = Meter.CreateCounter<long>("xmpp.sm.credential_upgrades", "{account}", "Accounts whose keys a PLAIN login re-derived with the configured iteration count");
 
     public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.sm.undelivered", "{stanza}",
         "Stanzas sm sent for a client that never reached it (returned by c2s or the router, or refused by sm's link), by kind and outcome: offline, error (the sender was told), dropped");
@@ -47,7 +46,6 @@ public static class SmTelemetry
     public static void AuthFailed(string step) => AuthFailures.Add(1, new KeyValuePair<string, object?>("step", step));
     public static void AuthRefused(string step) => AuthRefusals.Add(1, new KeyValuePair<string, object?>("step", step));
     public static void AuthLocked() => AuthLockouts.Add(1);
-    public static void CredentialsUpgraded() => CredentialUpgrades.Add(1);
 
     public static void Undeliverable(string kind, string outcome) =>
         Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));

@@ -33,7 +33,6 @@ public sealed class SaslNegotiatorTests
                 SaslStep.Types.Step.ScramProof => ScramVerifier.VerifyProof(credential, step.AuthMessage, step.ClientProof.ToByteArray()) is { } sig && stored is not null
                     ? new SaslAnswer(SaslVerdict.Ok, new SaslResult { ServerSignature = ByteString.CopyFrom(sig) })
                     : new SaslAnswer(SaslVerdict.Failed),
-                SaslStep.Types.Step.Plain => stored is not null && PlainVerifier.Verify(step.Password, stored[0]) ? new SaslAnswer(SaslVerdict.Ok, new SaslResult()) : new SaslAnswer(SaslVerdict.Failed),
                 _ => new SaslAnswer(SaslVerdict.Ok, new SaslResult()),
             });
         }
@@ -98,6 +97,9 @@ public sealed class SaslNegotiatorTests
     {
         var ok = await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0secret"), default);
         Assert.Equal("alice", Assert.IsType<SaslOutcome.Success>(ok).LocalPart);
+        // The password stays in c2s: sm is asked for the salt, then checks a SCRAM-SHA-256 proof.
+        Assert.Equal([SaslStep.Types.Step.ScramStart, SaslStep.Types.Step.ScramProof], _sm.Steps.Select(s => s.Step));
+        Assert.All(_sm.Steps, s => Assert.DoesNotContain("secret", s.ToString(), StringComparison.Ordinal));
         var bad = await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0nope"), default);
         Assert.Equal("not-authorized", Assert.IsType<SaslOutcome.Failure>(bad).Condition);
     }
