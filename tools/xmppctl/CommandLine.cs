@@ -8,6 +8,9 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
 {
     public const string DefaultRouter = "https://127.0.0.1:5347";
 
+    /// <summary>PBKDF2 iteration count of the keys adduser and passwd derive (--iterations; keep it equal to sm's Sm:ScramIterations).</summary>
+    public int Iterations { get; init; } = Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations;
+
     /// <summary>The certificate options (--pki, --ca, --cert, --key); resolved by <see cref="CtlCertificates"/>.</summary>
     public CtlCertificates Certificates { get; init; } = new(null, null, null, null);
 
@@ -20,6 +23,7 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
         var router = FirstSet(Environment.GetEnvironmentVariable("XMPPCTL_ROUTER"), Environment.GetEnvironmentVariable("Router__Address")) ?? DefaultRouter;
         string? domain = null;
         string? pki = null, ca = null, cert = null, key = null;
+        var iterations = Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations;
         var i = 0;
         for (; i < args.Count; i++)
         {
@@ -43,14 +47,18 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
                 case "--ca" or "--Router:CaCertificate": ca = value; break;
                 case "--cert" or "--Router:Certificate": cert = value; break;
                 case "--key" or "--Router:CertificateKey": key = value; break;
+                case "--iterations":
+                    if (!int.TryParse(value, out iterations) || iterations < Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations)
+                        return Fail($"--iterations must be a whole number of at least {Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations} (RFC 7677), got '{value}'");
+                    break;
                 default: return Fail($"unknown option {name}");
             }
         }
         if (!Uri.TryCreate(router, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             return Fail($"--router must be an http(s) URL, got '{router}'");
         var certificates = new CtlCertificates(pki, ca, cert, key);
-        if (i >= args.Count) return new(router, domain, null, [], false, null) { Certificates = certificates };
-        return new(router, domain, args[i], args.Skip(i + 1).ToArray(), false, null) { Certificates = certificates };
+        if (i >= args.Count) return new(router, domain, null, [], false, null) { Certificates = certificates, Iterations = iterations };
+        return new(router, domain, args[i], args.Skip(i + 1).ToArray(), false, null) { Certificates = certificates, Iterations = iterations };
 
         CommandLine Fail(string error) => new(router, domain, null, [], false, error);
     }
@@ -63,6 +71,7 @@ internal sealed record CommandLine(string RouterAddress, string? Domain, string?
         sb.AppendLine("usage: xmppctl [--router URL] [--domain D] [--pki DIR | --ca F --cert F [--key F]] <command> [args]");
         sb.AppendLine($"  --router URL   the router's gRPC address (default $XMPPCTL_ROUTER, $Router__Address or {DefaultRouter})");
         sb.AppendLine("  --domain D     the domain whose session manager is asked (default: the JID's domain, else localhost)");
+        sb.AppendLine("  --iterations N PBKDF2 iterations of the keys adduser and passwd derive (default 4096; keep it equal to sm's Sm:ScramIterations)");
         sb.AppendLine("  --pki DIR      the admin certificate and CA from `xmppctl pki init`: DIR/admin-xmppctl.crt, .key, DIR/ca.crt");
         sb.AppendLine($"                 (default $XMPPCTL_PKI, else $Router__CaCertificate/$Router__Certificate/$Router__CertificateKey, else {CtlCertificates.DefaultPkiDirectory})");
         sb.AppendLine("  --ca F --cert F [--key F]   the same as single PEM files (key default: the certificate's path with .key)");

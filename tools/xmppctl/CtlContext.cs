@@ -9,7 +9,7 @@ namespace Xmpp.Tools.Ctl;
 /// What a command works with: the output streams, and a router link bound as `ctl/&lt;random hex&gt;`
 /// that is opened on the first request.
 /// </summary>
-internal sealed class CtlContext(RouterLinkOptions linkOptions, string? domainOption, TextWriter output, TextWriter error, TextReader input) : IAsyncDisposable
+internal sealed class CtlContext(RouterLinkOptions linkOptions, string? domainOption, TextWriter output, TextWriter error, TextReader input, int iterations = Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations) : IAsyncDisposable
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     public const string DefaultDomain = "localhost";
@@ -29,6 +29,9 @@ internal sealed class CtlContext(RouterLinkOptions linkOptions, string? domainOp
 
     /// <summary>The domain to ask when no JID names one.</summary>
     public string Domain => domainOption ?? DefaultDomain;
+
+    /// <summary>PBKDF2 iteration count of the keys derived for adduser and passwd.</summary>
+    public int Iterations => iterations;
 
     /// <summary>Parses a user's bare JID; prints an error and returns null if it is not one.</summary>
     public Jid? ParseUser(string text)

@@ -32,7 +32,7 @@ if (command.ArgumentCount >= 0 && parsed.Arguments.Count != command.ArgumentCoun
     return 2;
 }
 
-await using var context = new CtlContext(parsed.Certificates.LinkOptions(parsed.RouterAddress), parsed.Domain, Console.Out, Console.Error, Console.In);
+await using var context = new CtlContext(parsed.Certificates.LinkOptions(parsed.RouterAddress), parsed.Domain, Console.Out, Console.Error, Console.In, parsed.Iterations);
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupted.Cancel(); };
 try

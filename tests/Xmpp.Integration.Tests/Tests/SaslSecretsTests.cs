@@ -70,6 +70,21 @@ public sealed class SaslSecretsTests(SaslSecretsCluster fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_changed_iteration_count_takes_effect_when_xmppctl_sets_the_password_again()
+    {
+        var frank = await Cluster.NewUserAsync("frank"); // xmppctl's default: 4096
+        Assert.Equal(ScramAlgorithm.DefaultIterations, await AnnouncedIterationsAsync(frank));
+
+        var passwd = await Cluster.CtlAsync("--iterations", "10000", "passwd", frank.Jid, frank.Password);
+        Assert.True(passwd.ExitCode == 0, passwd.ToString());
+
+        Assert.Equal(10000, await AnnouncedIterationsAsync(frank, "SCRAM-SHA-256"));
+        Assert.Equal(10000, await AnnouncedIterationsAsync(frank, "SCRAM-SHA-1"));
+        foreach (var mechanism in new[] { "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN" })
+            await using (await Cluster.LoginAsync(frank, Port, mechanism, mechanism)) { } // throws if it fails
+    }
+
+    [Fact]
     public async Task Plain_for_an_unknown_account_takes_as_long_as_a_wrong_password_for_a_known_one()
     {
         var dave = await Cluster.NewUserAsync("dave");

@@ -14,7 +14,7 @@ internal sealed class AddUserCommand : ICommand
     {
         if (context.ParseUser(args[0]) is not { } jid) return 1;
         if (context.ReadPassword(args[1]) is not { } password) return 1;
-        var request = new Session { Action = Session.Types.Action.Create, Target = jid.ToString(), Credentials = CredentialsFactory.Derive(password) };
+        var request = new Session { Action = Session.Types.Action.Create, Target = jid.ToString(), Credentials = CredentialsFactory.Derive(password, context.Iterations) };
         if (await context.RequestAsync(jid.Domain, request, ct) is not { } answer) return 1;
         if (answer.Failed) return Failure.Report(context, jid.ToString(), answer, "creating");
         if (answer.Action != Session.Types.Action.Created) return Failure.Unexpected(context, answer);

@@ -14,7 +14,7 @@ internal sealed class PasswdCommand : ICommand
     {
         if (context.ParseUser(args[0]) is not { } jid) return 1;
         if (context.ReadPassword(args[1]) is not { } password) return 1;
-        var request = new Session { Action = Session.Types.Action.Passwd, Target = jid.ToString(), Credentials = CredentialsFactory.Derive(password) };
+        var request = new Session { Action = Session.Types.Action.Passwd, Target = jid.ToString(), Credentials = CredentialsFactory.Derive(password, context.Iterations) };
         if (await context.RequestAsync(jid.Domain, request, ct) is not { } answer) return 1;
         if (answer.Failed) return Failure.Report(context, jid.ToString(), answer, "changing the password of");
         if (answer.Action != Session.Types.Action.PasswdDone) return Failure.Unexpected(context, answer);
