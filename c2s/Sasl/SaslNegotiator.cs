@@ -78,13 +78,7 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         if (!TryDecode(response.Value, out var data)) return Fail("incorrect-encoding");
         if (scram.ReadClientFinal(Encoding.UTF8.GetString(data)) is not { } proof) return WrongCredentials();
 
-        var answer = await backend.CheckAsync(user, new SaslStep
-        {
-            Step = Step.ScramProof,
-            Mechanism = scram.Algorithm.Mechanism,
-            AuthMessage = proof.AuthMessage,
-            ClientProof = ByteString.CopyFrom(proof.ClientProof),
-        }, ct);
+        var answer = await CheckProofAsync(user, scram.Algorithm, proof, ct);
         if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         var serverFinal = ScramServer.ServerFinal(answer.Result!.ServerSignature.ToByteArray());
         return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(user).Local!);
@@ -113,16 +107,20 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         if (start.Verdict != SaslVerdict.Ok) return Refused(start.Verdict);
         var clientFinal = client.ClientFinal(exchange.ServerFirst(start.Result!.Salt.ToByteArray(), start.Result.Iterations));
         if (exchange.ReadClientFinal(clientFinal) is not { } proof) return WrongCredentials();
-        var answer = await backend.CheckAsync(bare, new SaslStep
+        var answer = await CheckProofAsync(bare, algorithm, proof, ct);
+        if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
+        return new SaslOutcome.Success(null, Jid.Parse(bare).Local!);
+    }
+
+    /// <summary>Has sm check a SCRAM proof (SCRAM_PROOF): the ServerSignature when it holds.</summary>
+    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct) =>
+        backend.CheckAsync(user, new SaslStep
         {
             Step = Step.ScramProof,
             Mechanism = algorithm.Mechanism,
             AuthMessage = proof.AuthMessage,
             ClientProof = ByteString.CopyFrom(proof.ClientProof),
         }, ct);
-        if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
-        return new SaslOutcome.Success(null, Jid.Parse(bare).Local!);
-    }
 
     /// <summary>
     /// &lt;abort/&gt; (RFC 6120 §6.4.4) ends the exchange with &lt;aborted/&gt; and counts as a failed
