@@ -1,3 +1,5 @@
+using Xmpp.Common.Link;
+
 namespace Xmpp.C2s.Limits;
 
 /// <summary>
@@ -6,26 +8,12 @@ namespace Xmpp.C2s.Limits;
 /// </summary>
 public sealed class RefusalLog(ILogger logger, TimeSpan interval)
 {
-    private readonly Lock _lock = new();
-    private long _last = long.MinValue / 2;
-    private long _suppressed;
+    private readonly RateLimitedCount _count = new((long)interval.TotalMilliseconds);
 
     public void Warn(string reason, string address, string detail)
     {
-        long suppressed;
-        lock (_lock)
-        {
-            var now = Environment.TickCount64;
-            if (now - _last < (long)interval.TotalMilliseconds)
-            {
-                _suppressed++;
-                return;
-            }
-            _last = now;
-            suppressed = _suppressed;
-            _suppressed = 0;
-        }
+        if (!_count.ShouldReport(out var count)) return;
         logger.LogWarning("Refused a connection from {Address}: {Reason} ({Detail}); {Suppressed} more refusals since the last such line",
-            address, reason, detail, suppressed);
+            address, reason, detail, count - 1);
     }
 }

@@ -1,6 +1,7 @@
 using System.Xml;
 using Xmpp.C2s.Connections;
 using Xmpp.C2s.Telemetry;
+using Xmpp.Common.Link;
 using Xmpp.Common.Stanzas;
 using Xmpp.Protos;
 
@@ -16,7 +17,7 @@ namespace Xmpp.C2s.Routing;
 /// </summary>
 public static class RouteErrorHandling
 {
-    private static long _lastWarning;
+    private static readonly RateLimitedCount Warnings = new(); // at most one warning a second: a congested sm returns many frames at once
 
     public static void OnReturned(Packet packet, RouteError error, ClientConnection? connection, ILogger logger)
     {
@@ -40,12 +41,9 @@ public static class RouteErrorHandling
         }
     }
 
-    /// <summary>At most one warning a second: a congested sm returns many frames at once.</summary>
     private static void WarnRateLimited(ILogger logger, string message, string kind, RouteError error)
     {
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastWarning);
-        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastWarning, now, last) != last) return;
+        if (!Warnings.ShouldReport(out _)) return;
 #pragma warning disable CA2254 // the two templates are constants of this class
         logger.LogWarning(message, kind, FrameTraceName(error.Code), error.Reason);
 #pragma warning restore CA2254
