@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Xmpp.Common.Link;
 using Xmpp.Protos;
 using Xmpp.Router.Telemetry;
 
@@ -25,7 +26,7 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
     /// Never waits: a destination whose queue is full gets nothing and the frame goes back to its
     /// sender with ROUTE_CONGESTED, so the sender's read loop goes on with its other frames.
     /// </summary>
-    public ValueTask<ComponentLink?> RouteAsync(ComponentLink sender, Frame frame, CancellationToken ct)
+    public ComponentLink? Route(ComponentLink sender, Frame frame)
     {
         var read = Stopwatch.GetTimestamp();
         using var activity = RouterTelemetry.StartRoute(frame);
@@ -34,7 +35,7 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
             logger.LogWarning("Frame from {Sender} claims unbound address {From}; returned", sender, frame.From);
             RouterTelemetry.Refused(RouterTelemetry.RefusalFrom);
             Return(sender, frame, RouteError.Types.Code.RouteForbidden, $"address {frame.From} is not bound by this link", activity);
-            return default;
+            return null;
         }
 
         var destination = table.Find(frame.To);
@@ -43,7 +44,7 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         {
             RouterTelemetry.Routed(frame);
             tap.Publish(frame);
-            return ValueTask.FromResult(destination);
+            return destination;
         }
         if (result == EnqueueResult.Full)
         {
@@ -51,12 +52,12 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
                 logger.LogWarning("Component {Destination} is congested ({Bytes} bytes queued for it): {Count} frames returned to their senders since the last report",
                     destination, destination.QueuedBytes, refused);
             Return(sender, frame, RouteError.Types.Code.RouteCongested, $"{frame.To} has too much queued", activity);
-            return default;
+            return null;
         }
 
         var code = destination is null ? RouteError.Types.Code.RouteUnknown : RouteError.Types.Code.RouteGone;
         Return(sender, frame, code, $"no component bound to {frame.To}", activity);
-        return default;
+        return null;
     }
 
     /// <summary>A frame that was queued for a component whose link then closed: back to its sender (if still linked), ROUTE_GONE.</summary>
@@ -83,23 +84,12 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
             RouterTelemetry.ReturnDropped(frame, "returned-failure");
             return;
         }
-        var returned = frame.Clone();
-        returned.To = frame.From;
-        returned.From = frame.To;
-        if (returned.BodyCase == Frame.BodyOneofCase.Session)
+        var returned = Answer(frame, code, reason, code switch
         {
-            returned.Session.Failed = true;
-            returned.Session.Reason = code switch
-            {
-                RouteError.Types.Code.RouteForbidden => "route-forbidden",
-                RouteError.Types.Code.RouteCongested => RouteCongestedReason,
-                _ => RouteUnknownReason,
-            };
-        }
-        else
-        {
-            returned.RouteError = new RouteError { Code = code, Reason = reason };
-        }
+            RouteError.Types.Code.RouteForbidden => "route-forbidden",
+            RouteError.Types.Code.RouteCongested => RouteCongestedReason,
+            _ => RouteUnknownReason,
+        });
         // The sender's own queue bounds what comes back to it too: a sender that floods and does not read loses its answers.
         if (sender.Enqueue(returned) == EnqueueResult.Full)
         {
@@ -109,8 +99,30 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         }
     }
 
-    private static bool IsReturnedFailure(Frame frame) =>
+    /// <summary>
+    /// The frame back to its sender: a session action marked failed with <paramref name="sessionReason"/>,
+    /// anything else with a route error (<paramref name="code"/>, <paramref name="reason"/>).
+    /// </summary>
+    public static Frame Answer(Frame frame, RouteError.Types.Code code, string reason, string sessionReason)
+    {
+        var returned = frame.Clone();
+        returned.To = frame.From;
+        returned.From = frame.To;
+        if (returned.BodyCase == Frame.BodyOneofCase.Session)
+        {
+            returned.Session.Failed = true;
+            returned.Session.Reason = sessionReason;
+        }
+        else
+        {
+            returned.RouteError = new RouteError { Code = code, Reason = reason };
+        }
+        return returned;
+    }
+
+    /// <summary>Whether the frame is itself a returned failure or refusal, which is never answered again (loop guard).</summary>
+    public static bool IsReturnedFailure(Frame frame) =>
         frame.RouteError is { Code: not RouteError.Types.Code.RouteErrorNone } ||
         (frame.BodyCase == Frame.BodyOneofCase.Session && frame.Session.Failed &&
-         frame.Session.Reason is RouteUnknownReason or RouteCongestedReason or "route-forbidden");
+         frame.Session.Reason is RouteUnknownReason or RouteCongestedReason or "route-forbidden" or LinkPermissions.ForbiddenReason);
 }

@@ -4,7 +4,6 @@ using Xmpp.Common.Link;
 using Xmpp.Common.Pki;
 using Xmpp.Protos;
 using Xmpp.Router.Routing;
-using Xmpp.Router.Security;
 using Xmpp.Router.Telemetry;
 
 namespace Xmpp.Router.Services;
@@ -49,9 +48,9 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         var touched = new List<ComponentLink>(4); // destinations with frames of the current batch queued
         try
         {
-            await RouteBatchAsync(link, identity!, first, 1, touched, ct);
+            RouteBatch(link, identity!, first, 1, touched);
             while (await requestStream.MoveNext(ct))
-                await RouteBatchAsync(link, identity!, requestStream.Current.Frames, 0, touched, ct);
+                RouteBatch(link, identity!, requestStream.Current.Frames, 0, touched);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException)
         {
@@ -71,7 +70,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     /// batches of up to <see cref="FramesPerWrite"/> frames: few writes, and a large incoming batch
     /// still reaches its destinations in pieces they can work on while the rest is routed.
     /// </summary>
-    private async Task RouteBatchAsync(ComponentLink sender, ComponentIdentity identity, IList<Frame> frames, int from, List<ComponentLink> touched, CancellationToken ct)
+    private void RouteBatch(ComponentLink sender, ComponentIdentity identity, IList<Frame> frames, int from, List<ComponentLink> touched)
     {
         try
         {
@@ -82,7 +81,7 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
                     Refuse(sender, identity, frames[i], forbidden);
                     continue;
                 }
-                if (await router.RouteAsync(sender, frames[i], ct) is { } destination && !touched.Contains(destination))
+                if (router.Route(sender, frames[i]) is { } destination && !touched.Contains(destination))
                     touched.Add(destination);
                 if ((i - from + 1) % FramesPerWrite == 0) WriteTouched(touched);
             }
@@ -102,8 +101,8 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         RouterTelemetry.Refused(RouterTelemetry.RefusalAction);
         tap.Publish(frame, RouteError.Types.Code.RouteForbidden);
         // Within the sender's byte bound: a sender flooding forbidden frames gets no answer beyond it (each refusal is still logged and counted).
-        if (LinkRefusals.AnswerTo(frame, reason) is { } answer)
-            sender.Enqueue(answer);
+        if (!FrameRouter.IsReturnedFailure(frame))
+            sender.Enqueue(FrameRouter.Answer(frame, RouteError.Types.Code.RouteForbidden, reason, LinkPermissions.ForbiddenReason));
     }
 
     /// <summary>The component identity named by the link's client certificate (checked against the CA during the TLS handshake).</summary>
