@@ -202,8 +202,7 @@ public sealed class SaslFuzzRegressionTests
         byte[] payload = [0x00, (byte)'u', (byte)'s', (byte)'e', (byte)'r', 0x00, 0xFF]; // found: 0xFF was read as U+FFFD
         Assert.Null(PlainVerifier.Parse(payload));
 
-        var credential = ScramAlgorithm.Sha256.Derive("\uFFFD", 16);
-        Assert.True(PlainVerifier.Verify(PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xEF, 0xBF, 0xBD])!.Password, credential)); // the real U+FFFD
+        Assert.Equal("\uFFFD", PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xEF, 0xBF, 0xBD])!.Password); // the real U+FFFD
         Assert.Null(PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xC3])); // a truncated sequence
         Assert.Null(PlainVerifier.Parse([0x00, (byte)'u', 0x00, 0xED, 0xA0, 0xBD])); // an encoded surrogate
     }

@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Xmpp.Common.Sasl;
 
-/// <summary>SASL PLAIN (RFC 4616): parsing the message and checking the password against a stored SCRAM credential.</summary>
+/// <summary>SASL PLAIN (RFC 4616): parsing the message. The password is then proven to sm as a SCRAM proof (c2s's SaslNegotiator), never checked against keys here.</summary>
 public static class PlainVerifier
 {
     public sealed record PlainMessage(string AuthzId, string AuthcId, string Password);
@@ -20,14 +19,5 @@ public static class PlainVerifier
         var parts = text.Split('\0');
         if (parts.Length != 3 || parts[1].Length == 0 || parts[2].Length == 0) return null;
         return new PlainMessage(parts[0], parts[1], parts[2]);
-    }
-
-    public static bool Verify(string password, ScramCredentialData credential)
-    {
-        var algorithm = ScramAlgorithm.ByMechanism(credential.Mechanism);
-        if (algorithm is null) return false;
-        var salted = algorithm.SaltedPassword(password, credential.Salt, credential.Iterations);
-        var storedKey = algorithm.H(algorithm.Hmac(salted, "Client Key"));
-        return CryptographicOperations.FixedTimeEquals(storedKey, credential.StoredKey);
     }
 }
