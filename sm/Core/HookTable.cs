@@ -9,14 +9,13 @@ public delegate bool StanzaHandler(StanzaEvent e);
 /// <summary>
 /// Prosody's event bus, reduced to what sm needs: stanza hooks keyed by the stanza's shape
 /// ("iq-get/host/urn:xmpp:ping:ping", "message/bare", ...), typed notifications (session
-/// started/ended, initial presence), and the disco features the loaded modules declare.
+/// started/ended, initial presence), and what disco shows of the loaded modules (<see cref="Disco"/>).
 /// Handlers run in registration order, i.e. in the order of <see cref="Modules.ModuleList"/>.
 /// </summary>
 public sealed class HookTable(ILogger logger)
 {
     private readonly Dictionary<string, List<(StanzaHandler Handler, string Module)>> _hooks = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, List<Delegate>> _listeners = [];
-    private readonly List<string> _features = [];
 
     public void Hook(string eventName, StanzaHandler handler)
     {
@@ -70,11 +69,12 @@ public sealed class HookTable(ILogger logger)
         }
     }
 
-    /// <summary>A disco#info feature of the server (XEP-0030), declared by the module that implements it.</summary>
-    public void AddFeature(string feature)
-    {
-        if (!_features.Contains(feature)) _features.Add(feature);
-    }
+    /// <summary>What XEP-0030 disco shows of the server and of accounts, declared by the modules.</summary>
+    public DiscoRegistry Disco { get; } = new();
 
-    public IReadOnlyList<string> Features => _features;
+    /// <summary>A disco#info feature of the server (XEP-0030), declared by the module that implements it.</summary>
+    public void AddFeature(string feature) => Disco.AddServerFeature(feature);
+
+    /// <summary>The server's disco#info features.</summary>
+    public IReadOnlyList<string> Features => Disco.Features(DiscoTarget.Server);
 }

@@ -25,7 +25,9 @@ public sealed class SessionManager
     private readonly ReturnedPackets _returned;
     private readonly ILogger _logger;
 
-    public SessionManager(SmOptions options, SmStorage storage, IFrameSink sink, ILoggerFactory logs, TimeProvider? clock = null)
+    /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
+    public SessionManager(SmOptions options, SmStorage storage, IFrameSink sink, ILoggerFactory logs, TimeProvider? clock = null,
+        Func<SmContext, IReadOnlyList<IModule>>? modules = null)
     {
         _options = options;
         _logger = logs.CreateLogger<SessionManager>();
@@ -33,12 +35,15 @@ public sealed class SessionManager
         Sessions = new SessionTable();
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
-        var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs);
-        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
 
         var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs);
-        Modules = ModuleList.Create(context);
+        Modules = (modules ?? ModuleList.Create)(context);
         foreach (var module in Modules) module.Load(Hooks);
+        var moduleData = new ModuleData(Modules, storage, Hooks, logs.CreateLogger<ModuleData>());
+        moduleData.Migrate(); // the modules' tables, before any frame is handled
+
+        var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs);
+        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, moduleData, auth, _outbox, logs.CreateLogger<SessionActions>());
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);

@@ -28,6 +28,18 @@ public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorag
         jid.Domain == Domain && jid.Local is not null &&
         (sessions.OfUser(jid).Count > 0 || storage.Accounts.Exists(jid.Bare.ToString()));
 
+    /// <summary>
+    /// Whether <paramref name="requester"/> may see what the account <paramref name="owner"/> shares
+    /// with its presence subscribers: it is the owner, or the owner's roster gives it a 'from' or
+    /// 'both' subscription (RFC 6121 §3). Disco, ping and last activity on an account use this rule.
+    /// </summary>
+    public bool SharesPresenceWith(Jid owner, Jid requester)
+    {
+        if (owner.Bare == requester.Bare) return true;
+        var item = storage.Rosters.GetItem(owner.Bare.ToString(), requester.Bare.ToString());
+        return item?.Subscription is RosterItem.From or RosterItem.Both;
+    }
+
     /// <summary>Sends a stanza to the session that sent <paramref name="e"/>.</summary>
     public void Reply(StanzaEvent e, XElement reply) => outbox.ToSession(e.Origin, reply);
 

@@ -6,7 +6,8 @@ namespace Xmpp.Sm.Modules;
 /// <summary>
 /// The loaded modules, in processing order: for a given hook name, handlers run in this order
 /// until one handles the stanza. Specific features come first; <see cref="Delivery"/> is last, the
-/// catch-all that delivers what no feature claimed. A new XEP adds its module here.
+/// catch-all that delivers what no feature claimed. A new XEP adds its module here: one line,
+/// <c>new &lt;Feature&gt;.&lt;Feature&gt;Module(ctx),</c> anywhere before Delivery (see sm/README.md).
 /// For presence to another user ("presence/bare", "presence/full"): <see cref="Subscriptions"/>
 /// takes subscription stanzas, <see cref="Probes"/> probes, <see cref="DirectedPresence"/>
 /// remembers directed presence and lets <see cref="Delivery"/> deliver it.
@@ -26,8 +27,8 @@ public static class ModuleList
             new Subscriptions(ctx, flow),
             new Probes(ctx, book, relay, flow),
             new DirectedPresence(ctx, book, relay),
-            new Disco(ctx),
-            new Ping(ctx),
+            new Disco.DiscoModule(ctx),
+            new Ping.PingModule(ctx),
             new Offline(ctx),
             new Delivery(ctx),
         ];

@@ -13,7 +13,8 @@ namespace Xmpp.Sm.Routing;
 /// stanza's shape into hook names and offers it to the modules' handlers, most specific first:
 /// <list type="number">
 /// <item>iq get/set: "iq-get/&lt;target&gt;/&lt;payload ns&gt;:&lt;payload name&gt;"
-///   (an iq to the sender's own account falls back to the server's handler, "iq-get/host/...")</item>
+///   (an iq to the sender's own account, with no 'to' or to the own bare JID, falls back to the
+///   handler for any account, "iq-get/bare/...": RFC 6120 §10.3.3)</item>
 /// <item>"&lt;kind&gt;/&lt;target&gt;", e.g. "message/bare", "presence/self", "iq/full"</item>
 /// <item>the defaults here: an unhandled iq get/set gets &lt;service-unavailable/&gt;, the rest is dropped.</item>
 /// </list>
@@ -101,7 +102,9 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
         {
             var shape = $"{payload.Name.NamespaceName}:{payload.Name.LocalName}";
             if (ctx.Hooks.Fire($"iq-{e.Type}/{e.Target.HookName()}/{shape}", e)) return true;
-            if (e.Target == TargetKind.Self && ctx.Hooks.Fire($"iq-{e.Type}/host/{shape}", e)) return true;
+            // RFC 6120 §10.3.3: an iq with no 'to' (or to the own bare JID) is for the account, so the
+            // handlers of iqs to any account's bare JID take what the "self" ones left.
+            if (e.Target == TargetKind.Self && ctx.Hooks.Fire($"iq-{e.Type}/bare/{shape}", e)) return true;
         }
         return ctx.Hooks.Fire($"{e.Kind}/{e.Target.HookName()}", e);
     }

@@ -14,7 +14,7 @@ namespace Xmpp.Sm.Sessions;
 /// to its sender with the paired action and the request id echoed; a failure is the request's
 /// own action with failed = true and a reason, never a bounced stanza.
 /// </summary>
-public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, AuthActions auth, Outbox outbox, ILogger logger)
+public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, ModuleData moduleData, AuthActions auth, Outbox outbox, ILogger logger)
 {
     public static class Reasons
     {
@@ -118,7 +118,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             return;
         }
         lifecycle.EndAll(sessions.OfUser(jid), EndReasons.UserDeleted, tellC2s: true);
-        accounts.Delete(jid.ToString());
+        moduleData.DeleteAccount(jid); // the core tables and every module's data, in one transaction
         logger.LogInformation("Account {User} deleted with all its data", jid);
         Answer(frame, Action.Deleted);
     }

@@ -43,3 +43,6 @@ public static class EndReasons
     public const string RouteFailed = "route-failed";  // the router could not reach the owning c2s
     public const string InvalidFrom = "invalid-from";  // the c2s forwarded a stanza with someone else's from
 }
+
+/// <summary>An account and all its data were deleted (its sessions had ended before); for modules' in-memory state.</summary>
+public sealed record AccountDeleted(Xmpp.Common.Jid User);

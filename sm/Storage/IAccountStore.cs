@@ -16,7 +16,7 @@ public interface IAccountStore
     /// <summary>The stored credentials, or null if there is no such account.</summary>
     IReadOnlyList<ScramCredentialData>? GetCredentials(string user);
 
-    /// <summary>Deletes the account and everything the user owns (offline messages, roster, pending subscription requests), atomically. False if there was no account.</summary>
+    /// <summary>Deletes the account and everything the user owns in the core tables (offline messages, roster, pending subscription requests), atomically. False if there was no account. Modules' data goes with it through Core.ModuleData.</summary>
     bool Delete(string user);
 
     /// <summary>All accounts' bare JIDs, sorted.</summary>

@@ -1,8 +1,8 @@
 namespace Xmpp.Sm.Storage;
 
-/// <summary>The stores sm works with; one backend may implement all of them.</summary>
-public sealed record SmStorage(IAccountStore Accounts, IOfflineStore Offline, IRosterStore Rosters, ISubscriptionRequestStore Requests, IStorageTransactions Transactions)
+/// <summary>The stores sm works with; one backend may implement all of them. <see cref="Modules"/> runs the modules' own tables.</summary>
+public sealed record SmStorage(IAccountStore Accounts, IOfflineStore Offline, IRosterStore Rosters, ISubscriptionRequestStore Requests, IStorageTransactions Transactions, IModuleStore Modules)
 {
-    public static SmStorage Of<T>(T backend) where T : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions =>
-        new(backend, backend, backend, backend, backend);
+    public static SmStorage Of<T>(T backend) where T : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions, IModuleStore =>
+        new(backend, backend, backend, backend, backend, backend);
 }

@@ -34,13 +34,17 @@ public sealed class SmHarness : IFrameSink, IDisposable
     private int _nextC2sSession;
     private int _nextRequest;
 
-    public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null)
+    /// <param name="modules">Modules to load instead of the real list (e.g. the real list plus a test module).</param>
+    public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null, Func<SmContext, IReadOnlyList<Modules.IModule>>? modules = null)
     {
         Options = new SmOptions { Domain = Domain, DataDirectory = _dir };
         configure?.Invoke(Options);
-        Storage = new SqliteStorage(Path.Combine(_dir, "sm.db"));
-        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock);
+        Storage = new SqliteStorage(DbPath);
+        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock, modules);
     }
+
+    /// <summary>The SQLite file of this harness.</summary>
+    public string DbPath => Path.Combine(_dir, "sm.db");
 
     public SmOptions Options { get; }
     public SqliteStorage Storage { get; }

@@ -5,7 +5,8 @@ namespace Xmpp.Sm.Storage.Sqlite;
 /// <summary>
 /// Creates the tables on first start and upgrades older files; <c>PRAGMA user_version</c> records
 /// the schema version. Version 2 added the roster's 'approved' flag (pre-approvals), the roster
-/// version per user and the pending inbound subscription requests.
+/// version per user and the pending inbound subscription requests. The modules' own tables are
+/// versioned per module in <c>module_schema</c> (see <see cref="IModuleStore.Migrate"/>), not here.
 /// Durability: WAL mode with synchronous=FULL, so each commit waits for the WAL to be fsynced and a
 /// write sm acknowledged survives kill -9 and power loss (NORMAL, SQLite's usual choice for WAL,
 /// may lose the last commits on power loss). synchronous is a setting of the connection, not of the
@@ -62,6 +63,10 @@ internal static class SqliteSchema
             stanza       BLOB NOT NULL,        -- the request as delivered (UTF-8), redelivered at each login
             received_at  TEXT NOT NULL,        -- ISO 8601 UTC
             PRIMARY KEY (user, contact)
+        );
+        CREATE TABLE IF NOT EXISTS module_schema (
+            module       TEXT PRIMARY KEY,     -- a module with tables of its own (IModuleStore)
+            version      INTEGER NOT NULL      -- how many of its ModuleSchema steps ran
         );
         """;
 

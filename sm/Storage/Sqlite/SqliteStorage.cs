@@ -7,9 +7,9 @@ namespace Xmpp.Sm.Storage.Sqlite;
 /// kill -9 and power loss, see <see cref="SqliteSchema"/>). One open connection, not pooled, used
 /// only from sm's single consumer, so no locking is needed here. The stores are split by concern
 /// into partial files: accounts, offline messages, rosters, pending subscription requests,
-/// transactions.
+/// transactions, and the modules' own tables.
 /// </summary>
-public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions, IDisposable
+public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions, IModuleStore, IDisposable
 {
     private readonly SqliteConnection _db;
 
