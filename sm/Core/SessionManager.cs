@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common.Telemetry;
 using Xmpp.Protos;
@@ -26,8 +27,9 @@ public sealed class SessionManager
     private readonly ILogger _logger;
 
     /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
+    /// <param name="configuration">The process's configuration, where modules read their sections (<see cref="SmContext.Settings{T}"/>).</param>
     public SessionManager(SmOptions options, SmStorage storage, IFrameSink sink, ILoggerFactory logs, TimeProvider? clock = null,
-        Func<SmContext, IReadOnlyList<IModule>>? modules = null)
+        Func<SmContext, IReadOnlyList<IModule>>? modules = null, IConfiguration? configuration = null)
     {
         _options = options;
         _logger = logs.CreateLogger<SessionManager>();
@@ -36,7 +38,7 @@ public sealed class SessionManager
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
 
-        var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs);
+        var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs, configuration);
         Modules = (modules ?? ModuleList.Create)(context);
         foreach (var module in Modules) module.Load(Hooks);
         var moduleData = new ModuleData(Modules, storage, Hooks, logs.CreateLogger<ModuleData>());

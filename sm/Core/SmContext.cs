@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Common.Stanzas;
@@ -12,7 +13,8 @@ namespace Xmpp.Sm.Core;
 /// What modules see of the session manager (Prosody's module API): the domain, the sessions,
 /// storage, the hook table and ways to send stanzas. Everything here runs on sm's single consumer.
 /// </summary>
-public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorage storage, HookTable hooks, Outbox outbox, TimeProvider clock, ILoggerFactory logs)
+public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorage storage, HookTable hooks, Outbox outbox, TimeProvider clock, ILoggerFactory logs,
+    IConfiguration? configuration = null)
 {
     public SmOptions Options => options;
     public string Domain => options.Domain;
@@ -22,6 +24,14 @@ public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorag
     public Outbox Out => outbox;
     public TimeProvider Clock => clock;
     public ILogger Logger(string category) => logs.CreateLogger(category);
+
+    /// <summary>
+    /// A module's own settings, bound from the configuration section "Sm:&lt;section&gt;" (env
+    /// <c>Sm__&lt;Section&gt;__Key</c>); defaults (a new <typeparamref name="T"/>) when absent. The
+    /// options class lives in the module's folder; its keys go in README.md's configuration table.
+    /// </summary>
+    public T Settings<T>(string section) where T : class, new() =>
+        configuration?.GetSection(SmOptions.Section + ":" + section).Get<T>() ?? new T();
 
     /// <summary>Whether a bare JID of this domain is a user: sessions prove it, otherwise storage is asked.</summary>
     public bool UserExists(Jid jid) =>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ namespace Xmpp.Sm.Hosting;
 /// sessions (telling their c2s "system-shutdown") before closing the link.
 /// </summary>
 public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOptions> linkOptions, ILoggerFactory logs, TimeProvider clock,
-    SmLinkState linkState, IHostApplicationLifetime lifetime) : BackgroundService
+    SmLinkState linkState, IHostApplicationLifetime lifetime, IConfiguration configuration) : BackgroundService
 {
     /// <summary>Frames waiting for the consumer; when full, the link stops reading (backpressure to the router).</summary>
     private const int InboxCapacity = 8192;
@@ -48,7 +49,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
             frame => inbox.Writer.TryWrite(frame) ? ValueTask.CompletedTask : inbox.Writer.WriteAsync(frame, linkStop.Token));
         var sink = new LinkFrameSink(link, _logger);
         var held = new HeldFrameSink(sink);
-        var sm = new SessionManager(settings, SmStorage.Of(storage), held, logs, clock);
+        var sm = new SessionManager(settings, SmStorage.Of(storage), held, logs, clock, configuration: configuration);
         sink.NotSent = sm.OnNotSent;
         var commit = new GroupCommit(sm, storage, () => storage.ScopesBegun, held, Math.Max(1, settings.GroupCommitFrames), _logger);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));

@@ -29,6 +29,9 @@ public static class ModuleList
             new DirectedPresence(ctx, book, relay),
             new Disco.DiscoModule(ctx),
             new Ping.PingModule(ctx),
+            new Version.VersionModule(ctx),
+            new Time.TimeModule(ctx),
+            new LastActivity.LastActivityModule(ctx),
             new Offline(ctx),
             new Delivery(ctx),
         ];

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Google.Protobuf;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xmpp.Common;
 using Xmpp.Common.Sasl;
@@ -35,12 +36,15 @@ public sealed class SmHarness : IFrameSink, IDisposable
     private int _nextRequest;
 
     /// <param name="modules">Modules to load instead of the real list (e.g. the real list plus a test module).</param>
-    public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null, Func<SmContext, IReadOnlyList<Modules.IModule>>? modules = null)
+    /// <param name="settings">Configuration keys ("Sm:Version:Hide" = "true", ...) for the modules' own settings.</param>
+    public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null, Func<SmContext, IReadOnlyList<Modules.IModule>>? modules = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         Options = new SmOptions { Domain = Domain, DataDirectory = _dir };
         configure?.Invoke(Options);
         Storage = new SqliteStorage(DbPath);
-        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock, modules);
+        Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock, modules,
+            new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
     }
 
     /// <summary>The SQLite file of this harness.</summary>

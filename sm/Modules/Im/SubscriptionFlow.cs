@@ -58,11 +58,13 @@ public sealed class SubscriptionFlow(SmContext ctx, RosterBook book, PresenceRel
     {
         var before = book.State(user, contact);
         var outcome = SubscriptionRules.Inbound(before, type);
-        book.Apply(user, contact, before, outcome.Next, request: stanza, enforceLimit: false);
         _logger.LogDebug("{User} received {Type} from {Contact}: {Before} -> {After}, delivered: {Delivered}, auto-reply: {AutoReply}",
             user, type, contact, before, outcome.Next, outcome.Pass, outcome.AutoReply);
 
+        // The presence first, then the roster push the change causes (RFC 6121 §3.1.6, §3.2.3; as
+        // Prosody does): a client sees <presence type='subscribed'/> before the item turning 'to'.
         if (outcome.Pass) relay.ToAvailable(user, stanza); // with no available resource, a request stays pending (§3.1.3)
+        book.Apply(user, contact, before, outcome.Next, request: stanza, enforceLimit: false);
         if (outcome.AutoReply) Inbound(contact, user, SubscriptionRules.Subscribed, Build(user, contact, SubscriptionRules.Subscribed, (string?)stanza.Attribute("id")));
         PresenceEffects(user, contact, before, outcome.Next);
     }
