@@ -21,8 +21,9 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
     public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs)
     {
         var logger = logs.CreateLogger<AuthActions>();
-        var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations);
-        var rehash = new CredentialRehash(accounts, options.ScramIterations);
+        var replaced = new ReplacedCredentials(options.AuthRehashGrace, options.AuthAccountMaxTracked, clock);
+        var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations, replaced);
+        var rehash = new CredentialRehash(accounts, options.ScramIterations, replaced);
         var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
             options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
         return new AuthActions(checks, rehash, lockouts, logger);

@@ -25,7 +25,7 @@ public sealed record ScramStartAnswer(byte[] Salt, int Iterations, int RehashIte
 /// count, and the same hashing before the answer (RFC 5802 §9), so neither the answers nor their
 /// timing tell whether the account exists.
 /// </summary>
-public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int iterations)
+public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int iterations, ReplacedCredentials? replaced = null)
 {
     public int Iterations => iterations;
 
@@ -48,14 +48,38 @@ public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int 
         return new ScramStartAnswer(credential.Salt, credential.Iterations, rehash);
     }
 
-    /// <summary>Checks a SCRAM ClientProof over the exchange's AuthMessage.</summary>
+    /// <summary>
+    /// Checks a SCRAM ClientProof over the exchange's AuthMessage: against the account's keys, or,
+    /// when the exchange announced the salt and count of keys a re-derivation replaced moments ago
+    /// (<see cref="ReplacedCredentials"/>), against those. One check either way.
+    /// </summary>
     public CheckResult ScramProof(string user, string mechanism, string authMessage, byte[] proof)
     {
         if (ScramAlgorithm.ByMechanism(mechanism) is not { } algorithm) return CheckResult.Failed;
         var all = accounts.GetCredentials(user);
         var stored = Pick(all, algorithm);
+        if (stored is not null && !Announced(authMessage, stored) && replaced?.Previous(user, all!) is { } previous
+            && Pick(previous, algorithm) is { } old && Announced(authMessage, old))
+        {
+            all = previous;
+            stored = old;
+        }
         var signature = ScramVerifier.VerifyProof(stored ?? Fake(user, algorithm), authMessage, proof);
         return signature is not null && stored is not null ? new CheckResult(true, signature, all) : CheckResult.Failed;
+    }
+
+    /// <summary>Whether the server-first-message inside <paramref name="authMessage"/> announced <paramref name="credential"/>'s salt and count.</summary>
+    private static bool Announced(string authMessage, ScramCredentialData credential)
+    {
+        // client-first-message-bare (n=, r=; a saslname has no ',') "," server-first-message (r=, s=, i=) "," ...
+        string? salt = null, count = null;
+        foreach (var part in authMessage.Split(','))
+        {
+            if (salt is null && part.StartsWith("s=", StringComparison.Ordinal)) salt = part[2..];
+            else if (count is null && part.StartsWith("i=", StringComparison.Ordinal)) count = part[2..];
+        }
+        return salt == Convert.ToBase64String(credential.Salt)
+            && count == credential.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Whether any of an account's credentials was made with another iteration count than the configured one.</summary>

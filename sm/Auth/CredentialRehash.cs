@@ -25,7 +25,7 @@ public enum RehashOutcome
 /// the old keys, only if those are still the account's keys (<see cref="IAccountStore.ReplaceCredentials"/>,
 /// one transaction). The login's verdict never depends on it.
 /// </summary>
-public sealed class CredentialRehash(IAccountStore accounts, int iterations)
+public sealed class CredentialRehash(IAccountStore accounts, int iterations, ReplacedCredentials? replaced = null)
 {
     /// <summary>The shortest salt accepted (RFC 5802 leaves it open; c2s and xmppctl draw 16 random bytes).</summary>
     public const int MinSaltBytes = 16;
@@ -37,6 +37,8 @@ public sealed class CredentialRehash(IAccountStore accounts, int iterations)
             || fresh.Any(c => c.Iterations != iterations || c.Salt.Length < MinSaltBytes))
             return RehashOutcome.Malformed;
         if (checkedAgainst.All(c => c.Iterations == iterations)) return RehashOutcome.NotStale;
-        return accounts.ReplaceCredentials(user, checkedAgainst, fresh) ? RehashOutcome.Stored : RehashOutcome.Changed;
+        if (!accounts.ReplaceCredentials(user, checkedAgainst, fresh)) return RehashOutcome.Changed;
+        replaced?.Remember(user, checkedAgainst, fresh);
+        return RehashOutcome.Stored;
     }
 }

@@ -20,13 +20,26 @@ public sealed class CredentialRehashTests : IDisposable
 {
     private const int Old = 64;        // CredentialsFor's count: alice's keys
     private const int Configured = 128;
-    private readonly SmHarness _h = new(o =>
-    {
-        o.ScramIterations = Configured;
-        o.AuthAccountFreeFailures = 1000;
-    });
 
-    public CredentialRehashTests() => _h.CreateUser("alice", "wonderland");
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private readonly ManualClock _clock = new();
+    private readonly SmHarness _h;
+
+    public CredentialRehashTests()
+    {
+        _h = new SmHarness(o =>
+        {
+            o.ScramIterations = Configured;
+            o.AuthAccountFreeFailures = 1000;
+            o.AuthRehashGrace = TimeSpan.FromSeconds(60);
+        }, _clock);
+        _h.CreateUser("alice", "wonderland");
+    }
 
     public void Dispose() => _h.Dispose();
 
@@ -55,6 +68,13 @@ public sealed class CredentialRehashTests : IDisposable
     /// </summary>
     private (Session Start, Session Proof) Plain(string user, string password, Func<int, Credentials?>? rehash = null)
     {
+        var (start, finish) = StartPlain(user, password, rehash);
+        return (start, finish());
+    }
+
+    /// <summary>A PLAIN login up to SCRAM_START; the function sends the proof (so tests can interleave two logins).</summary>
+    private (Session Start, Func<Session> Finish) StartPlain(string user, string password, Func<int, Credentials?>? rehash = null)
+    {
         var client = new ScramClient(ScramAlgorithm.Sha256, user.Split('@')[0], password);
         var server = new ScramServer(ScramAlgorithm.Sha256);
         Assert.True(server.ReadClientFirst(client.ClientFirst()));
@@ -63,12 +83,11 @@ public sealed class CredentialRehashTests : IDisposable
         var proof = server.ReadClientFinal(client.ClientFinal(server.ServerFirst(start.SaslResult.Salt.ToByteArray(), start.SaslResult.Iterations)))!;
         var count = start.SaslResult.RehashIterations;
         var fresh = rehash is not null ? rehash(count) : count > 0 ? WireCredentials.Derive(password, count) : null;
-        var answer = Auth(user, new SaslStep
+        return (start, () => Auth(user, new SaslStep
         {
             Step = Step.ScramProof, Mechanism = "SCRAM-SHA-256", AuthMessage = proof.AuthMessage,
             ClientProof = ByteString.CopyFrom(proof.ClientProof), Rehash = fresh,
-        });
-        return (start, answer);
+        }));
     }
 
     /// <summary>A SCRAM login; the count server-first-message announced, and whether it succeeded.</summary>
@@ -205,5 +224,37 @@ public sealed class CredentialRehashTests : IDisposable
         Assert.Equal(RehashOutcome.Changed, rehash.Apply("ghost@localhost", checkedAgainst, WireCredentials.Derive("wonderland", Configured)));
         Assert.Equal(RehashOutcome.Stored, rehash.Apply("alice@localhost", afterPasswd, WireCredentials.Derive("new", Configured)));
         Assert.Equal(RehashOutcome.NotStale, rehash.Apply("alice@localhost", Stored(), WireCredentials.Derive("new", Configured)));
+    }
+
+    [Fact]
+    public void A_login_under_way_with_the_replaced_salt_still_succeeds_within_the_grace_and_a_password_change_ends_it()
+    {
+        var (_, second) = StartPlain("alice@localhost", "wonderland");   // two devices log in at once
+        var (_, wrong) = StartPlain("alice@localhost", "wrong", _ => null);
+        var (_, third) = StartPlain("alice@localhost", "wonderland");
+        var (_, first) = Plain("alice@localhost", "wonderland");         // the first one re-derives the keys
+        Assert.False(first.Failed);
+        var upgraded = Stored();
+        Assert.All(upgraded, c => Assert.Equal(Configured, c.Iterations));
+
+        Assert.False(second().Failed, "a login started with the old salt");
+        Assert.Equal("not-authorized", wrong().Reason); // the old keys still check the password
+        AssertSame(upgraded, Stored()); // the second device's keys did not replace the first's
+
+        _clock.Now += TimeSpan.FromSeconds(61);
+        Assert.Equal("not-authorized", third().Reason); // the grace is over
+
+        var (_, late) = StartPlain("alice@localhost", "wonderland"); // current keys: no grace needed
+        Assert.False(late().Failed);
+    }
+
+    [Fact]
+    public void A_password_change_ends_the_grace_of_the_replaced_keys()
+    {
+        var (_, pending) = StartPlain("alice@localhost", "wonderland");
+        Assert.False(Plain("alice@localhost", "wonderland").Proof.Failed);
+        _h.Request(Ctl, new Session { Action = Action.Passwd, Target = "alice@localhost", Credentials = CredentialsFor("new", Configured) });
+        Assert.Equal("not-authorized", pending().Reason);
+        Assert.Equal((Configured, true), Scram("SCRAM-SHA-256", "new"));
     }
 }

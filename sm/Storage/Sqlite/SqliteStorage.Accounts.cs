@@ -44,7 +44,7 @@ public sealed partial class SqliteStorage
     public bool ReplaceCredentials(string user, IReadOnlyList<ScramCredentialData> expected, IReadOnlyList<ScramCredentialData> replacement)
     {
         using var tx = Begin();
-        if (GetCredentials(user) is not { } current || !SameCredentials(current, expected)) return false;
+        if (GetCredentials(user) is not { } current || !ScramCredentialsEquality.Same(current, expected)) return false;
         using (var clear = Command("DELETE FROM scram_credentials WHERE user = $user"))
         {
             clear.Parameters.AddWithValue("$user", user);
@@ -54,10 +54,6 @@ public sealed partial class SqliteStorage
         tx.Commit();
         return true;
     }
-
-    private static bool SameCredentials(IReadOnlyList<ScramCredentialData> a, IReadOnlyList<ScramCredentialData> b) =>
-        a.Count == b.Count && a.All(x => b.Any(y => y.Mechanism == x.Mechanism && y.Iterations == x.Iterations
-            && y.Salt.AsSpan().SequenceEqual(x.Salt) && y.StoredKey.AsSpan().SequenceEqual(x.StoredKey) && y.ServerKey.AsSpan().SequenceEqual(x.ServerKey)));
 
     public IReadOnlyList<ScramCredentialData>? GetCredentials(string user)
     {
