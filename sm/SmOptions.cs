@@ -37,10 +37,12 @@ public sealed class SmOptions
     public bool EndSessionsOnShutdown { get; set; } = true;
 
     /// <summary>
-    /// PBKDF2 iteration count for SCRAM keys sm derives: at a PLAIN login of an account whose keys
-    /// use another count, and for the fake credentials of unknown accounts (keep it equal to the
-    /// count accounts are created with, xmppctl's 4096, or unknown accounts stand out until every
-    /// account has logged in with PLAIN once or changed its password).
+    /// PBKDF2 iteration count of SCRAM keys: an account whose keys have another count gets new ones
+    /// at this count at its next PLAIN login (c2s derives them from the password, sm stores them);
+    /// SCRAM logins cannot (the server never sees the password) and are counted. Unknown accounts'
+    /// fake credentials announce it (keep accounts' keys at it, xmppctl --iterations, or unknown
+    /// accounts stand out by their count until every account has logged in with PLAIN once or
+    /// changed its password).
     /// </summary>
     public int ScramIterations { get; set; } = Xmpp.Common.Sasl.ScramAlgorithm.DefaultIterations;
 
@@ -58,6 +60,14 @@ public sealed class SmOptions
 
     /// <summary>Account names whose failures are remembered at once (the least recently failed are forgotten first).</summary>
     public int AuthAccountMaxTracked { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long, after a PLAIN login re-derived an account's keys at <see cref="ScramIterations"/>,
+    /// a login already under way with the old salt and count still succeeds (another device of the
+    /// same account logging in at the same moment); a password change ends it at once. Zero: never.
+    /// At most <see cref="AuthAccountMaxTracked"/> accounts are remembered.
+    /// </summary>
+    public TimeSpan AuthRehashGrace { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The router address this sm binds.</summary>
     public string Address => "sm/" + Domain;

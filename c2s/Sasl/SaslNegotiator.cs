@@ -103,23 +103,38 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         var client = new ScramClient(algorithm, Jid.Parse(bare).Local!, message.Password);
         var exchange = new ScramServer(algorithm);
         if (!exchange.ReadClientFirst(client.ClientFirst())) return WrongCredentials();
-        var start = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = algorithm.Mechanism }, ct);
+        var start = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = algorithm.Mechanism, CanRehash = true }, ct);
         if (start.Verdict != SaslVerdict.Ok) return Refused(start.Verdict);
         var clientFinal = client.ClientFinal(exchange.ServerFirst(start.Result!.Salt.ToByteArray(), start.Result.Iterations));
         if (exchange.ReadClientFinal(clientFinal) is not { } proof) return WrongCredentials();
-        var answer = await CheckProofAsync(bare, algorithm, proof, ct);
+        var answer = await CheckProofAsync(bare, algorithm, proof, ct, Rehash(message.Password, start.Result.RehashIterations));
         if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         return new SaslOutcome.Success(null, Jid.Parse(bare).Local!);
     }
 
-    /// <summary>Has sm check a SCRAM proof (SCRAM_PROOF): the ServerSignature when it holds.</summary>
-    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct) =>
+    /// <summary>
+    /// The account's keys at the iteration count sm asked for (SaslResult.rehash_iterations: the
+    /// stored count differs from Sm:ScramIterations), derived from the PLAIN password with fresh
+    /// random salts; null when sm asked for none, or for a count outside what sm accepts. They go
+    /// with the proof, and sm keeps them only if the proof holds. Made before the verdict is known,
+    /// so a wrong password costs the same; an unknown account is never asked (its fake salt has
+    /// the configured count).
+    /// </summary>
+    private static Credentials? Rehash(string password, int iterations) =>
+        iterations is > 0 and <= MaxRehashIterations ? WireCredentials.Derive(password, iterations) : null;
+
+    /// <summary>The highest count c2s derives keys with for sm (sm's own limit on stored counts).</summary>
+    public const int MaxRehashIterations = 10_000_000;
+
+    /// <summary>Has sm check a SCRAM proof (SCRAM_PROOF): the ServerSignature when it holds. <paramref name="rehash"/>: re-derived keys for sm to store if it does.</summary>
+    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct, Credentials? rehash = null) =>
         backend.CheckAsync(user, new SaslStep
         {
             Step = Step.ScramProof,
             Mechanism = algorithm.Mechanism,
             AuthMessage = proof.AuthMessage,
             ClientProof = ByteString.CopyFrom(proof.ClientProof),
+            Rehash = rehash,
         }, ct);
 
     /// <summary>

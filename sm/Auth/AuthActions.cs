@@ -15,16 +15,18 @@ namespace Xmpp.Sm.Auth;
 /// or nothing; never a key. Failures per account name (existing or not) lock the name for a
 /// growing back-off (<see cref="FailureBackoff"/>); an &lt;abort/&gt; counts as a failure.
 /// </summary>
-public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts, ILogger logger)
+public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash, FailureBackoff lockouts, ILogger logger)
 {
     /// <summary>AUTH handling as configured: the secret from the data directory, the iteration count, the lock settings.</summary>
     public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs)
     {
         var logger = logs.CreateLogger<AuthActions>();
-        var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations);
+        var replaced = new ReplacedCredentials(options.AuthRehashGrace, options.AuthAccountMaxTracked, clock);
+        var checks = new CredentialChecks(accounts, SaslSecret.LoadOrCreate(options.DataDirectory), options.ScramIterations, replaced);
+        var rehash = new CredentialRehash(accounts, options.ScramIterations, replaced);
         var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
             options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
-        return new AuthActions(checks, lockouts, logger);
+        return new AuthActions(checks, rehash, lockouts, logger);
     }
 
     public static class Reasons
@@ -51,14 +53,15 @@ public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts
         switch (step.Step)
         {
             case Step.ScramStart:
-                if (checks.ScramStart(name, step.Mechanism) is not { } start) return (null, Reasons.BadRequest);
-                return (new SaslResult { Salt = ByteString.CopyFrom(start.Salt), Iterations = start.Iterations }, null);
+                if (checks.ScramStart(name, step.Mechanism, step.CanRehash) is not { } start) return (null, Reasons.BadRequest);
+                return (new SaslResult { Salt = ByteString.CopyFrom(start.Salt), Iterations = start.Iterations, RehashIterations = start.RehashIterations }, null);
 
             case Step.ScramProof:
                 if (ScramAlgorithm.ByMechanism(step.Mechanism) is null || step.AuthMessage.Length == 0) return (null, Reasons.BadRequest);
                 var proof = checks.ScramProof(name, step.Mechanism, step.AuthMessage, step.ClientProof.ToByteArray());
                 if (!proof.Ok) return Failed(name, step.Step);
                 Succeeded(name, step.Mechanism);
+                AfterLogin(name, step, proof.Checked!);
                 return (new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) }, null);
 
             case Step.Abort:
@@ -91,6 +94,39 @@ public sealed class AuthActions(CredentialChecks checks, FailureBackoff lockouts
         lockouts.Succeed(name);
         logger.LogDebug("SASL {Mechanism} for {User} succeeded", mechanism, name);
     }
+
+    /// <summary>
+    /// After a proof held: store the credentials c2s re-derived from a PLAIN password, if it sent
+    /// any; otherwise (a SCRAM login never can) count a login whose keys have a stale iteration
+    /// count, so an operator sees how many still need a PLAIN login or a new password.
+    /// </summary>
+    private void AfterLogin(string name, SaslStep step, IReadOnlyList<ScramCredentialData> checkedAgainst)
+    {
+        if (step.Rehash is { } fresh)
+        {
+            var outcome = rehash.Apply(name, checkedAgainst, fresh);
+            if (outcome == RehashOutcome.Stored)
+            {
+                SmTelemetry.AuthRehashed();
+                logger.LogInformation("Credentials of {User} re-derived at {Iterations} PBKDF2 iterations on a PLAIN login", name, checks.Iterations);
+                return;
+            }
+            SmTelemetry.AuthRehashRefused(RehashReason(outcome));
+            logger.LogInformation("Re-derived credentials for {User} ignored: {Reason}", name, RehashReason(outcome));
+        }
+        if (!checks.IsStale(checkedAgainst)) return;
+        SmTelemetry.AuthStaleIterations(step.Mechanism);
+        logger.LogDebug("SASL {Mechanism} login of {User} used keys with {Stored} PBKDF2 iterations, not the configured {Configured}; they change at its next PLAIN login or password change",
+            step.Mechanism, name, string.Join("/", checkedAgainst.Select(c => c.Iterations).Distinct()), checks.Iterations);
+    }
+
+    private static string RehashReason(RehashOutcome outcome) => outcome switch
+    {
+        RehashOutcome.Malformed => "malformed",
+        RehashOutcome.NotStale => "not-stale",
+        RehashOutcome.Changed => "changed",
+        _ => "stored",
+    };
 
     private static string StepName(Step step) => step switch
     {

@@ -13,6 +13,13 @@ public interface IAccountStore
     /// <summary>Replaces the account's credentials; false if there is no such account.</summary>
     bool SetCredentials(string user, IReadOnlyList<ScramCredentialData> credentials);
 
+    /// <summary>
+    /// Replaces the account's credentials with <paramref name="replacement"/> only if they are still
+    /// exactly <paramref name="expected"/> (same mechanisms, salts, counts and keys), in one
+    /// transaction; false if the account is gone or its credentials changed meanwhile.
+    /// </summary>
+    bool ReplaceCredentials(string user, IReadOnlyList<ScramCredentialData> expected, IReadOnlyList<ScramCredentialData> replacement);
+
     /// <summary>The stored credentials, or null if there is no such account.</summary>
     IReadOnlyList<ScramCredentialData>? GetCredentials(string user);
 

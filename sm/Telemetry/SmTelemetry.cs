@@ -31,6 +31,9 @@ public static class SmTelemetry
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.sm.auth_failures", "{attempt}", "Failed SASL steps checked by sm (wrong proof or password, abort), by step");
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_refusals", "{attempt}", "SASL steps refused because the account name is locked, by step");
     public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
+    public static readonly Counter<long> AuthStaleIterationLogins = Meter.CreateCounter<long>("xmpp.sm.auth_stale_iterations", "{login}", "Logins whose keys have another PBKDF2 count than Sm:ScramIterations and were not re-derived (SCRAM logins cannot be), by mechanism");
+    public static readonly Counter<long> AuthRehashes = Meter.CreateCounter<long>("xmpp.sm.auth_rehashed", "{login}", "PLAIN logins whose keys were re-derived at Sm:ScramIterations");
+    public static readonly Counter<long> AuthRehashRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_rehash_refused", "{login}", "Re-derived keys sm ignored, by reason (malformed, not-stale, changed)");
 
     public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.sm.undelivered", "{stanza}",
         "Stanzas sm sent for a client that never reached it (returned by c2s or the router, or refused by sm's link), by kind and outcome: offline, error (the sender was told), dropped");
@@ -46,6 +49,9 @@ public static class SmTelemetry
     public static void AuthFailed(string step) => AuthFailures.Add(1, new KeyValuePair<string, object?>("step", step));
     public static void AuthRefused(string step) => AuthRefusals.Add(1, new KeyValuePair<string, object?>("step", step));
     public static void AuthLocked() => AuthLockouts.Add(1);
+    public static void AuthStaleIterations(string mechanism) => AuthStaleIterationLogins.Add(1, new KeyValuePair<string, object?>("mechanism", mechanism));
+    public static void AuthRehashed() => AuthRehashes.Add(1);
+    public static void AuthRehashRefused(string reason) => AuthRehashRefusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public static void Undeliverable(string kind, string outcome) =>
         Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));

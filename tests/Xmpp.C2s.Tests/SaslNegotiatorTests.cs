@@ -18,6 +18,8 @@ public sealed class SaslNegotiatorTests
         public bool Down { get; set; }
         public bool Locked { get; set; }
         public List<SaslStep> Steps { get; } = [];
+        /// <summary>The count a known account is asked to be re-derived with when c2s can (PLAIN); 0: never.</summary>
+        public int RehashTo { get; set; }
 
         public Task<SaslAnswer> CheckAsync(string bareJid, SaslStep step, CancellationToken ct)
         {
@@ -29,7 +31,7 @@ public sealed class SaslNegotiatorTests
                              ?? ScramAlgorithm.Sha256.Derive("unguessable", 1024, new byte[16]) with { Mechanism = step.Mechanism };
             return Task.FromResult(step.Step switch
             {
-                SaslStep.Types.Step.ScramStart => new SaslAnswer(SaslVerdict.Ok, new SaslResult { Salt = ByteString.CopyFrom(credential.Salt), Iterations = credential.Iterations }),
+                SaslStep.Types.Step.ScramStart => new SaslAnswer(SaslVerdict.Ok, new SaslResult { Salt = ByteString.CopyFrom(credential.Salt), Iterations = credential.Iterations, RehashIterations = step.CanRehash && stored is not null ? RehashTo : 0 }),
                 SaslStep.Types.Step.ScramProof => ScramVerifier.VerifyProof(credential, step.AuthMessage, step.ClientProof.ToByteArray()) is { } sig && stored is not null
                     ? new SaslAnswer(SaslVerdict.Ok, new SaslResult { ServerSignature = ByteString.CopyFrom(sig) })
                     : new SaslAnswer(SaslVerdict.Failed),
@@ -102,6 +104,38 @@ public sealed class SaslNegotiatorTests
         Assert.All(_sm.Steps, s => Assert.DoesNotContain("secret", s.ToString(), StringComparison.Ordinal));
         var bad = await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0nope"), default);
         Assert.Equal("not-authorized", Assert.IsType<SaslOutcome.Failure>(bad).Condition);
+    }
+
+    [Fact]
+    public async Task Plain_sends_keys_derived_from_the_password_at_the_count_sm_asks_for_with_the_proof_and_scram_never_does()
+    {
+        _sm.RehashTo = 2048;
+        Assert.IsType<SaslOutcome.Success>(await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0secret"), default));
+        var start = _sm.Steps[0];
+        Assert.True(start.CanRehash);
+        var proof = _sm.Steps[1];
+        Assert.Equal(SaslStep.Types.Step.ScramProof, proof.Step);
+        Assert.Equal(["SCRAM-SHA-1", "SCRAM-SHA-256"], proof.Rehash.Scram.Select(c => c.Mechanism).Order());
+        foreach (var c in proof.Rehash.Scram)
+        {
+            Assert.Equal(2048, c.Iterations);
+            Assert.Equal(16, c.Salt.Length);
+            var expected = ScramAlgorithm.ByMechanism(c.Mechanism)!.Derive("secret", 2048, c.Salt.ToByteArray());
+            Assert.Equal(expected.StoredKey, c.StoredKey.ToByteArray());
+            Assert.Equal(expected.ServerKey, c.ServerKey.ToByteArray());
+        }
+        Assert.NotEqual(proof.Rehash.Scram[0].Salt, proof.Rehash.Scram[1].Salt);
+
+        _sm.Steps.Clear();
+        _sm.RehashTo = 0; // the count is current: nothing is derived
+        Assert.IsType<SaslOutcome.Success>(await Negotiator().HandleAsync(Auth("PLAIN", "\0alice\0secret"), default));
+        Assert.Null(_sm.Steps[1].Rehash);
+
+        _sm.Steps.Clear();
+        _sm.RehashTo = 2048; // SCRAM: the password is the client's, c2s neither asks nor sends
+        Assert.IsType<SaslOutcome.Success>((await ScramAsync(ScramAlgorithm.Sha256, "alice", "secret")).Outcome);
+        Assert.False(_sm.Steps[0].CanRehash);
+        Assert.Null(_sm.Steps[1].Rehash);
     }
 
     [Fact]

@@ -41,6 +41,20 @@ public sealed partial class SqliteStorage
         return true;
     }
 
+    public bool ReplaceCredentials(string user, IReadOnlyList<ScramCredentialData> expected, IReadOnlyList<ScramCredentialData> replacement)
+    {
+        using var tx = Begin();
+        if (GetCredentials(user) is not { } current || !ScramCredentialsEquality.Same(current, expected)) return false;
+        using (var clear = Command("DELETE FROM scram_credentials WHERE user = $user"))
+        {
+            clear.Parameters.AddWithValue("$user", user);
+            clear.ExecuteNonQuery();
+        }
+        WriteCredentials(user, replacement);
+        tx.Commit();
+        return true;
+    }
+
     public IReadOnlyList<ScramCredentialData>? GetCredentials(string user)
     {
         if (!Exists(user)) return null;
