@@ -15,6 +15,20 @@ public sealed class C2sOptions
     public string ListenAddress { get; set; } = "0.0.0.0";
     public int Port { get; set; } = 5222;
 
+    /// <summary>
+    /// Port for direct TLS (XEP-0368: TLS from the first byte, ALPN "xmpp-client", no STARTTLS),
+    /// on ListenAddress beside Port; unset (the default) opens none; 5223 is the customary port.
+    /// 0 picks a free port. The per-address limits and PROXY protocol apply as on Port.
+    /// </summary>
+    public int? DirectTlsPort { get; set; }
+
+    /// <summary>
+    /// When true (default), TLS streams offer SCRAM-SHA-256-PLUS and SCRAM-SHA-1-PLUS with the
+    /// channel bindings c2s can check (tls-server-end-point; tls-unique on TLS 1.2), advertised
+    /// with XEP-0440. Turn off only where TLS does not end at c2s.
+    /// </summary>
+    public bool ChannelBinding { get; set; } = true;
+
     /// <summary>PKCS#12 file with the TLS certificate and key; when empty a self-signed certificate for Domain is generated at start.</summary>
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }

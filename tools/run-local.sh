@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs router + sm + one c2s as separate processes on this machine, with defaults:
-# domain localhost, clients on port 5222 (STARTTLS, self-signed certificate), SQLite under ./data.
+# domain localhost, clients on port 5222 (STARTTLS, self-signed certificate) and 5223 (direct TLS,
+# XEP-0368; DIRECT_TLS_PORT), SQLite under ./data.
 # The links between them are mutual TLS: on first start the deployment CA and one certificate per
 # process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
 # Ctrl-C stops the three processes (only those this script started).
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 DATA_DIR=${DATA_DIR:-$PWD/data}
 DOMAIN=${DOMAIN:-localhost}
 C2S_PORT=${C2S_PORT:-5222}
+DIRECT_TLS_PORT=${DIRECT_TLS_PORT:-5223}
 ROUTER_PORT=${ROUTER_PORT:-5347}
 mkdir -p "$DATA_DIR/logs"
 
@@ -41,12 +43,12 @@ start router "$(bin router xmpp-router)" --Router:ListenPort=$ROUTER_PORT \
 start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:DataDirectory="$DATA_DIR" \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/sm-$DOMAIN.crt"
 # c2s as its container runs it (c2s/Dockerfile): glibc maps OpenSSL's 16 KiB+ record buffers one by one.
-GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:InstanceId=c2s-1 \
+GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:DirectTlsPort=$DIRECT_TLS_PORT --C2s:InstanceId=c2s-1 \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
 
 cat <<MSG
 
-Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS, self-signed certificate).
+Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS) and $DIRECT_TLS_PORT (direct TLS), self-signed certificate.
 Logs in $DATA_DIR/logs. Add a user from another terminal (as the admin, with its certificate):
   $XMPPCTL --router $ROUTER --pki $PKI adduser alice@$DOMAIN secret
 Press Ctrl-C to stop.

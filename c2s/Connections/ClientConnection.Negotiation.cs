@@ -9,6 +9,9 @@ namespace Xmpp.C2s.Connections;
 /// <summary>Stream headers, features and SASL (RFC 6120 §4.3, §6).</summary>
 public sealed partial class ClientConnection
 {
+    /// <summary>What this stream's SCRAM-*-PLUS accepts, fixed when the secured stream's features are offered; dropped after authentication.</summary>
+    private Xmpp.Common.Sasl.ScramChannelBinding? _channelBinding;
+
     private void OnStreamOpen(StreamOpenEvent open)
     {
         Send(StreamPreamble.Header(_options.Domain, NewStreamId()));
@@ -37,13 +40,15 @@ public sealed partial class ClientConnection
             return;
         }
 
+        if (_stage is StreamStage.Connected or StreamStage.Secured) _channelBinding = ChannelBindings();
+        var binding = _channelBinding ?? Xmpp.Common.Sasl.ScramChannelBinding.None;
         Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
-            SaslNegotiator.Mechanisms(_secure)));
+            SaslNegotiator.Mechanisms(_secure, binding), binding.Types));
     }
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)
     {
-        _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm);
+        _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm, _channelBinding ??= ChannelBindings());
         var outcome = await _sasl.HandleAsync(element, ct);
         switch (outcome)
         {
@@ -53,6 +58,7 @@ public sealed partial class ClientConnection
             case SaslOutcome.Success success:
                 _localPart = success.LocalPart;
                 _sasl = null; // its exchange state is of no further use
+                _channelBinding = null; // nor the channel binding data
                 Send(success.Data is null ? $"<success xmlns='{Ns.Sasl}'/>" : $"<success xmlns='{Ns.Sasl}'>{success.Data}</success>");
                 _parser.Reset();
                 _headerSent = false;
@@ -62,9 +68,9 @@ public sealed partial class ClientConnection
             case SaslOutcome.Failure failure:
                 Telemetry.C2sTelemetry.AuthFailed(failure.Condition);
                 var heldBack = failure.CountsAsAttempt ? await HoldBackFailureAsync(ct) : TimeSpan.Zero;
-                _logger.LogInformation("Connection {Id} from {Address}: SASL failure {Condition} (held back {Milliseconds} ms)",
-                    Id, RemoteAddress, failure.Condition, (long)heldBack.TotalMilliseconds);
-                SendSaslFailure(failure.Condition);
+                _logger.LogInformation("Connection {Id} from {Address}: SASL failure {Condition}{Why} (held back {Milliseconds} ms)",
+                    Id, RemoteAddress, failure.Condition, failure.Text is null ? "" : $" ({failure.Text})", (long)heldBack.TotalMilliseconds);
+                SendSaslFailure(failure.Condition, failure.Text);
                 if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
                     CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
                 break;
@@ -85,6 +91,8 @@ public sealed partial class ClientConnection
         return delay;
     }
 
-    private void SendSaslFailure(string condition) =>
-        Send($"<failure xmlns='{Ns.Sasl}'><{condition}/></failure>");
+    private void SendSaslFailure(string condition, string? text = null) =>
+        Send(text is null
+            ? $"<failure xmlns='{Ns.Sasl}'><{condition}/></failure>"
+            : $"<failure xmlns='{Ns.Sasl}'><{condition}/><text xml:lang='en'>{System.Security.SecurityElement.Escape(text)}</text></failure>");
 }

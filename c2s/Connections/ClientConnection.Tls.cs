@@ -4,7 +4,7 @@ using Xmpp.C2s.Protocol;
 namespace Xmpp.C2s.Connections;
 
 /// <summary>
-/// TLS: STARTTLS (RFC 6120 §5) and the handshake on the output pump. All TLS is SslStream's
+/// TLS: STARTTLS (RFC 6120 §5), direct TLS (XEP-0368) and the handshake on the output pump. All TLS is SslStream's
 /// (TLS 1.2 and 1.3, alerts, KeyUpdate, close_notify); c2s adds no record handling of its own.
 /// </summary>
 public sealed partial class ClientConnection
@@ -42,8 +42,27 @@ public sealed partial class ClientConnection
         }
         _parser.Reset();
         _headerSent = false;
+        _sasl = null; // a SASL exchange of the plain-text stream (C2s:RequireTls off) does not go on over TLS
         _secure = true;
         _stage = StreamStage.Secured;
+    }
+
+    /// <summary>
+    /// Direct TLS (XEP-0368): the handshake comes first, on the output pump like STARTTLS's, and
+    /// the stream that follows is already secured (its features offer no STARTTLS). False when
+    /// the handshake failed (logged and counted): the connection is then closed without a stream.
+    /// </summary>
+    private async Task<bool> StartDirectTlsAsync(CancellationToken ct)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Enqueue(new Outbound(null, default, done)) || !await done.Task.WaitAsync(ct))
+        {
+            _peerClosed = true; // no stream to close, nothing to wait for
+            return false;
+        }
+        _secure = true;
+        _stage = StreamStage.Secured;
+        return true;
     }
 
     private async Task<bool> HandshakeAsync()
@@ -52,18 +71,26 @@ public sealed partial class ClientConnection
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
-            await tls.AuthenticateAsServerAsync(_serverTls.Options, timeout.Token);
+            await tls.AuthenticateAsServerAsync(_directTls ? _serverTls.DirectOptions : _serverTls.Options, timeout.Token);
         }
         catch (Exception e)
         {
-            _logger.LogInformation("Connection {Id}: TLS handshake failed: {Error}", Id, e.Message);
+            Telemetry.C2sTelemetry.TlsHandshakeFailed(_directTls);
+            _logger.LogInformation("Connection {Id} from {Address}: {Transport} TLS handshake failed: {Error}", Id, RemoteAddress,
+                _directTls ? "direct" : "STARTTLS", e is OperationCanceledException ? $"not done within C2s:TlsHandshakeTimeout ({_options.TlsHandshakeTimeout})" : e.Message);
             await tls.DisposeAsync();
             return false;
         }
-        _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher})", Id, tls.SslProtocol, tls.NegotiatedCipherSuite);
+        _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher}, ALPN '{Alpn}')", Id, tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol);
         _tls = tls;
         return true;
     }
+
+    /// <summary>The channel bindings this connection's SCRAM-*-PLUS can check; none before TLS or with C2s:ChannelBinding off.</summary>
+    private Xmpp.Common.Sasl.ScramChannelBinding ChannelBindings() =>
+        _tls is { } tls && _options.ChannelBinding
+            ? Tls.TlsChannelBinding.Of(tls, _serverTls.EndPointData)
+            : Xmpp.Common.Sasl.ScramChannelBinding.None;
 
     /// <summary>
     /// Ends TLS the standard way: our close_notify (answering the client's, or before we close),

@@ -35,15 +35,18 @@ public sealed partial class ClientConnection
     private readonly long _connectedAt = Environment.TickCount64;
     private StreamStage _stage = StreamStage.Connected;
     private bool _secure;
+    private readonly bool _directTls;
     private SaslNegotiator? _sasl;
     private int _authFailures;
     private string? _localPart;
 
     /// <param name="closed">Called once the connection is over and its socket closed.</param>
     /// <param name="remoteAddress">The client's address (from a trusted proxy's PROXY header); null: the socket's peer.</param>
+    /// <param name="directTls">A connection on C2s:DirectTlsPort (XEP-0368): TLS from the first byte, before any stream.</param>
     public ClientConnection(Socket socket, C2sOptions options, SmConnector sm, ConnectionRegistry registry,
-        ServerTls serverTls, ILogger logger, Action? closed = null, IPAddress? remoteAddress = null)
+        ServerTls serverTls, ILogger logger, Action? closed = null, IPAddress? remoteAddress = null, bool directTls = false)
     {
+        _directTls = directTls;
         RemoteAddress = remoteAddress ?? (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         _closed = closed;
         _socket = socket;
@@ -78,6 +81,7 @@ public sealed partial class ClientConnection
         _loginTimer = new Timer(static state => ((ClientConnection)state!).OnLoginTimeout(), this, due, Timeout.InfiniteTimeSpan);
         try
         {
+            if (_directTls && !await StartDirectTlsAsync(_closeCts.Token)) return;
             await ReadLoopAsync(_closeCts.Token);
         }
         catch (XmppStreamException e)

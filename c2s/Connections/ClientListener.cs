@@ -12,8 +12,8 @@ using Xmpp.Common.Xml;
 namespace Xmpp.C2s.Connections;
 
 /// <summary>
-/// Accepts client sockets on C2s:ListenAddress:Port and runs a <see cref="ClientConnection"/> on
-/// each. Our own accept loop rather than Kestrel's connection layer: a client connection is one
+/// Accepts client sockets on C2s:ListenAddress:Port (STARTTLS) and, when set, C2s:DirectTlsPort
+/// (XEP-0368 direct TLS), and runs a <see cref="ClientConnection"/> on each. Our own accept loop rather than Kestrel's connection layer: a client connection is one
 /// socket, one <see cref="NetworkStream"/> and, after STARTTLS, one <see cref="SslStream"/>,
 /// read straight into the stream parser, with no transport pipes or connection features held
 /// per idle client (docs/BENCHMARKS.md, idle memory). Beyond C2s:MaxConnections a new socket is
@@ -31,7 +31,9 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ServerTls? _tls;
     private Socket? _listener;
+    private Socket? _directListener;
     private Task _acceptLoop = Task.CompletedTask;
+    private Task _directAcceptLoop = Task.CompletedTask;
     private long _open = 1; // one for the listener itself, so "all closed" cannot fire before stop
     private long _lastRefusalWarning = long.MinValue / 2;
     private readonly ConnectionLimiter _limiter = new(options.Value.Limits.ToLimits());
@@ -43,10 +45,34 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     /// <summary>The bound endpoint (the actual port when C2s:Port is 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
+    /// <summary>The bound direct TLS endpoint (XEP-0368, C2s:DirectTlsPort); null when there is none.</summary>
+    public IPEndPoint? DirectTlsEndPoint => _directListener?.LocalEndPoint as IPEndPoint;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _tls = new ServerTls(ServerCertificate.Load(_options));
-        var endpoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.Port);
+        _listener = Listen(_options.Port);
+        if (_options.DirectTlsPort is { } directPort)
+        {
+            try
+            {
+                _directListener = Listen(directPort);
+            }
+            catch
+            {
+                _listener.Dispose();
+                throw;
+            }
+            logger.LogInformation("Direct TLS (XEP-0368, ALPN xmpp-client) on {EndPoint}", _directListener.LocalEndPoint);
+        }
+        if (!_trustedProxies.IsEmpty) logger.LogInformation("PROXY protocol v2 required from {Proxies}", _trustedProxies);
+        _acceptLoop = AcceptLoopAsync(_listener, directTls: false, _stopping.Token);
+        if (_directListener is not null) _directAcceptLoop = AcceptLoopAsync(_directListener, directTls: true, _stopping.Token);
+    }
+
+    private Socket Listen(int port)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), port);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -57,18 +83,16 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
             if (!OperatingSystem.IsWindows()) listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(endpoint);
             listener.Listen(_options.ListenBacklog);
+            return listener;
         }
         catch
         {
             listener.Dispose();
             throw;
         }
-        _listener = listener;
-        if (!_trustedProxies.IsEmpty) logger.LogInformation("PROXY protocol v2 required from {Proxies}", _trustedProxies);
-        _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
     }
 
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken ct)
+    private async Task AcceptLoopAsync(Socket listener, bool directTls, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -108,7 +132,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
                 continue;
             }
             Interlocked.Increment(ref _open);
-            _ = AdmitAsync(socket, ct); // synchronous up to the connection's first read, unless a PROXY header is awaited
+            _ = AdmitAsync(socket, directTls, ct); // synchronous up to the connection's first read, unless a PROXY header is awaited
         }
     }
 
@@ -116,7 +140,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     /// Finds the client's address (the socket's peer, or a trusted proxy's PROXY header), applies
     /// the per-address limits and starts the connection, or refuses it. Owns one count of _open.
     /// </summary>
-    private async Task AdmitAsync(Socket socket, CancellationToken ct)
+    private async Task AdmitAsync(Socket socket, bool directTls, CancellationToken ct)
     {
         var started = false;
         IPAddress? admitted = null;
@@ -141,7 +165,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
             var decision = _limiter.TryAdmit(address, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
             if (decision != Admission.Admitted)
             {
-                await RefuseAsync(socket, address, peer, decision, ct);
+                await RefuseAsync(socket, address, peer, decision, directTls, ct);
                 return;
             }
             admitted = address;
@@ -149,10 +173,11 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
             {
                 _limiter.Release(address);
                 OnClosed();
-            }, address);
+            }, address, directTls);
             started = true;
             if (logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Connection {Id} from {Address}{Via}", connection.Id, address, address.Equals(peer) ? "" : $" via proxy {peer}");
+                logger.LogInformation("Connection {Id} from {Address}{Via}{Direct}", connection.Id, address, address.Equals(peer) ? "" : $" via proxy {peer}",
+                    directTls ? " (direct TLS)" : "");
             _ = connection.RunAsync();
         }
         catch (Exception e)
@@ -168,7 +193,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         }
     }
 
-    private async Task RefuseAsync(Socket socket, IPAddress address, IPAddress peer, Admission decision, CancellationToken ct)
+    private async Task RefuseAsync(Socket socket, IPAddress address, IPAddress peer, Admission decision, bool directTls, CancellationToken ct)
     {
         var limits = _options.Limits;
         var (reason, text, detail) = decision switch
@@ -183,6 +208,14 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         try
         {
             var via = address.Equals(peer) ? "" : $" via proxy {peer}";
+            if (directTls)
+            {
+                // A direct TLS client waits for a ServerHello: a plain-text stream error means nothing
+                // to it, and a handshake is what a refused address should not cost us.
+                _refusals.Warn(reason, address + via, detail + "; direct TLS: closed without a stream error");
+                socket.Dispose();
+                return;
+            }
             if (lingering > limits.MaxLingeringRefusals)
             {
                 _refusals.Warn(reason, address + via, detail + $"; closed without a stream error: C2s:Limits:MaxLingeringRefusals {limits.MaxLingeringRefusals} are waiting");
@@ -208,7 +241,9 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
     {
         await _stopping.CancelAsync();
         _listener?.Dispose();
+        _directListener?.Dispose();
         await _acceptLoop;
+        await _directAcceptLoop;
         foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
         OnClosed(); // the listener's own count
         try

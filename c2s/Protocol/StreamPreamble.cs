@@ -11,7 +11,11 @@ public static class StreamPreamble
 
     public const string Close = "</stream:stream>";
 
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms)
+    /// <summary>XEP-0440: SASL Channel-Binding Type Capability.</summary>
+    public const string SaslChannelBindingNs = "urn:xmpp:sasl-cb:0";
+
+    /// <param name="channelBindings">The channel binding types the -PLUS mechanisms accept here (XEP-0440); none: the element is left out.</param>
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -21,6 +25,13 @@ public static class StreamPreamble
             sb.Append($"<mechanisms xmlns='{Ns.Sasl}'>");
             foreach (var m in mechanisms) sb.Append("<mechanism>").Append(m).Append("</mechanism>");
             sb.Append("</mechanisms>");
+            var types = channelBindings?.ToList() ?? [];
+            if (types.Count > 0)
+            {
+                sb.Append($"<sasl-channel-binding xmlns='{SaslChannelBindingNs}'>");
+                foreach (var type in types) sb.Append("<channel-binding type='").Append(SecurityElement.Escape(type)).Append("'/>");
+                sb.Append("</sasl-channel-binding>");
+            }
         }
         if (stage is StreamStage.Authenticated)
         {

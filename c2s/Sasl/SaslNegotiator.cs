@@ -9,21 +9,35 @@ using Step = Xmpp.Protos.SaslStep.Types.Step;
 namespace Xmpp.C2s.Sasl;
 
 /// <summary>
-/// The server side of SASL (RFC 6120 §6) for one stream: SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN
-/// when the stream is encrypted. Pure protocol: elements in, outcomes out. c2s runs the message
+/// The server side of SASL (RFC 6120 §6) for one stream: SCRAM-SHA-256-PLUS and SCRAM-SHA-1-PLUS
+/// when the TLS connection has channel bindings c2s can check, SCRAM-SHA-256, SCRAM-SHA-1, and
+/// PLAIN when the stream is encrypted. Pure protocol: elements in, outcomes out. c2s runs the message
 /// exchange (nonces, channel binding, encoding) but holds no secret: the salt and iteration count
 /// and the verdict on the proof with the ServerSignature come from an <see cref="ISaslBackend"/>
 /// (sm), which answers unknown accounts like known ones. A PLAIN password is turned into such a
 /// proof here, so it never leaves c2s.
+/// Channel binding (RFC 5802 §6): c2s checks the client's gs2 header and its c= against the data
+/// it computed from its own side of the TLS connection (<paramref name="channelBinding"/>) before
+/// sm checks the proof, whose AuthMessage covers that c=; sm keys the -PLUS mechanisms with the
+/// same credentials as their plain ones.
 /// </summary>
-public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend backend)
+public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend backend, ScramChannelBinding? channelBinding = null)
 {
     public const string Plain = "PLAIN";
+    public const string PlusSuffix = "-PLUS";
+    private readonly ScramChannelBinding _binding = channelBinding ?? ScramChannelBinding.None;
     private ScramServer? _scram;
     private string? _scramUser;
 
-    public static IReadOnlyList<string> Mechanisms(bool secure) =>
-        secure ? ["SCRAM-SHA-256", "SCRAM-SHA-1", Plain] : ["SCRAM-SHA-256", "SCRAM-SHA-1"];
+    /// <summary>The mechanisms offered, strongest first: -PLUS ones only when <paramref name="binding"/> supports a channel binding type.</summary>
+    public static IReadOnlyList<string> Mechanisms(bool secure, ScramChannelBinding? binding = null)
+    {
+        List<string> mechanisms = [];
+        if (binding is { Offered: true }) mechanisms.AddRange(["SCRAM-SHA-256" + PlusSuffix, "SCRAM-SHA-1" + PlusSuffix]);
+        mechanisms.AddRange(["SCRAM-SHA-256", "SCRAM-SHA-1"]);
+        if (secure) mechanisms.Add(Plain);
+        return mechanisms;
+    }
 
     public bool InProgress => _scram is not null;
 
@@ -48,20 +62,36 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
     private async Task<SaslOutcome> AuthAsync(XElement auth, CancellationToken ct)
     {
         var mechanism = (string?)auth.Attribute("mechanism") ?? "";
-        if (!Mechanisms(secure).Contains(mechanism))
+        if (!Mechanisms(secure, _binding).Contains(mechanism))
             return mechanism == Plain ? Fail("encryption-required") : Fail("invalid-mechanism");
         if (!TryDecode(auth.Value, out var initial)) return Fail("incorrect-encoding");
 
         if (mechanism == Plain) return await PlainAsync(initial, ct);
 
-        var algorithm = ScramAlgorithm.ByMechanism(mechanism)!;
+        var plus = mechanism.EndsWith(PlusSuffix, StringComparison.Ordinal);
+        var algorithm = ScramAlgorithm.ByMechanism(plus ? mechanism[..^PlusSuffix.Length] : mechanism)!;
         var scram = new ScramServer(algorithm);
-        if (initial.Length == 0 || !scram.ReadClientFirst(Encoding.UTF8.GetString(initial)))
-            return Fail("malformed-request");
+        if (initial.Length == 0) return Fail("malformed-request");
+        switch (scram.ReadClientFirst(Encoding.UTF8.GetString(initial), plus, _binding))
+        {
+            case ScramFirstResult.Ok:
+                break;
+            case ScramFirstResult.Downgrade:
+                // 'y' while -PLUS was offered: the client saw a list without them (RFC 5802 §6).
+                return new SaslOutcome.Failure("not-authorized", CountsAsAttempt: false, "channel binding downgrade: this server offers -PLUS mechanisms");
+            case ScramFirstResult.UnsupportedChannelBinding:
+                return new SaslOutcome.Failure("malformed-request", CountsAsAttempt: false,
+                    "unsupported channel binding type; supported here: " + string.Join(", ", _binding.Types));
+            case ScramFirstResult.ChannelBindingMismatch:
+                return new SaslOutcome.Failure("malformed-request", CountsAsAttempt: false,
+                    plus ? "a -PLUS mechanism needs channel binding (gs2 flag p=)" : "channel binding (p=) needs a -PLUS mechanism");
+            default:
+                return Fail("malformed-request");
+        }
         // A name that is no JID cannot be an account; saying so reveals nothing.
         if (ToBareJid(scram.Username) is not { } bare) return WrongCredentials();
 
-        var answer = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = mechanism }, ct);
+        var answer = await backend.CheckAsync(bare, new SaslStep { Step = Step.ScramStart, Mechanism = algorithm.Mechanism }, ct);
         if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         _scram = scram;
         _scramUser = bare;
@@ -76,6 +106,7 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         _scram = null;
         _scramUser = null;
         if (!TryDecode(response.Value, out var data)) return Fail("incorrect-encoding");
+        // c= that is not this connection's channel binding (another TLS connection's: a MITM) fails here, before sm is asked.
         if (scram.ReadClientFinal(Encoding.UTF8.GetString(data)) is not { } proof) return WrongCredentials();
 
         var answer = await CheckProofAsync(user, scram.Algorithm, proof, ct);

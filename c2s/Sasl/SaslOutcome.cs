@@ -9,6 +9,6 @@ public abstract record SaslOutcome
     /// <summary>&lt;success&gt; (with base64 additional data, or none) for the authenticated local part.</summary>
     public sealed record Success(string? Data, string LocalPart) : SaslOutcome;
 
-    /// <summary>&lt;failure&gt; with an RFC 6120 §6.5 condition; <paramref name="CountsAsAttempt"/> when a credential was wrong.</summary>
-    public sealed record Failure(string Condition, bool CountsAsAttempt) : SaslOutcome;
+    /// <summary>&lt;failure&gt; with an RFC 6120 §6.5 condition; <paramref name="CountsAsAttempt"/> when a credential was wrong; <paramref name="Text"/> for the client, if any.</summary>
+    public sealed record Failure(string Condition, bool CountsAsAttempt, string? Text = null) : SaslOutcome;
 }

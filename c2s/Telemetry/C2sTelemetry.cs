@@ -139,6 +139,12 @@ public static class C2sTelemetry
         Refused.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind),
             new KeyValuePair<string, object?>(TelemetryTags.Code, FrameTrace.CodeName(code)));
 
+    public static readonly Counter<long> TlsHandshakeFailures = Meter.CreateCounter<long>("xmpp.c2s.tls.handshake_failures", "{connection}",
+        "TLS handshakes that failed (a refused ALPN, no common version or cipher, a timeout, a broken connection), by transport (starttls, direct)");
+
+    public static void TlsHandshakeFailed(bool direct) =>
+        TlsHandshakeFailures.Add(1, new KeyValuePair<string, object?>("transport", direct ? "direct" : "starttls"));
+
     public static void AuthFailed(string condition) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Condition, condition));
 

@@ -193,4 +193,69 @@ public sealed class SaslNegotiatorTests
         Assert.Contains(",c=biws,r=", proof.AuthMessage);
         Assert.Equal(32, proof.ClientProof.Length);
     }
+
+    // ---- channel binding (SCRAM-*-PLUS) ----
+
+    private static readonly byte[] EndPoint = Enumerable.Range(7, 32).Select(i => (byte)i).ToArray();
+    private static readonly ScramChannelBinding Binding = new(new Dictionary<string, byte[]> { ["tls-server-end-point"] = EndPoint });
+
+    [Fact]
+    public void Plus_mechanisms_are_offered_first_only_with_a_channel_binding()
+    {
+        Assert.Equal(["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"], SaslNegotiator.Mechanisms(true, Binding));
+        Assert.Equal(["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"], SaslNegotiator.Mechanisms(true, ScramChannelBinding.None));
+    }
+
+    [Theory]
+    [InlineData("SCRAM-SHA-256-PLUS")]
+    [InlineData("SCRAM-SHA-1-PLUS")]
+    public async Task A_plus_login_with_this_connections_binding_succeeds_and_sm_checks_the_plain_mechanisms_keys(string mechanism)
+    {
+        var negotiator = new SaslNegotiator("localhost", true, _sm, Binding);
+        var algorithm = ScramAlgorithm.ByMechanism(mechanism[..^"-PLUS".Length])!;
+        var client = new ScramClient(algorithm, "alice", "secret").WithChannelBinding("p=tls-server-end-point", EndPoint);
+        var challenge = Assert.IsType<SaslOutcome.Challenge>(await negotiator.HandleAsync(Auth(mechanism, client.ClientFirst()), default));
+        var success = Assert.IsType<SaslOutcome.Success>(await negotiator.HandleAsync(Response(client.ClientFinal(Decode(challenge.Data))), default));
+        Assert.True(client.VerifyServerFinal(Decode(success.Data!)));
+        Assert.All(_sm.Steps, s => Assert.Equal(algorithm.Mechanism, s.Mechanism));
+        Assert.Contains(",c=" + Convert.ToBase64String([.. Encoding.UTF8.GetBytes("p=tls-server-end-point,,"), .. EndPoint]) + ",", _sm.Steps[^1].AuthMessage);
+    }
+
+    [Fact]
+    public async Task A_plus_login_with_another_binding_is_not_authorized_and_sm_is_not_asked_for_the_proof()
+    {
+        var negotiator = new SaslNegotiator("localhost", true, _sm, Binding);
+        var client = new ScramClient(ScramAlgorithm.Sha256, "alice", "secret").WithChannelBinding("p=tls-server-end-point", new byte[32]);
+        var challenge = Assert.IsType<SaslOutcome.Challenge>(await negotiator.HandleAsync(Auth("SCRAM-SHA-256-PLUS", client.ClientFirst()), default));
+        var failure = Assert.IsType<SaslOutcome.Failure>(await negotiator.HandleAsync(Response(client.ClientFinal(Decode(challenge.Data))), default));
+        Assert.Equal("not-authorized", failure.Condition);
+        Assert.DoesNotContain(_sm.Steps, s => s.Step == SaslStep.Types.Step.ScramProof);
+    }
+
+    [Theory]
+    [InlineData("SCRAM-SHA-256", "y", "not-authorized")]                        // downgrade: -PLUS was offered
+    [InlineData("SCRAM-SHA-256-PLUS", "n", "malformed-request")]                // -PLUS without binding
+    [InlineData("SCRAM-SHA-256-PLUS", "p=tls-exporter", "malformed-request")]   // a type this connection has not
+    [InlineData("SCRAM-SHA-256", "p=tls-server-end-point", "malformed-request")] // binding without -PLUS
+    public async Task Channel_binding_flags_that_do_not_fit_fail_before_sm_is_asked(string mechanism, string flag, string condition)
+    {
+        var negotiator = new SaslNegotiator("localhost", true, _sm, Binding);
+        var client = new ScramClient(ScramAlgorithm.Sha256, "alice", "secret").WithChannelBinding(flag, EndPoint);
+        var failure = Assert.IsType<SaslOutcome.Failure>(await negotiator.HandleAsync(Auth(mechanism, client.ClientFirst()), default));
+        Assert.Equal(condition, failure.Condition);
+        Assert.False(failure.CountsAsAttempt); // no password was tried
+        Assert.NotNull(failure.Text);
+        Assert.Empty(_sm.Steps);
+    }
+
+    [Fact]
+    public async Task Y_is_accepted_where_no_plus_mechanism_was_offered()
+    {
+        var negotiator = new SaslNegotiator("localhost", true, _sm, ScramChannelBinding.None);
+        var client = new ScramClient(ScramAlgorithm.Sha256, "alice", "secret").WithChannelBinding("y");
+        var challenge = Assert.IsType<SaslOutcome.Challenge>(await negotiator.HandleAsync(Auth("SCRAM-SHA-256", client.ClientFirst()), default));
+        Assert.IsType<SaslOutcome.Success>(await negotiator.HandleAsync(Response(client.ClientFinal(Decode(challenge.Data))), default));
+        Assert.Equal("invalid-mechanism", Assert.IsType<SaslOutcome.Failure>(
+            await new SaslNegotiator("localhost", true, _sm).HandleAsync(Auth("SCRAM-SHA-256-PLUS", "p=tls-server-end-point,,n=alice,r=x"), default)).Condition);
+    }
 }

@@ -19,6 +19,16 @@ public sealed class StreamPreambleTests
     }
 
     [Fact]
+    public void The_channel_binding_types_follow_the_mechanisms_xep_0440()
+    {
+        var features = StreamPreamble.Features(StreamStage.Secured, tlsOffered: false, tlsRequired: true,
+            ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"], ["tls-server-end-point", "tls-unique"]);
+        Assert.Equal("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism></mechanisms>" +
+            "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-server-end-point'/><channel-binding type='tls-unique'/></sasl-channel-binding></stream:features>", features);
+        Assert.DoesNotContain("sasl-channel-binding", StreamPreamble.Features(StreamStage.Secured, false, true, ["SCRAM-SHA-256"], []));
+    }
+
+    [Fact]
     public void After_sasl_bind_and_optional_session_are_offered()
     {
         var features = StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, []);

@@ -18,12 +18,13 @@ import ssl
 import sys
 import uuid
 
-from interop_run import MECHANISM, log, run_main, slixmpp
+from interop_run import MECHANISM, log, run_main, slixmpp, without_channel_binding
 
 
 class Client(slixmpp.ClientXMPP):
     def __init__(self, name, jid, password, loop_events, tls_version=None):
         super().__init__(jid, password, sasl_mech=MECHANISM)
+        without_channel_binding(self)
         self.tls_version = tls_version
         self.name = name
         self.loop_events = loop_events

@@ -23,7 +23,7 @@ import ssl
 import sys
 import uuid
 
-from interop_run import MECHANISM, log, run_main, slixmpp
+from interop_run import MECHANISM, log, run_main, slixmpp, without_channel_binding
 STEP_TIMEOUT = 15
 
 
@@ -32,6 +32,7 @@ class Client(slixmpp.ClientXMPP):
 
     def __init__(self, name, jid, password):
         super().__init__(jid, password, sasl_mech=MECHANISM)
+        without_channel_binding(self)
         self.name = name
         self.register_plugin("xep_0203")  # delayed delivery
         self.auto_authorize = None  # answer subscription requests by hand

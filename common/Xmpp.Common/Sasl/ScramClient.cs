@@ -18,12 +18,26 @@ public sealed class ScramClient(ScramAlgorithm algorithm, string username, strin
         : this(algorithm, username, password, saltedPassword: null) => _clientNonce = clientNonce;
     private string _clientFirstBare = "";
     private byte[] _serverSignature = [];
+    private string _gs2Header = "n,,";
+    private byte[] _cbindData = [];
+
+    /// <summary>
+    /// Channel binding (RFC 5802 §6) for the next <see cref="ClientFirst"/>: <paramref name="flag"/>
+    /// is the gs2-cbind-flag ("n", "y" or "p=tls-server-end-point") and <paramref name="data"/>
+    /// the channel binding data the client computed from its TLS connection (for "p=" only).
+    /// </summary>
+    public ScramClient WithChannelBinding(string flag, byte[]? data = null)
+    {
+        _gs2Header = flag + ",,";
+        _cbindData = data ?? [];
+        return this;
+    }
 
     public string ClientFirst()
     {
         var name = username.Replace("=", "=3D").Replace(",", "=2C");
         _clientFirstBare = $"n={name},r={_clientNonce}";
-        return "n,," + _clientFirstBare;
+        return _gs2Header + _clientFirstBare;
     }
 
     /// <summary>Answers server-first-message; throws if the server's nonce does not extend ours.</summary>
@@ -44,7 +58,7 @@ public sealed class ScramClient(ScramAlgorithm algorithm, string username, strin
         var salted = saltedPassword?.Invoke(saltBytes, iterations) ?? algorithm.SaltedPassword(password, saltBytes, iterations);
         var clientKey = algorithm.Hmac(salted, "Client Key");
         var storedKey = algorithm.H(clientKey);
-        var withoutProof = $"c={Convert.ToBase64String(Encoding.UTF8.GetBytes("n,,"))},r={nonce}";
+        var withoutProof = $"c={Convert.ToBase64String([.. Encoding.UTF8.GetBytes(_gs2Header), .. _cbindData])},r={nonce}";
         var authMessage = $"{_clientFirstBare},{serverFirst},{withoutProof}";
         var clientSignature = algorithm.Hmac(storedKey, authMessage);
         var proof = ScramAlgorithm.Xor(clientKey, clientSignature);

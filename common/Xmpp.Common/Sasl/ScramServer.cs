@@ -4,8 +4,8 @@ using System.Text;
 namespace Xmpp.Common.Sasl;
 
 /// <summary>
-/// The message exchange of SCRAM's server side (RFC 5802 §5), without channel binding, as c2s
-/// runs it with a client. Pure, and it never holds a key: the salt and iteration count come
+/// The message exchange of SCRAM's server side (RFC 5802 §5), with channel binding (§6) when the
+/// connection supports it (<see cref="ScramChannelBinding"/>), as c2s runs it with a client. Pure, and it never holds a key: the salt and iteration count come
 /// from sm, and so does the verdict on the proof (<see cref="ScramVerifier"/> runs in sm).
 /// </summary>
 public sealed class ScramServer(ScramAlgorithm algorithm)
@@ -22,22 +22,58 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
     private string _gs2Header = "";
     private string _nonce = "";
     private string _serverFirst = "";
+    private byte[] _cbindData = [];
 
     public ScramAlgorithm Algorithm { get; } = algorithm;
 
     /// <summary>The username named in client-first-message (saslname decoded), once parsed.</summary>
     public string Username { get; private set; } = "";
 
-    /// <summary>Parses client-first-message. Returns false (malformed-request) if it is not valid SCRAM.</summary>
-    public bool ReadClientFirst(string message)
+    /// <summary>
+    /// Parses client-first-message of a mechanism without -PLUS on a connection that offers no
+    /// channel binding. Returns false (malformed-request) if it is not valid SCRAM.
+    /// </summary>
+    public bool ReadClientFirst(string message) => ReadClientFirst(message, plus: false, ScramChannelBinding.None) == ScramFirstResult.Ok;
+
+    /// <summary>
+    /// Parses client-first-message and checks its gs2 channel binding flag (RFC 5802 §6) against
+    /// the mechanism (<paramref name="plus"/>: a -PLUS one) and what this connection offered:
+    /// 'p=type' only with -PLUS and a supported type, 'n' only without -PLUS, 'y' only when the
+    /// server offered no -PLUS mechanism (otherwise it is a downgrade).
+    /// </summary>
+    public ScramFirstResult ReadClientFirst(string message, bool plus, ScramChannelBinding binding)
     {
         // gs2-header: gs2-cbind-flag "," [authzid] ","
         var first = message.IndexOf(',');
-        if (first < 0) return false;
+        if (first < 0) return ScramFirstResult.Malformed;
         var flag = message[..first];
-        if (flag != "n" && flag != "y") return false; // "p=" would need channel binding, which we do not offer
         var second = message.IndexOf(',', first + 1);
-        if (second < 0) return false;
+        if (second < 0) return ScramFirstResult.Malformed;
+        var authzid = message[(first + 1)..second];
+        if (authzid.Length > 0 && (!authzid.StartsWith("a=", StringComparison.Ordinal) || DecodeSaslName(authzid[2..]) is null))
+            return ScramFirstResult.Malformed;
+        byte[] cbindData = [];
+        if (flag.StartsWith("p=", StringComparison.Ordinal))
+        {
+            var type = flag[2..];
+            if (type.Length == 0 || !IsChannelBindingName(type)) return ScramFirstResult.Malformed;
+            if (!plus) return ScramFirstResult.ChannelBindingMismatch;
+            if (binding.DataOf(type) is not { } data) return ScramFirstResult.UnsupportedChannelBinding;
+            cbindData = data;
+        }
+        else if (flag == "n")
+        {
+            if (plus) return ScramFirstResult.ChannelBindingMismatch;
+        }
+        else if (flag == "y")
+        {
+            if (plus) return ScramFirstResult.ChannelBindingMismatch;
+            if (binding.Offered) return ScramFirstResult.Downgrade;
+        }
+        else
+        {
+            return ScramFirstResult.Malformed;
+        }
         _gs2Header = message[..(second + 1)];
         _clientFirstBare = message[(second + 1)..];
 
@@ -46,14 +82,33 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
         {
             if (part.StartsWith("n=", StringComparison.Ordinal)) user = part[2..];
             else if (part.StartsWith("r=", StringComparison.Ordinal)) nonce = part[2..];
-            else if (part.StartsWith("m=", StringComparison.Ordinal)) return false; // mandatory extension: unsupported
+            else if (part.StartsWith("m=", StringComparison.Ordinal)) return ScramFirstResult.Malformed; // mandatory extension: unsupported
         }
-        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(nonce)) return false;
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(nonce)) return ScramFirstResult.Malformed;
         var decoded = DecodeSaslName(user);
-        if (decoded is null) return false;
+        if (decoded is null) return ScramFirstResult.Malformed;
         Username = decoded;
+        _cbindData = cbindData;
         _nonce = nonce + (_fixedServerNonce ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
+        return ScramFirstResult.Ok;
+    }
+
+    /// <summary>RFC 5802's cb-name: 1*(ALPHA / DIGIT / "." / "-").</summary>
+    private static bool IsChannelBindingName(string name)
+    {
+        foreach (var c in name)
+            if (!char.IsAsciiLetterOrDigit(c) && c != '.' && c != '-') return false;
         return true;
+    }
+
+    /// <summary>
+    /// c= of client-final-message must be exactly base64(gs2-header + cbind-data), the data being
+    /// what this server computed from its own side of the TLS connection (none for 'n' and 'y').
+    /// </summary>
+    private string ExpectedChannelBinding()
+    {
+        var header = Encoding.UTF8.GetBytes(_gs2Header);
+        return Convert.ToBase64String([.. header, .. _cbindData]);
     }
 
     /// <summary>server-first-message with the salt and iteration count sm answered (a fake salt for an unknown account).</summary>
@@ -64,7 +119,7 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
     }
 
     /// <summary>
-    /// Reads client-final-message: checks the channel binding data and the combined nonce, and
+    /// Reads client-final-message: checks the channel binding (c=) and the combined nonce, and
     /// returns RFC 5802's AuthMessage with the client's proof for sm to verify; null when the
     /// message is malformed or does not belong to this exchange.
     /// </summary>
@@ -81,7 +136,7 @@ public sealed class ScramServer(ScramAlgorithm algorithm)
             else if (part.StartsWith("p=", StringComparison.Ordinal)) proof = part[2..];
         }
         if (channel is null || nonce is null || proof is null) return null;
-        if (channel != Convert.ToBase64String(Encoding.UTF8.GetBytes(_gs2Header))) return null;
+        if (channel != ExpectedChannelBinding()) return null; // another gs2 header, or another TLS connection's binding (a MITM)
         if (nonce != _nonce) return null;
 
         byte[] clientProof;

@@ -41,6 +41,25 @@ public sealed class OpenSslClient : IAsyncDisposable
         return new OpenSslClient(process);
     }
 
+    /// <summary>
+    /// `openssl s_client` on a direct TLS port (XEP-0368): TLS from the first byte, with SNI
+    /// <paramref name="domain"/> and ALPN <paramref name="alpn"/> offered (e.g. "xmpp-client").
+    /// </summary>
+    public static OpenSslClient StartDirectTls(int port, string domain, string alpn)
+    {
+        var info = new ProcessStartInfo("openssl")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "s_client", "-connect", $"127.0.0.1:{port}", "-servername", domain, "-alpn", alpn })
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start openssl");
+        return new OpenSslClient(process);
+    }
+
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public string Transcript => $"stdout:\n{Stdout}\nstderr:\n{Stderr}";

@@ -86,6 +86,54 @@ public sealed class TestClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Opens a direct TLS connection (XEP-0368) to 127.0.0.1:<paramref name="port"/>: the TLS
+    /// handshake first (any certificate, ALPN <paramref name="alpn"/>: none when null), then nothing
+    /// more is sent yet. Throws the handshake's exception when the server refuses it.
+    /// </summary>
+    public static async Task<TestClient> ConnectDirectTlsAsync(int port, string name, IEnumerable<string>? alpn = null,
+        System.Security.Authentication.SslProtocols protocols = System.Security.Authentication.SslProtocols.None, Func<string>? diagnostics = null)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            using (var cts = new CancellationTokenSource(DefaultTimeout))
+                await tcp.ConnectAsync("127.0.0.1", port, cts.Token);
+            var client = new TestClient(name, tcp, diagnostics);
+            var tls = new SslStream(client._raw, leaveInnerStreamOpen: true);
+            using (var cts = new CancellationTokenSource(DefaultTimeout))
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "localhost",
+                    EnabledSslProtocols = protocols,
+                    ApplicationProtocols = alpn?.Select(a => new SslApplicationProtocol(a)).ToList(),
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                }, cts.Token);
+            client._stream = tls;
+            client._reader = Task.Run(client.ReadLoopAsync);
+            return client;
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The TLS connection's negotiated ALPN protocol ("" when none, or no TLS).</summary>
+    public string ApplicationProtocol => _stream is SslStream tls ? tls.NegotiatedApplicationProtocol.ToString() : "";
+
+    /// <summary>
+    /// tls-server-end-point (RFC 5929 §4) as this client computes it: the hash of the certificate
+    /// the server presented (SHA-256 for c2s's ECDSA-SHA256 and RSA-SHA256 certificates).
+    /// </summary>
+    public byte[] ServerEndPointBinding()
+    {
+        var tls = _stream as SslStream ?? throw new InvalidOperationException($"{Name}: no TLS");
+        var certificate = tls.RemoteCertificate ?? throw new InvalidOperationException($"{Name}: no server certificate");
+        return System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData());
+    }
+
+    /// <summary>
     /// The whole login: stream, STARTTLS, SASL, restart, bind, session (if offered) and, unless
     /// <paramref name="presence"/> is false, initial presence. Throws if any step fails.
     /// </summary>
@@ -151,7 +199,9 @@ public sealed class TestClient : IAsyncDisposable
     /// One SASL exchange with <paramref name="mechanism"/> ("SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN").
     /// On success the stream is restarted (new features read); on failure the result carries the condition.
     /// </summary>
-    public async Task<SaslResult> AuthenticateAsync(string username, string password, string mechanism = "SCRAM-SHA-256", bool restart = true)
+    /// <param name="channelBinding">SCRAM's gs2 channel binding flag ("n" by default, "y", "p=tls-server-end-point") and its data, for -PLUS and downgrade tests.</param>
+    public async Task<SaslResult> AuthenticateAsync(string username, string password, string mechanism = "SCRAM-SHA-256", bool restart = true,
+        (string Flag, byte[]? Data)? channelBinding = null)
     {
         var local = username.Contains('@') ? username.Split('@')[0] : username;
         XElement answer;
@@ -162,8 +212,10 @@ public sealed class TestClient : IAsyncDisposable
         }
         else
         {
-            var algorithm = ScramAlgorithm.ByMechanism(mechanism) ?? throw new ArgumentException($"unknown mechanism {mechanism}", nameof(mechanism));
+            var algorithm = ScramAlgorithm.ByMechanism(mechanism.EndsWith("-PLUS", StringComparison.Ordinal) ? mechanism[..^5] : mechanism)
+                            ?? throw new ArgumentException($"unknown mechanism {mechanism}", nameof(mechanism));
             var scram = new ScramClient(algorithm, local, password);
+            if (channelBinding is { } cb) scram.WithChannelBinding(cb.Flag, cb.Data);
             await SendAsync(Auth(mechanism, Encoding.UTF8.GetBytes(scram.ClientFirst())));
             answer = await ExpectSaslAsync();
             if (answer.Name.LocalName == "challenge")

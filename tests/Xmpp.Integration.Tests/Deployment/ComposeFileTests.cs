@@ -83,6 +83,15 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         foreach (var name in XmppServices.Where(n => n.StartsWith("c2s", StringComparison.Ordinal)))
             Assert.Equal(haproxyAddress, Env(services, name, "C2s__ProxyProtocol__TrustedProxies__0"));
 
+        // issue 19: direct TLS (XEP-0368) on 5223, passed through to every c2s's C2s__DirectTlsPort with the PROXY header
+        Assert.Contains(haproxy.GetProperty("ports").EnumerateArray(), p => p.ToString().Contains("5223", StringComparison.Ordinal));
+        Assert.Matches(@"(?m)^\s*bind :5223\b", cfg);
+        var directServers = Regex.Matches(cfg, @"(?m)^\s*server\s+\S+\s+([^:\s]+):5223\b.*$");
+        Assert.Equal(servers, directServers.Select(m => m.Groups[1].Value).Order());
+        Assert.All(directServers, m => Assert.Contains("send-proxy-v2", m.Value, StringComparison.Ordinal));
+        foreach (var name in XmppServices.Where(n => n.StartsWith("c2s", StringComparison.Ordinal)))
+            Assert.Equal("5223", Env(services, name, "C2s__DirectTlsPort"));
+
         // Jaeger: OTLP in, UI out
         var jaeger = services.GetProperty("jaeger");
         var jaegerPorts = string.Join(" ", jaeger.GetProperty("ports").EnumerateArray().Select(p => p.ToString()));

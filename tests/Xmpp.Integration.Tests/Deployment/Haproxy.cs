@@ -34,6 +34,9 @@ public sealed partial class Haproxy : IAsyncDisposable
     [GeneratedRegex(@"^(\s*server\s+(\S+)\s+)(\S+):5222(\s+check\s+port\s+)9464\b([^\n]*)", RegexOptions.Multiline)]
     private static partial Regex ServerLine();
 
+    [GeneratedRegex(@"^(\s*server\s+(\S+)\s+)(\S+):5223(\s+check\s+port\s+)9464\b([^\n]*)", RegexOptions.Multiline)]
+    private static partial Regex DirectTlsServerLine();
+
     /// <summary>
     /// deploy/haproxy.cfg rewritten for this cluster on loopback. With <paramref name="fewerServers"/>
     /// a cluster with fewer c2s than the file names gets only its own (the other server lines are left out).
@@ -52,6 +55,17 @@ public sealed partial class Haproxy : IAsyncDisposable
         }
         var config = string.Join('\n', lines);
         config = Regex.Replace(config, @"^(\s*bind\s+):5222\b", $"${{1}}127.0.0.1:{port}", RegexOptions.Multiline);
+        // The direct TLS frontend (:5223) gets a free port of its own; its servers point at the
+        // cluster's STARTTLS ports (these clusters open no direct TLS port): the tests use the 5222 frontend.
+        config = Regex.Replace(config, @"^(\s*bind\s+):5223\b", $"${{1}}127.0.0.1:{FreePort.Pick()}", RegexOptions.Multiline);
+        var direct = 0;
+        config = DirectTlsServerLine().Replace(config, m =>
+        {
+            var index = direct++;
+            if (index >= cluster.C2sInstances.Count) return $"    # server {m.Groups[2].Value}: not in this cluster";
+            var c2s = cluster.C2sInstances[index];
+            return $"{m.Groups[1].Value}127.0.0.1:{cluster.PortOf(c2s)}{m.Groups[4].Value}{cluster.MetricsPortOf(c2s)}{m.Groups[5].Value}";
+        });
         var replaced = 0;
         config = ServerLine().Replace(config, m =>
         {
