@@ -166,6 +166,24 @@ public sealed class ArchiveModuleTests : IDisposable
     }
 
     [Fact]
+    public void A_page_beyond_the_byte_cap_is_cut_short_on_the_side_away_from_where_paging_started()
+    {
+        _h.Dispose();
+        _h = Harness(("Sm:Archive:MaxPageBytes", "1"));
+        var alice = _h.Online("alice@localhost/phone");
+        foreach (var n in new[] { 1, 2, 3 })
+            _h.Send(alice, $"<message to='bob@localhost' type='chat'><body>m{n}</body></message>");
+        var (forwards, answer) = Query(alice, rsm: "<max>10</max>");
+        Assert.Equal(["m1"], forwards);
+        Assert.Null(answer.Element(Mam + "fin")!.Attribute("complete"));
+        var (backwards, last) = Query(alice, rsm: "<max>10</max><before/>");
+        Assert.Equal(["m3"], backwards);
+        var set = last.Element(Mam + "fin")!.Element(XName.Get("set", ArchiveNamespaces.Rsm))!;
+        Assert.Equal("2", (string?)set.Element(XName.Get("first", ArchiveNamespaces.Rsm))!.Attribute("index"));
+        Assert.Equal("3", set.Element(XName.Get("count", ArchiveNamespaces.Rsm))!.Value);
+    }
+
+    [Fact]
     public void Metadata_names_the_first_and_last_message()
     {
         var alice = _h.Online("alice@localhost/phone");

@@ -239,7 +239,7 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
             return true;
         }
 
-        var page = _store.Page(owner, query, Cutoff, afterIdSeq, beforeIdSeq, afterSeq, beforeSeq);
+        var page = WithinBytes(_store.Page(owner, query, Cutoff, afterIdSeq, beforeIdSeq, afterSeq, beforeSeq), query.Backwards);
         var messages = query.FlipPage ? page.Messages.Reverse() : page.Messages;
         var sent = 0;
         foreach (var message in messages)
@@ -274,6 +274,30 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
         ctx.ReplyResult(e, fin);
         _logger.LogDebug("Archive query of {User}: {Sent} of {Count} messages, complete {Complete}", e.From, sent, page.Count, page.Complete);
         return true;
+    }
+
+    /// <summary>
+    /// A page cut to Sm:Archive:MaxPageBytes of stanzas (at least one message), so that a page of
+    /// large messages never overflows the client's output bound at c2s. Paging forwards keeps the
+    /// page's start, backwards its end (the side the client pages from); the page is then not complete.
+    /// </summary>
+    private ArchivePage WithinBytes(ArchivePage page, bool backwards)
+    {
+        var ordered = backwards ? page.Messages.Reverse().ToList() : page.Messages.ToList();
+        long bytes = 0;
+        var keep = 0;
+        foreach (var message in ordered)
+        {
+            if (keep > 0 && bytes + message.Stanza.Length > _options.MaxPageBytes) break;
+            bytes += message.Stanza.Length;
+            keep++;
+        }
+        if (keep == ordered.Count) return page;
+        _logger.LogDebug("An archive page cut to {Kept} of {Messages} messages ({Bytes} bytes; Sm:Archive:MaxPageBytes {Max})", keep, ordered.Count, bytes, _options.MaxPageBytes);
+        var kept = ordered.Take(keep).ToList();
+        if (backwards) kept.Reverse();
+        var firstIndex = backwards ? page.FirstIndex + (ordered.Count - keep) : page.FirstIndex;
+        return page with { Messages = kept, Complete = false, FirstIndex = firstIndex };
     }
 
     /// <summary>XEP-0082 DateTime, UTC with milliseconds.</summary>

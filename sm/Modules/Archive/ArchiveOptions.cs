@@ -12,6 +12,9 @@ public sealed class ArchiveOptions
     /// <summary>Results per query page; a larger &lt;max/&gt; is cut to it, no &lt;max/&gt; means this many.</summary>
     public int MaxPageSize { get; set; } = 50;
 
+    /// <summary>Stanza bytes of one query page (at least one message): keep it well below c2s's C2s:MaxOutboundBytes; a page beyond it is cut short (not complete).</summary>
+    public long MaxPageBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Messages kept per account; beyond it the oldest are removed (logged and counted).</summary>
     public int MaxMessagesPerAccount { get; set; } = 100_000;
 
