@@ -34,6 +34,9 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
     private readonly ArchiveStore _store = new(ctx.Storage.Modules);
     private ArchiveOptions _options = new();
 
+    /// <summary>Whether the expired messages of every account were removed since start (at the first login: the tables exist only after Load).</summary>
+    private bool _expiredAtStart;
+
     public string Name => "archive";
 
     public ModuleSchema Schema => ArchiveStore.Schema;
@@ -61,20 +64,18 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
         hooks.On<SessionStarted>(started => Expire(started.Session.BareJid));
     }
 
-    /// <summary>Messages beyond the retention are removed once at start; later at each login of their owner.</summary>
     public void DeleteAccount(Jid user) => _store.DeleteAccount(user);
 
+    /// <summary>Messages archived before it are past the retention: never returned, removed at their owner's next login.</summary>
     private DateTimeOffset Cutoff =>
         _options.RetentionDays > 0 ? ctx.Clock.GetUtcNow().AddDays(-_options.RetentionDays) : DateTimeOffset.MinValue;
-
-    private bool _expiredAtStart;
 
     private void Expire(Jid user)
     {
         if (_options.RetentionDays <= 0) return;
         if (!_expiredAtStart)
         {
-            _expiredAtStart = true; // the tables exist only once sm migrated them, after Load
+            _expiredAtStart = true;
             Removed(_store.ExpireAll(Cutoff), "all accounts", "expired");
         }
         Removed(_store.Expire(user, Cutoff), user.ToString(), "expired");
