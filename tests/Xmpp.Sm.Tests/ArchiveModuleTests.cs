@@ -123,6 +123,23 @@ public sealed class ArchiveModuleTests : IDisposable
         Assert.Equal(["contact"], Query(alice).Bodies);
     }
 
+    [Fact]
+    public void Prefs_hold_after_the_owner_logged_out_and_in_again()
+    {
+        var alice = _h.Online("alice@localhost/phone");
+        var bob = _h.Online("bob@localhost/pc");
+        _h.Send(alice, "<iq type='set' id='p'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>");
+        _h.Handle(ImAssertions.End(alice));
+        _h.Send(bob, "<message to='alice@localhost' type='chat'><body>while away</body></message>");
+        Assert.Equal(0, Rows("alice@localhost"));
+        alice = _h.Online("alice@localhost/laptop");
+        _h.Send(bob, "<message to='alice@localhost' type='chat'><body>back</body></message>");
+        Assert.Equal(0, Rows("alice@localhost"));
+        var prefs = SingleStanzaTo(_h.Send(alice, "<iq type='get' id='g'><prefs xmlns='urn:xmpp:mam:2'/></iq>"), alice);
+        Assert.Equal("never", (string?)prefs.Element(Mam + "prefs")?.Attribute("default"));
+        Assert.Equal(2, Rows("bob@localhost"));
+    }
+
     [Theory]
     [InlineData("<field var='with'><value>@@</value></field>", "", "bad-request")]
     [InlineData("<field var='start'><value>yesterday</value></field>", "", "bad-request")]

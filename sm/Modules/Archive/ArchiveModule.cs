@@ -34,6 +34,9 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
     private readonly ArchiveStore _store = new(ctx.Storage.Modules);
     private ArchiveOptions _options = new();
 
+    /// <summary>The preferences of users with live sessions (read on every message they send or get), so they are read from storage once per login.</summary>
+    private readonly Dictionary<Jid, ArchivePrefs> _prefs = [];
+
     /// <summary>Whether the expired messages of every account were removed since start (at the first login: the tables exist only after Load).</summary>
     private bool _expiredAtStart;
 
@@ -62,6 +65,11 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
         foreach (var (type, name) in new[] { ("set", "query"), ("get", "query"), ("get", "prefs"), ("set", "prefs"), ("get", "metadata") })
             hooks.Hook($"iq-{type}/bare/{ArchiveNamespaces.Mam}:{name}", OthersArchive);
         hooks.On<SessionStarted>(started => Expire(started.Session.BareJid));
+        hooks.On<SessionEnded>(ended =>
+        {
+            if (ctx.Sessions.OfUser(ended.Session.BareJid).Count == 0) _prefs.Remove(ended.Session.BareJid);
+        });
+        hooks.On<AccountDeleted>(deleted => _prefs.Remove(deleted.User));
     }
 
     public void DeleteAccount(Jid user) => _store.DeleteAccount(user);
@@ -160,7 +168,14 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
         return e.Target != TargetKind.Full || ctx.Sessions.FindFull(e.To) is not null || ArchiveRules.MessageType(e.Type) == "chat";
     }
 
-    private ArchivePrefs PrefsOf(Jid owner) => _store.Prefs(owner) ?? new ArchivePrefs(_options.Default, [], []);
+    private ArchivePrefs PrefsOf(Jid user)
+    {
+        var owner = user.Bare;
+        if (_prefs.TryGetValue(owner, out var cached)) return cached;
+        var prefs = _store.Prefs(owner) ?? new ArchivePrefs(_options.Default, [], []);
+        if (ctx.Sessions.OfUser(owner).Count > 0) _prefs[owner] = prefs;
+        return prefs;
+    }
 
     // ---- the owner's requests ----
 
@@ -198,6 +213,7 @@ public sealed class ArchiveModule(SmContext ctx) : IStoringModule
             return true;
         }
         _store.SetPrefs(e.From, prefs);
+        _prefs[e.From.Bare] = prefs;
         ctx.ReplyResult(e, prefs.ToElement());
         return true;
     }
