@@ -22,12 +22,13 @@ import ssl
 import sys
 import uuid
 
-from interop_run import MECHANISM, log, run_main, slixmpp
+from interop_run import MECHANISM, log, run_main, slixmpp, without_channel_binding
 
 
 class Client(slixmpp.ClientXMPP):
     def __init__(self, name, jid, password):
         super().__init__(jid, password, sasl_mech=MECHANISM)
+        without_channel_binding(self)
         self.name = name
         self.session_started = asyncio.Event()
         self.messages = asyncio.Queue()
