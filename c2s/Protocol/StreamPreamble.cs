@@ -11,7 +11,7 @@ public static class StreamPreamble
 
     public const string Close = "</stream:stream>";
 
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms)
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, bool registration = false)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -21,6 +21,7 @@ public static class StreamPreamble
             sb.Append($"<mechanisms xmlns='{Ns.Sasl}'>");
             foreach (var m in mechanisms) sb.Append("<mechanism>").Append(m).Append("</mechanism>");
             sb.Append("</mechanisms>");
+            if (registration) sb.Append(Registration.RegistrationRequest.Feature); // XEP-0077 §8
         }
         if (stage is StreamStage.Authenticated)
         {

@@ -32,6 +32,8 @@ public static class ModuleList
             new Version.VersionModule(ctx),
             new Time.TimeModule(ctx),
             new LastActivity.LastActivityModule(ctx),
+            new Registration.RegistrationModule(ctx),
+            new AdHoc.AdHocModule(ctx),
             new Offline(ctx),
             new Delivery(ctx),
         ];
