@@ -8,6 +8,8 @@ usage: slixmpp_register.py --host 127.0.0.1 --port 5222 --jid new@localhost --pa
 Exit codes: 0 registered and logged in, 1 failed, 3 slixmpp missing.
 """
 import argparse
+import logging
+import os
 import asyncio
 import ssl
 import sys
@@ -29,6 +31,10 @@ class Registrant(slixmpp.ClientXMPP):
         self["xep_0077"].force_registration = False
         if register:
             self.add_event_handler("register", self.on_register)
+            # slixmpp 1.8.3 holds back every stanza sent before session start except bind and
+            # session iqs (XMLStream.send), its own xep_0077 registration iqs included, so they
+            # would never leave; let them through until the session starts.
+            self._always_send_everything = True
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("failed_all_auth", lambda _: self.fail("authentication failed"))
         self.add_event_handler("stream_error", lambda e: self.fail(f"stream error: {e}"))
@@ -54,6 +60,7 @@ class Registrant(slixmpp.ClientXMPP):
             self.fail(f"registration refused: {e.iq['error']['condition']}")
 
     async def on_session_start(self, _):
+        self._always_send_everything = False
         log(f"{self.name}: session started as {self.boundjid.full}")
         self.started.set()
 
@@ -78,6 +85,8 @@ async def run(args):
 
 
 def main():
+    if os.environ.get("INTEROP_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
