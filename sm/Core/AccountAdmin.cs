@@ -1,6 +1,8 @@
+using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Common.Sasl;
+using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
 using Xmpp.Sm.Storage;
 
@@ -28,7 +30,7 @@ public sealed record AccountCreated(Jid User, AccountRequester Requester);
 /// c2s) and the modules (XEP-0077 removal, XEP-0133 admin commands): one place that asks the
 /// modules' creation policy, deletes with every module's data and ends the user's sessions.
 /// </summary>
-public sealed class AccountAdmin(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, SmStorage storage, HookTable hooks, ILogger logger)
+public sealed class AccountAdmin(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, SmStorage storage, HookTable hooks, Outbox outbox, ILogger logger)
 {
     public const string Conflict = "conflict";
 
@@ -74,14 +76,34 @@ public sealed class AccountAdmin(SmOptions options, SessionTable sessions, Sessi
         return true;
     }
 
-    /// <summary>Ends one session (its c2s closes the stream with the reason).</summary>
-    public void EndSession(SmSession session, string reason) => lifecycle.End(session, reason, tellC2s: true);
-
-    /// <summary>Ends every session of the user (their c2s closes the streams with the reason); how many.</summary>
-    public int EndSessions(Jid user, string reason)
+    /// <summary>
+    /// Ends the sessions of <paramref name="jid"/> (a bare JID: all of them; a full JID: that one)
+    /// with <see cref="EndReasons.Kicked"/>; returns the full JIDs ended.
+    /// </summary>
+    public IReadOnlyList<string> Kick(Jid jid)
     {
-        var of = sessions.OfUser(user.Bare);
-        lifecycle.EndAll(of, reason, tellC2s: true);
-        return of.Count;
+        var of = jid.IsFull ? (sessions.FindFull(jid) is { } one ? [one] : []) : sessions.OfUser(jid.Bare);
+        lifecycle.EndAll(of, EndReasons.Kicked, tellC2s: true);
+        if (of.Count > 0) logger.LogInformation("{Count} session(s) of {Jid} ended by an administrator", of.Count, jid);
+        return of.Select(s => s.FullJidText).ToArray();
+    }
+
+    /// <summary>The full JIDs of the live sessions, sorted.</summary>
+    public IReadOnlyList<string> Online() => sessions.All.Select(s => s.FullJidText).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>A headline message from the domain to every live session (XEP-0133 announce); returns the full JIDs it went to. The text is never logged.</summary>
+    public IReadOnlyList<string> Announce(string? subject, string body)
+    {
+        var all = sessions.All.ToArray();
+        foreach (var session in all)
+        {
+            var message = new XElement(Stanza.Client + "message",
+                new XAttribute("type", "headline"), new XAttribute("from", options.Domain), new XAttribute("to", session.FullJidText));
+            if (!string.IsNullOrEmpty(subject)) message.Add(new XElement(Stanza.Client + "subject", subject));
+            message.Add(new XElement(Stanza.Client + "body", body));
+            outbox.ToSession(session, message);
+        }
+        logger.LogInformation("Announcement sent to {Count} session(s)", all.Length);
+        return all.Select(s => s.FullJidText).ToArray();
     }
 }

@@ -38,7 +38,7 @@ public sealed class SessionManager
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
 
-        var accounts = new AccountAdmin(options, Sessions, _lifecycle, storage, Hooks, logs.CreateLogger<AccountAdmin>());
+        var accounts = new AccountAdmin(options, Sessions, _lifecycle, storage, Hooks, _outbox, logs.CreateLogger<AccountAdmin>());
         var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs, configuration, accounts);
         Modules = (modules ?? ModuleList.Create)(context);
         foreach (var module in Modules) module.Load(Hooks);

@@ -45,6 +45,9 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
                 case Action.Auth: Auth(frame); break;
                 case Action.Passwd: Passwd(frame); break;
                 case Action.List: List(frame); break;
+                case Action.Online: Online(frame); break;
+                case Action.Kick: Kick(frame); break;
+                case Action.Announce: Announce(frame); break;
                 default: AnswerOrBounce(frame); break;
             }
         }
@@ -175,6 +178,45 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
     {
         var answer = AnswerFor(frame.Session, Action.Listed);
         answer.Users.AddRange(accounts.List());
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>ONLINE (xmppctl online): the live sessions' full JIDs.</summary>
+    private void Online(Frame frame)
+    {
+        var answer = AnswerFor(frame.Session, Action.OnlineList);
+        answer.Users.AddRange(admin.Online());
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>KICK (xmppctl kick): ends the target's sessions (bare: all; full: that one); KICKED names them.</summary>
+    private void Kick(Frame frame)
+    {
+        if (!Jid.TryParse(frame.Session.Target, out var jid) || jid.Local is null)
+        {
+            Fail(frame, Reasons.BadTarget);
+            return;
+        }
+        if (jid.Domain != options.Domain)
+        {
+            Fail(frame, Reasons.HostUnknown);
+            return;
+        }
+        var answer = AnswerFor(frame.Session, Action.Kicked);
+        answer.Users.AddRange(admin.Kick(jid));
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>ANNOUNCE (xmppctl announce): a headline to every live session; ANNOUNCED names them.</summary>
+    private void Announce(Frame frame)
+    {
+        if (frame.Session.Announcement.Length == 0)
+        {
+            Fail(frame, Reasons.BadRequest);
+            return;
+        }
+        var answer = AnswerFor(frame.Session, Action.Announced);
+        answer.Users.AddRange(admin.Announce(frame.Session.Subject, frame.Session.Announcement));
         outbox.Session(frame.From, answer);
     }
 

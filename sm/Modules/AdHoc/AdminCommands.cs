@@ -160,15 +160,7 @@ public static class AdminCommands
             foreach (var text in jids)
             {
                 if (!Jid.TryParse(text, out var jid) || jid.Local is null || jid.Domain != ctx.Domain) return CommandOutcome.Error($"Not a user of {ctx.Domain}: {text}");
-                if (jid.IsFull)
-                {
-                    if (ctx.Sessions.FindFull(jid) is { } one)
-                    {
-                        ctx.Accounts.EndSession(one, EndReasons.Kicked);
-                        ended++;
-                    }
-                }
-                else ended += ctx.Accounts.EndSessions(jid, EndReasons.Kicked);
+                ended += ctx.Accounts.Kick(jid).Count;
             }
             logger.LogInformation("Admin {Admin} ended {Count} session(s)", requester.Bare, ended);
             return CommandOutcome.Info($"Ended {ended} session(s).");
@@ -188,18 +180,9 @@ public static class AdminCommands
         {
             var lines = values.TryGetValue("announcement", out var l) ? l : [];
             if (lines.Count == 0 || lines.All(s => s.Length == 0)) return CommandOutcome.Error("The announcement is empty.");
-            var subject = One(values, "subject");
-            var sessions = ctx.Sessions.All.ToArray();
-            foreach (var session in sessions)
-            {
-                var message = new XElement(Stanza.Client + "message",
-                    new XAttribute("type", "headline"), new XAttribute("from", ctx.Domain), new XAttribute("to", session.FullJidText));
-                if (subject is not null) message.Add(new XElement(Stanza.Client + "subject", subject));
-                message.Add(new XElement(Stanza.Client + "body", string.Join("\n", lines)));
-                ctx.Out.ToSession(session, message);
-            }
-            logger.LogInformation("Admin {Admin} sent an announcement to {Count} session(s)", requester.Bare, sessions.Length);
-            return CommandOutcome.Info($"Announcement sent to {sessions.Length} session(s).");
+            var sent = ctx.Accounts.Announce(One(values, "subject"), string.Join("\n", lines));
+            logger.LogInformation("Admin {Admin} sent an announcement to {Count} session(s)", requester.Bare, sent.Count);
+            return CommandOutcome.Info($"Announcement sent to {sent.Count} session(s).");
         }
     }
 }
