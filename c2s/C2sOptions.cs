@@ -63,6 +63,9 @@ public sealed class C2sOptions
     /// <summary>PROXY protocol v2 from trusted load balancers (the "C2s:ProxyProtocol" section).</summary>
     public ProxyProtocolOptions ProxyProtocol { get; set; } = new();
 
+    /// <summary>XEP-0077 in-band registration (the "C2s:Registration" section); off by default.</summary>
+    public Xmpp.C2s.Registration.RegistrationOptions Registration { get; set; } = new();
+
     /// <summary>Failed SASL attempts allowed on one stream before it is closed with &lt;policy-violation/&gt;.</summary>
     public int MaxAuthFailures { get; set; } = 3;
 

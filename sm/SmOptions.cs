@@ -33,6 +33,9 @@ public sealed class SmOptions
     /// <summary>Roster items per user; a roster set beyond it gets &lt;not-allowed/&gt;.</summary>
     public int RosterLimit { get; set; } = 1000;
 
+    /// <summary>Bare JIDs of the administrators: they may run the XEP-0133 admin commands (XEP-0050); everyone else gets &lt;forbidden/&gt;.</summary>
+    public List<string> Admins { get; set; } = [];
+
     /// <summary>On shutdown, tell every session's c2s ENDED reason "system-shutdown".</summary>
     public bool EndSessionsOnShutdown { get; set; } = true;
 

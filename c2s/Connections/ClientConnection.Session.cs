@@ -93,12 +93,14 @@ public sealed partial class ClientConnection
             "system-shutdown" => StreamErrors.SystemShutdown,
             "unknown-session" => StreamErrors.InternalServerError,
             "invalid-from" => StreamErrors.InvalidFrom,
+            "kicked" => StreamErrors.PolicyViolation,
             _ => StreamErrors.UndefinedCondition,
         };
         var text = reason switch
         {
             "conflict" => "replaced by a new session for the same resource",
             "user-deleted" => "account deleted",
+            "kicked" => "your session was ended by an administrator",
             _ => null,
         };
         CloseWithStreamError(condition, text);

@@ -183,6 +183,11 @@ public sealed partial class ClientConnection
         {
             case StreamStage.Connected:
                 if (element.Name == System.Xml.Linq.XName.Get("starttls", Ns.Tls)) return StartTls();
+                if (Xmpp.C2s.Registration.RegistrationRequest.Is(element, _options.Domain))
+                {
+                    await OnRegistrationBeforeAuthAsync(element, ct);
+                    return false;
+                }
                 if (element.Name.NamespaceName == Ns.Sasl)
                 {
                     if (_options.RequireTls) SendSaslFailure("encryption-required");
@@ -193,13 +198,14 @@ public sealed partial class ClientConnection
                 return false;
             case StreamStage.Secured:
                 if (element.Name.NamespaceName == Ns.Sasl) await OnSaslAsync(element, ct);
+                else if (Xmpp.C2s.Registration.RegistrationRequest.Is(element, _options.Domain)) await OnRegistrationBeforeAuthAsync(element, ct);
                 else CloseWithStreamError(StreamErrors.NotAuthorized, "authenticate first");
                 return false;
             case StreamStage.Authenticated:
                 await OnPreBindStanzaAsync(element, ct);
                 return false;
             case StreamStage.Established:
-                OnSessionStanza(element);
+                if (!await TryChangePasswordAsync(element, ct)) OnSessionStanza(element);
                 return false;
             default:
                 return false;

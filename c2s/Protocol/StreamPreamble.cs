@@ -15,7 +15,7 @@ public static class StreamPreamble
     public const string SaslChannelBindingNs = "urn:xmpp:sasl-cb:0";
 
     /// <param name="channelBindings">The channel binding types the -PLUS mechanisms accept here (XEP-0440); none: the element is left out.</param>
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null)
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null, bool registration = false)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -32,6 +32,7 @@ public static class StreamPreamble
                 foreach (var type in types) sb.Append("<channel-binding type='").Append(SecurityElement.Escape(type)).Append("'/>");
                 sb.Append("</sasl-channel-binding>");
             }
+            if (registration) sb.Append(Registration.RegistrationRequest.Feature); // XEP-0077 §8
         }
         if (stage is StreamStage.Authenticated)
         {

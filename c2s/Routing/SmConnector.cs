@@ -23,6 +23,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         _logger = logger;
         SmAddress = "sm/" + options.Value.Domain;
         AuthFailures = new AddressBackoff(options.Value);
+        Registrations = new Registration.RegistrationLimiter(options.Value.Registration);
         Link = new RouterLink(["c2s/" + options.Value.InstanceId], linkOptions.Value, logger, OnFrameAsync);
     }
 
@@ -33,6 +34,9 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
 
     /// <summary>Failed SASL attempts per client address, shared by every connection of this frontend.</summary>
     public AddressBackoff AuthFailures { get; }
+
+    /// <summary>In-band registrations per client address, shared by every connection of this frontend.</summary>
+    public Registration.RegistrationLimiter Registrations { get; }
 
     /// <summary>Whether the router says an sm for our domain is linked.</summary>
     public bool SmAvailable => _smUp;

@@ -41,8 +41,13 @@ public static class C2sTelemetry
         "New client connections refused, by reason (max-connections, too-many-open, too-fast, too-many-addresses)");
     public static readonly Counter<long> ProxyHeadersRejected = Meter.CreateCounter<long>("xmpp.c2s.proxy_protocol.rejected", "{connection}",
         "Connections from trusted proxies closed for their PROXY header, by reason (timeout, malformed, too-long, closed)");
+    public static readonly Counter<long> Registrations = Meter.CreateCounter<long>("xmpp.c2s.registrations", "{request}",
+        "XEP-0077 registrations, by outcome (created) or refusal reason (disabled, encryption-required, invalid, rate, conflict, reserved, forbidden, ...)");
     public static readonly Counter<long> LoginTimeouts = Meter.CreateCounter<long>("xmpp.c2s.login_timeouts", "{connection}",
         "Connections closed with <connection-timeout/> before login completed, by phase (auth: C2s:AuthTimeout, bind: C2s:LoginTimeout)");
+
+    public static void Registered() => Registrations.Add(1, new KeyValuePair<string, object?>("outcome", "created"));
+    public static void RegistrationRefused(string reason) => Registrations.Add(1, new KeyValuePair<string, object?>("outcome", reason));
 
     /// <summary>Registers the connection and session gauges, read from the registry at collection time.</summary>
     public static void Observe(ConnectionRegistry registry)

@@ -38,14 +38,16 @@ public sealed class SessionManager
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
 
-        var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs, configuration);
+        var accounts = new AccountAdmin(options, Sessions, _lifecycle, storage, Hooks, _outbox, logs.CreateLogger<AccountAdmin>());
+        var context = new SmContext(options, Sessions, storage, Hooks, _outbox, clock ?? TimeProvider.System, logs, configuration, accounts);
         Modules = (modules ?? ModuleList.Create)(context);
         foreach (var module in Modules) module.Load(Hooks);
         var moduleData = new ModuleData(Modules, storage, Hooks, logs.CreateLogger<ModuleData>());
         moduleData.Migrate(); // the modules' tables, before any frame is handled
+        accounts.Data = moduleData;
 
         var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs);
-        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, moduleData, auth, _outbox, logs.CreateLogger<SessionActions>());
+        _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);

@@ -14,7 +14,7 @@ namespace Xmpp.Sm.Core;
 /// storage, the hook table and ways to send stanzas. Everything here runs on sm's single consumer.
 /// </summary>
 public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorage storage, HookTable hooks, Outbox outbox, TimeProvider clock, ILoggerFactory logs,
-    IConfiguration? configuration = null)
+    IConfiguration? configuration = null, AccountAdmin? accounts = null)
 {
     public SmOptions Options => options;
     public string Domain => options.Domain;
@@ -24,6 +24,9 @@ public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorag
     public Outbox Out => outbox;
     public TimeProvider Clock => clock;
     public ILogger Logger(string category) => logs.CreateLogger(category);
+
+    /// <summary>Account creation, deletion (with every module's data), credentials and ending a user's sessions.</summary>
+    public AccountAdmin Accounts => accounts ?? throw new InvalidOperationException("this context has no account administration");
 
     /// <summary>
     /// A module's own settings, bound from the configuration section "Sm:&lt;section&gt;" (env

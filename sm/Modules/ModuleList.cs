@@ -32,6 +32,8 @@ public static class ModuleList
             new Version.VersionModule(ctx),
             new Time.TimeModule(ctx),
             new LastActivity.LastActivityModule(ctx),
+            new Registration.RegistrationModule(ctx),
+            new AdHoc.AdHocModule(ctx),
             new Archive.ArchiveModule(ctx),
             new Carbons.CarbonsModule(ctx),
             new Offline(ctx),

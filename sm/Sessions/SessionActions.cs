@@ -14,7 +14,7 @@ namespace Xmpp.Sm.Sessions;
 /// to its sender with the paired action and the request id echoed; a failure is the request's
 /// own action with failed = true and a reason, never a bounced stanza.
 /// </summary>
-public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, ModuleData moduleData, AuthActions auth, Outbox outbox, ILogger logger)
+public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, AccountAdmin admin, AuthActions auth, Outbox outbox, ILogger logger)
 {
     public static class Reasons
     {
@@ -25,7 +25,11 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         public const string BadRequest = "bad-request";
         public const string UnknownSession = "unknown-session";
         public const string InternalError = "internal-error";
+        public const string Forbidden = "forbidden";
     }
+
+    /// <summary>A c2s (XEP-0077 through a client) rather than an administrator (xmppctl, ctl/*): the router lets each role send only its own actions.</summary>
+    private static bool FromC2s(Frame frame) => frame.From.StartsWith("c2s/", StringComparison.Ordinal);
 
     public void Handle(Frame frame)
     {
@@ -41,6 +45,9 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
                 case Action.Auth: Auth(frame); break;
                 case Action.Passwd: Passwd(frame); break;
                 case Action.List: List(frame); break;
+                case Action.Online: Online(frame); break;
+                case Action.Kick: Kick(frame); break;
+                case Action.Announce: Announce(frame); break;
                 default: AnswerOrBounce(frame); break;
             }
         }
@@ -91,6 +98,11 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         Answer(frame, Action.Ended);
     }
 
+    /// <summary>
+    /// CREATE from an administrator, or from a c2s for a client's in-band registration (XEP-0077):
+    /// the modules' policy decides (registration enabled, names reserved after a deletion), see
+    /// <see cref="AccountAdmin.Create"/>; a refusal is the reason ("forbidden", "reserved", "conflict").
+    /// </summary>
     private void Create(Frame frame)
     {
         if (!TryTarget(frame, full: false, out var jid)) return;
@@ -100,26 +112,22 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, Reasons.BadRequest);
             return;
         }
-        if (!accounts.Create(jid.ToString(), credentials))
+        if (admin.Create(jid, credentials, FromC2s(frame) ? AccountRequester.Client : AccountRequester.Admin) is { } refusal)
         {
-            Fail(frame, Reasons.Conflict);
+            Fail(frame, refusal);
             return;
         }
-        logger.LogInformation("Account {User} created", jid);
         Answer(frame, Action.Created);
     }
 
     private void Delete(Frame frame)
     {
         if (!TryTarget(frame, full: false, out var jid)) return;
-        if (!accounts.Exists(jid.ToString()))
+        if (!admin.Delete(jid))
         {
             Fail(frame, Reasons.UserNotFound);
             return;
         }
-        lifecycle.EndAll(sessions.OfUser(jid), EndReasons.UserDeleted, tellC2s: true);
-        moduleData.DeleteAccount(jid); // the core tables and every module's data, in one transaction
-        logger.LogInformation("Account {User} deleted with all its data", jid);
         Answer(frame, Action.Deleted);
     }
 
@@ -138,6 +146,10 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         outbox.Session(frame.From, answer);
     }
 
+    /// <summary>
+    /// PASSWD from an administrator, or from a c2s for a logged-in client's own password change
+    /// (XEP-0077 §3.3): then the request must name a live session of that c2s whose user is the target.
+    /// </summary>
     private void Passwd(Frame frame)
     {
         if (!TryTarget(frame, full: false, out var jid)) return;
@@ -147,12 +159,18 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, Reasons.BadRequest);
             return;
         }
-        if (!accounts.SetCredentials(jid.ToString(), credentials))
+        if (FromC2s(frame) && (sessions.Find(frame.Session.SmSession) is not { } session ||
+            !session.IsOwnedBy(frame.From, frame.Session.C2SSession) || session.BareJid != jid))
+        {
+            logger.LogWarning("PASSWD for {User} from {From} refused: not a session of that user on that c2s", jid, frame.From);
+            Fail(frame, Reasons.Forbidden);
+            return;
+        }
+        if (!admin.SetCredentials(jid, credentials))
         {
             Fail(frame, Reasons.UserNotFound);
             return;
         }
-        logger.LogInformation("Credentials of {User} replaced", jid);
         Answer(frame, Action.PasswdDone);
     }
 
@@ -160,6 +178,45 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
     {
         var answer = AnswerFor(frame.Session, Action.Listed);
         answer.Users.AddRange(accounts.List());
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>ONLINE (xmppctl online): the live sessions' full JIDs.</summary>
+    private void Online(Frame frame)
+    {
+        var answer = AnswerFor(frame.Session, Action.OnlineList);
+        answer.Users.AddRange(admin.Online());
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>KICK (xmppctl kick): ends the target's sessions (bare: all; full: that one); KICKED names them.</summary>
+    private void Kick(Frame frame)
+    {
+        if (!Jid.TryParse(frame.Session.Target, out var jid) || jid.Local is null)
+        {
+            Fail(frame, Reasons.BadTarget);
+            return;
+        }
+        if (jid.Domain != options.Domain)
+        {
+            Fail(frame, Reasons.HostUnknown);
+            return;
+        }
+        var answer = AnswerFor(frame.Session, Action.Kicked);
+        answer.Users.AddRange(admin.Kick(jid));
+        outbox.Session(frame.From, answer);
+    }
+
+    /// <summary>ANNOUNCE (xmppctl announce): a headline to every live session; ANNOUNCED names them.</summary>
+    private void Announce(Frame frame)
+    {
+        if (frame.Session.Announcement.Length == 0)
+        {
+            Fail(frame, Reasons.BadRequest);
+            return;
+        }
+        var answer = AnswerFor(frame.Session, Action.Announced);
+        answer.Users.AddRange(admin.Announce(frame.Session.Subject, frame.Session.Announcement));
         outbox.Session(frame.From, answer);
     }
 

@@ -42,6 +42,7 @@ public static class EndReasons
     public const string C2sDown = "c2s-down";          // the owning c2s's link dropped; nobody is told
     public const string RouteFailed = "route-failed";  // the router could not reach the owning c2s
     public const string InvalidFrom = "invalid-from";  // the c2s forwarded a stanza with someone else's from
+    public const string Kicked = "kicked";              // an administrator ended the user's sessions (XEP-0133 end-user-session)
 }
 
 /// <summary>An account and all its data were deleted (its sessions had ended before); for modules' in-memory state.</summary>

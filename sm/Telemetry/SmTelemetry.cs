@@ -30,6 +30,10 @@ public static class SmTelemetry
     public static readonly Counter<long> RouteErrors = Meter.CreateCounter<long>("xmpp.sm.route_errors", "{frame}", "Frames of sm's that the router could not deliver");
     public static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>("xmpp.sm.auth_failures", "{attempt}", "Failed SASL steps checked by sm (wrong proof or password, abort), by step");
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_refusals", "{attempt}", "SASL steps refused because the account name is locked, by step");
+    public static readonly Counter<long> RegistrationRefusals = Meter.CreateCounter<long>("xmpp.sm.registration.refused", "{request}",
+        "XEP-0077 requests refused, by reason (disabled: a c2s asked to create an account while Sm:Registration:Enabled is off; reserved: the name was deleted within Sm:Registration:ReservedAfterDelete)");
+    public static readonly Counter<long> AdHocRefusals = Meter.CreateCounter<long>("xmpp.sm.adhoc.refused", "{request}",
+        "XEP-0050 command requests refused, by reason (forbidden: not an admin; sessions: too many open sessions; expired, unknown, bad-action)");
     public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
     public static readonly Counter<long> AuthStaleIterationLogins = Meter.CreateCounter<long>("xmpp.sm.auth_stale_iterations", "{login}", "Logins whose keys have another PBKDF2 count than Sm:ScramIterations and were not re-derived (SCRAM logins cannot be), by mechanism");
     public static readonly Counter<long> AuthRehashes = Meter.CreateCounter<long>("xmpp.sm.auth_rehashed", "{login}", "PLAIN logins whose keys were re-derived at Sm:ScramIterations");
@@ -52,6 +56,8 @@ public static class SmTelemetry
     public static void AuthStaleIterations(string mechanism) => AuthStaleIterationLogins.Add(1, new KeyValuePair<string, object?>("mechanism", mechanism));
     public static void AuthRehashed() => AuthRehashes.Add(1);
     public static void AuthRehashRefused(string reason) => AuthRehashRefusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public static void RegistrationRefused(string reason) => RegistrationRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+    public static void AdHocRefused(string reason) => AdHocRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
 
     public static void Undeliverable(string kind, string outcome) =>
         Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));

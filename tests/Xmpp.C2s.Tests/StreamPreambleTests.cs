@@ -29,6 +29,17 @@ public sealed class StreamPreambleTests
     }
 
     [Fact]
+    public void In_band_registration_is_offered_beside_the_mechanisms_only_when_asked()
+    {
+        var on = StreamPreamble.Features(StreamStage.Secured, tlsOffered: false, tlsRequired: true, ["SCRAM-SHA-256"], registration: true);
+        var off = StreamPreamble.Features(StreamStage.Secured, tlsOffered: false, tlsRequired: true, ["SCRAM-SHA-256"]);
+        var afterAuth = StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, [], registration: true);
+        Assert.Contains("</mechanisms><register xmlns='http://jabber.org/features/iq-register'/>", on);
+        Assert.DoesNotContain("iq-register", off);
+        Assert.DoesNotContain("iq-register", afterAuth);
+    }
+
+    [Fact]
     public void After_sasl_bind_and_optional_session_are_offered()
     {
         var features = StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, []);

@@ -42,9 +42,9 @@ public sealed class LinkPermissionsTests
         { "c2s", "sm/localhost", Action.Start, false, true },
         { "c2s", "sm/localhost", Action.End, false, true },
         { "c2s", "sm/localhost", Action.Auth, false, true },
-        { "c2s", "sm/localhost", Action.Create, false, false },
+        { "c2s", "sm/localhost", Action.Create, false, true }, // XEP-0077 registration: sm decides (Sm:Registration:Enabled)
         { "c2s", "sm/localhost", Action.Delete, false, false },
-        { "c2s", "sm/localhost", Action.Passwd, false, false },
+        { "c2s", "sm/localhost", Action.Passwd, false, true }, // a client's own password change: sm checks the session
         { "c2s", "sm/localhost", Action.List, false, false },
         { "c2s", "sm/localhost", Action.Started, false, false },
         { "c2s", "c2s/c2s-2", Action.Start, false, false },
@@ -54,6 +54,11 @@ public sealed class LinkPermissionsTests
         { "admin", "sm/localhost", Action.Delete, false, true },
         { "admin", "sm/localhost", Action.Passwd, false, true },
         { "admin", "sm/localhost", Action.List, false, true },
+        { "admin", "sm/localhost", Action.Online, false, true },
+        { "admin", "sm/localhost", Action.Kick, false, true },
+        { "admin", "sm/localhost", Action.Announce, false, true },
+        { "c2s", "sm/localhost", Action.Kick, false, false },
+        { "c2s", "sm/localhost", Action.Announce, false, false },
         { "admin", "sm/localhost", Action.Start, false, false },
         { "admin", "sm/localhost", Action.Auth, false, false },
         { "admin", "c2s/c2s-1", Action.Ended, false, false },

@@ -146,6 +146,12 @@ public static class FrameTrace
         Session.Types.Action.PasswdDone => "PASSWD_DONE",
         Session.Types.Action.List => "LIST",
         Session.Types.Action.Listed => "LISTED",
+        Session.Types.Action.Online => "ONLINE",
+        Session.Types.Action.OnlineList => "ONLINE_LIST",
+        Session.Types.Action.Kick => "KICK",
+        Session.Types.Action.Kicked => "KICKED",
+        Session.Types.Action.Announce => "ANNOUNCE",
+        Session.Types.Action.Announced => "ANNOUNCED",
         _ => "NONE",
     };
 

@@ -77,10 +77,32 @@ public sealed class LinkTrustTests(ClusterFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task A_c2s_sending_an_account_action_gets_it_back_failed_forbidden_and_no_account_is_made()
+    public async Task A_c2s_sending_an_account_action_gets_it_back_failed_forbidden_and_no_account_is_deleted()
     {
         var before = await RefusalsAsync("action");
         await using var link = await OpenAsync("c2s/trust-test");
+        var victim = await Cluster.NewUserAsync("deleted-by-c2s");
+
+        var answer = await link.RequestAsync(new Frame
+        {
+            To = "sm/localhost",
+            Session = new Session { Action = Session.Types.Action.Delete, Target = victim.Jid },
+        }, CancellationToken.None);
+
+        Assert.Equal(Session.Types.Action.Delete, answer.Session.Action);
+        Assert.True(answer.Session.Failed, $"DELETE from a c2s was not refused: {answer}");
+        Assert.Equal("forbidden", answer.Session.Reason);
+        var users = await Cluster.CtlAsync("users");
+        Assert.Equal(0, users.ExitCode);
+        Assert.Contains(victim.Jid, users.Stdout);
+        await Cluster.Router.WaitForLineAsync(new Regex("Frame from c2s/trust-test .* refused: c2s may not send session action Delete"), Timeout);
+        await UntilRefusalsAsync("action", before);
+    }
+
+    [Fact]
+    public async Task A_c2s_asking_to_create_an_account_while_registration_is_off_is_refused_forbidden_by_sm()
+    {
+        await using var link = await OpenAsync("c2s/trust-create");
         var victim = Cluster.UnknownUser("made-by-c2s");
 
         var answer = await link.RequestAsync(new Frame
@@ -95,8 +117,7 @@ public sealed class LinkTrustTests(ClusterFixture fixture, ITestOutputHelper out
         var users = await Cluster.CtlAsync("users");
         Assert.Equal(0, users.ExitCode);
         Assert.DoesNotContain(victim.Jid, users.Stdout);
-        await Cluster.Router.WaitForLineAsync(new Regex("Frame from c2s/trust-test .* refused: c2s may not send session action Create"), Timeout);
-        await UntilRefusalsAsync("action", before);
+        await Cluster.Sm.WaitForLineAsync(new Regex($"In-band registration of {Regex.Escape(victim.Jid)} refused: Sm:Registration:Enabled is off"), Timeout);
     }
 
     [Fact]
