@@ -37,7 +37,10 @@ public sealed class LinkTrustTests(ClusterFixture fixture, ITestOutputHelper out
         using var channel = GrpcChannel.ForAddress(Cluster.RouterAddress, new GrpcChannelOptions { HttpHandler = handler });
 
         var e = await Assert.ThrowsAsync<RpcException>(() => BindAsync(channel, "c2s/no-certificate"));
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        // TLS 1.3 sends the client's certificate (none) after the client considers the handshake
+        // done: the router's refusal reaches it as a failed connection or a reset HTTP/2 stream,
+        // depending on which it was writing when the alert came.
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         await Cluster.Router.WaitForLineAsync(new Regex("TLS connection from .* refused: no certificate"), Timeout);
         await UntilRefusalsAsync("certificate", before);
     }
@@ -54,7 +57,7 @@ public sealed class LinkTrustTests(ClusterFixture fixture, ITestOutputHelper out
         using var channel = GrpcChannel.ForAddress(Cluster.RouterAddress, new GrpcChannelOptions { HttpHandler = tls.Handler() });
 
         var e = await Assert.ThrowsAsync<RpcException>(() => BindAsync(channel, "c2s/stranger"));
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal }); // as above
         await Cluster.Router.WaitForLineAsync(new Regex("TLS connection from .* refused: certificate not issued by the deployment CA"), Timeout);
         await UntilRefusalsAsync("certificate", before);
     }
