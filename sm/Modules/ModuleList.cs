@@ -32,6 +32,9 @@ public static class ModuleList
             new Version.VersionModule(ctx),
             new Time.TimeModule(ctx),
             new LastActivity.LastActivityModule(ctx),
+            new VCard.VCardModule(ctx),
+            new PrivateStorage.PrivateStorageModule(ctx),
+            new Blocking.BlockingModule(ctx, book, relay),
             new Offline(ctx),
             new Delivery(ctx),
         ];
