@@ -35,6 +35,8 @@ public static class ModuleList
             new VCard.VCardModule(ctx),
             new PrivateStorage.PrivateStorageModule(ctx),
             new Blocking.BlockingModule(ctx, book, relay),
+            new ContactAddresses.ContactAddressesModule(ctx),
+            new ExternalServices.ExternalServicesModule(ctx),
             new Offline(ctx),
             new Delivery(ctx),
         ];
