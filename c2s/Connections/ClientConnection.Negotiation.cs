@@ -38,7 +38,7 @@ public sealed partial class ClientConnection
         }
 
         Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
-            SaslNegotiator.Mechanisms(_secure)));
+            SaslNegotiator.Mechanisms(_secure), csi: _options.Csi.Enabled));
     }
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)

@@ -195,7 +195,7 @@ public sealed partial class ClientConnection
                 await OnPreBindStanzaAsync(element, ct);
                 return false;
             case StreamStage.Established:
-                OnSessionStanza(element);
+                if (!OnCsiNonza(element)) OnSessionStanza(element);
                 return false;
             default:
                 return false;

@@ -11,7 +11,7 @@ public static class StreamPreamble
 
     public const string Close = "</stream:stream>";
 
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms)
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, bool csi = false)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -28,6 +28,7 @@ public static class StreamPreamble
             sb.Append($"<session xmlns='{Ns.Session}'><optional/></session>");
             sb.Append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
             sb.Append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
+            if (csi) sb.Append($"<csi xmlns='{CsiHold.Namespace}'/>"); // XEP-0352
         }
         return sb.Append("</stream:features>").ToString();
     }
