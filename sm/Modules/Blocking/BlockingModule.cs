@@ -174,7 +174,7 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
     {
         var to = e.To!;
         var from = e.From;
-        if (to.Bare == from.Bare) return false;
+        if (to.Bare == from.Bare || IsServer(to)) return false; // the own account and the server itself are never blocked
         if (_lists.Blocks(from.Bare, to))
         {
             Stop(e, BlockRules.Outbound(e.Kind, e.Type), "outbound");
@@ -209,7 +209,7 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
     /// <summary>The delivery filter: nothing passes between a user and a JID the user blocked, either way (errors are sm's own answers and pass).</summary>
     private bool MayDeliver(SmSession to, Jid from, string kind, string type)
     {
-        if (type == "error" || from.Bare == to.BareJid) return true;
+        if (type == "error" || from.Bare == to.BareJid || IsServer(from)) return true;
         var direction = _lists.Blocks(to.BareJid, from) ? "inbound"
             : from.Local is not null && from.Domain == ctx.Domain && _lists.Blocks(from.Bare, to.FullJid) ? "outbound"
             : null;
@@ -218,6 +218,8 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
         FeatureTelemetry.Blocked(kind, direction, "dropped");
         return false;
     }
+
+    private bool IsServer(Jid jid) => jid.Local is null && jid.Resource is null && jid.Domain == ctx.Domain;
 
     private static XElement Item(string jid) => new(Ns + "item", new XAttribute("jid", jid));
 
