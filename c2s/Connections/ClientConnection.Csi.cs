@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Telemetry;
 using Xmpp.Protos;
@@ -60,6 +61,7 @@ public sealed partial class ClientConnection
                 case CsiHold.Outcome.Held:
                     return true;
                 case CsiHold.Outcome.Replaced:
+                    _logger.LogDebug("Connection {Id}: a held presence from {From} replaced by a newer one (client inactive)", Id, packet.StanzaFrom);
                     C2sTelemetry.CsiSuperseded();
                     return true;
                 default:
