@@ -97,4 +97,27 @@ public sealed class BlockingModuleTests
         XNamespace b = BlockingModule.Namespace;
         Assert.Equal(["one@localhost"], list.Element(b + "blocklist")!.Elements(b + "item").Select(i => (string?)i.Attribute("jid")));
     }
+
+    [Fact]
+    public void Blocking_a_domain_sends_unavailable_to_the_subscribers_of_that_domain_and_unblocking_the_presence_again()
+    {
+        using var h = new SmHarness();
+        h.CreateUser("alice");
+        h.CreateUser("bob");
+        var alice = h.Online("alice@localhost/phone");
+        var bob = h.Online("bob@localhost/desk");
+        // bob subscribes to alice, alice approves: he sees her presence
+        h.Send(bob, "<presence to='alice@localhost' type='subscribe'/>");
+        h.Send(alice, "<presence to='bob@localhost' type='subscribed'/>");
+        h.Take();
+
+        var frames = h.Send(alice, string.Format(Block, "localhost/desk")); // the domain with bob's resource
+        var unavailable = Assert.Single(StanzasTo(frames, bob), s => s.Name.LocalName == "presence");
+        Assert.Equal(("alice@localhost/phone", "unavailable"), ((string?)unavailable.Attribute("from"), (string?)unavailable.Attribute("type")));
+
+        frames = h.Send(alice, $"<iq type='set' id='u1'><unblock xmlns='{BlockingModule.Namespace}'><item jid='localhost/desk'/></unblock></iq>");
+        var back = Assert.Single(StanzasTo(frames, bob), s => s.Name.LocalName == "presence");
+        Assert.Equal("alice@localhost/phone", (string?)back.Attribute("from"));
+        Assert.Null((string?)back.Attribute("type"));
+    }
 }

@@ -95,7 +95,7 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
             return true;
         }
         // §3.3: the blocked contacts see the user go offline; sent before the block, which would stop it.
-        foreach (var jid in added) SendUnavailable(user, Jid.Parse(jid));
+        SendUnavailable(user, added);
         _lists.Add(user, added);
         ctx.ReplyResult(e);
         Push(user, new XElement(Ns + "block", jids.Select(Item)));
@@ -111,10 +111,13 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
         _lists.Remove(user, removed);
         ctx.ReplyResult(e);
         Push(user, new XElement(Ns + "unblock", jids.Select(Item)));
-        // §3.4: the unblocked contacts that are subscribed get the user's presence again.
-        foreach (var jid in removed)
-            if (Jid.Parse(jid) is { Local: not null } contact && contact.Domain == ctx.Domain && book.State(user, contact.Bare).From)
-                relay.CurrentPresence(user, contact.Bare);
+        // §3.4: the unblocked contacts that are subscribed get the user's presence again (still blocked
+        // resources, by another item, are kept out by the delivery filter).
+        var items = removed.ToHashSet(StringComparer.Ordinal);
+        if (items.Count > 0)
+            foreach (var contact in book.Subscribers(user))
+                if (BlockRules.Matches(items, contact) || ctx.Sessions.OfUser(contact).Any(s => BlockRules.Matches(items, s.FullJid)))
+                    relay.CurrentPresence(user, contact);
         return true;
     }
 
@@ -134,24 +137,23 @@ public sealed class BlockingModule(SmContext ctx, RosterBook book, PresenceRelay
         return true;
     }
 
-    private void SendUnavailable(Jid user, Jid contact)
+    /// <summary>
+    /// §3.3: unavailable from each of the user's available resources to every resource, matching a
+    /// new item, of the contacts that could see it (presence subscribers and directed presence's addressees).
+    /// </summary>
+    private void SendUnavailable(Jid user, IReadOnlyCollection<string> added)
     {
-        if (contact.Local is null || contact.Domain != ctx.Domain) return; // no s2s; a domain block stops future stanzas only
-        var subscribed = book.State(user, contact.Bare).From;
-        foreach (var session in relay.Showing(user))
+        var showing = relay.Showing(user);
+        if (showing.Count == 0 || added.Count == 0) return;
+        var items = added.ToHashSet(StringComparer.Ordinal);
+        var subscribers = book.Subscribers(user);
+        foreach (var session in showing)
         {
-            var directed = session.DirectedPresence.Any(d => d.Bare == contact.Bare);
-            if (!subscribed && !directed) continue;
-            var unavailable = PresenceRelay.UnavailableFrom(session.FullJid, contact);
-            if (contact.IsFull)
-            {
-                if (ctx.Sessions.FindFull(contact) is { } target) ctx.Out.ToSession(target, unavailable);
-            }
-            else
-            {
-                relay.ToAvailable(contact, unavailable);
-            }
-            session.DirectedPresence.RemoveWhere(d => d.Bare == contact.Bare);
+            foreach (var contact in subscribers.Concat(session.DirectedPresence.Select(d => d.Bare)).Distinct())
+                foreach (var target in ctx.Sessions.OfUser(contact))
+                    if (target.Available && BlockRules.Matches(items, target.FullJid))
+                        ctx.Out.ToSession(target, PresenceRelay.UnavailableFrom(session.FullJid, contact));
+            session.DirectedPresence.RemoveWhere(d => BlockRules.Matches(items, d));
         }
     }
 
