@@ -103,4 +103,7 @@ public sealed class C2sOptions
 
     /// <summary>Time given to a TLS handshake.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>XEP-0352 client state indication (the "C2s:Csi" section).</summary>
+    public Protocol.CsiOptions Csi { get; set; } = new();
 }

@@ -71,6 +71,12 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     /// </summary>
     public void DeliverFromSm(Packet packet)
     {
+        if (HeldByCsi(packet)) return; // XEP-0352: unimportant presence waits while the client is inactive
+        DeliverNow(packet);
+    }
+
+    private void DeliverNow(Packet packet)
+    {
         var item = new Outbound(null, packet.Stanza.Memory, null, FromSm: packet);
         if (!_budget.TryAdd(item.Cost, _options.MaxOutboundBytes, _options.MaxOutboundQueue))
         {
@@ -284,6 +290,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
             undelivered = _undelivered;
             _undelivered = null;
         }
+        if (TakeHeldByCsi() is { Count: > 0 } held) (undelivered ??= []).AddRange(held);
         if (undelivered is { Count: > 0 }) ReturnToSm(undelivered, "the connection closed before they were written");
     }
 

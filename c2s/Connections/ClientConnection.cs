@@ -205,7 +205,7 @@ public sealed partial class ClientConnection
                 await OnPreBindStanzaAsync(element, ct);
                 return false;
             case StreamStage.Established:
-                if (!await TryChangePasswordAsync(element, ct)) OnSessionStanza(element);
+                if (!OnCsiNonza(element) && !await TryChangePasswordAsync(element, ct)) OnSessionStanza(element);
                 return false;
             default:
                 return false;

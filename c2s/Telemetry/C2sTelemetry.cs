@@ -156,4 +156,14 @@ public static class C2sTelemetry
     /// <summary>The client ended its connection: TCP end of stream, or over TLS its close_notify.</summary>
     public static void ClientClosed(bool tls) =>
         ClientCloses.Add(1, new KeyValuePair<string, object?>("transport", tls ? "tls" : "tcp"));
+
+    public static readonly Counter<long> CsiStates = Meter.CreateCounter<long>("xmpp.c2s.csi.states", "{nonza}", "XEP-0352 state changes from clients, by state (active, inactive)");
+    public static readonly Counter<long> CsiFlushes = Meter.CreateCounter<long>("xmpp.c2s.csi.flushed", "{stanza}",
+        "Presence held for an inactive client and then sent, by what released it (active, message, iq, presence, bytes)");
+    public static readonly Counter<long> CsiSupersededPresence = Meter.CreateCounter<long>("xmpp.c2s.csi.superseded", "{stanza}",
+        "Presence held for an inactive client that a newer presence from the same sender replaced, so it was never sent");
+
+    public static void CsiState(string state) => CsiStates.Add(1, new KeyValuePair<string, object?>("state", state));
+    public static void CsiFlushed(string why, int count) => CsiFlushes.Add(count, new KeyValuePair<string, object?>("reason", why));
+    public static void CsiSuperseded() => CsiSupersededPresence.Add(1);
 }

@@ -1,10 +1,18 @@
 using Microsoft.Extensions.Logging;
+using Xmpp.Common;
 using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
 
 namespace Xmpp.Sm.Core;
 
 /// <summary>Handles a stanza event; true when it took care of the stanza (later handlers are skipped).</summary>
 public delegate bool StanzaHandler(StanzaEvent e);
+
+/// <summary>
+/// Says whether a stanza sm is about to deliver to <paramref name="to"/> may go; false stops it
+/// (the filter logs and counts what it stops). <paramref name="from"/> is the stanza's sender.
+/// </summary>
+public delegate bool DeliveryFilter(SmSession to, Jid from, string kind, string type);
 
 /// <summary>
 /// Prosody's event bus, reduced to what sm needs: stanza hooks keyed by the stanza's shape
@@ -45,6 +53,26 @@ public sealed class HookTable(ILogger logger)
             }
         return false;
     }
+
+    private readonly List<DeliveryFilter> _deliveryFilters = [];
+
+    /// <summary>
+    /// Adds a filter on every stanza sm delivers to a session, whatever produced it (routed stanzas,
+    /// presence broadcasts, probe answers, offline messages, redelivered subscription requests):
+    /// the last word before a packet leaves for c2s (XEP-0191 blocking uses it). Stanzas from
+    /// sessions are first offered to <see cref="StanzaRouter.FilterHook"/>, where a filter can answer with an error.
+    /// </summary>
+    public void FilterDelivery(DeliveryFilter filter) => _deliveryFilters.Add(filter);
+
+    /// <summary>Whether every delivery filter lets the stanza go.</summary>
+    public bool MayDeliver(SmSession to, Jid from, string kind, string type)
+    {
+        foreach (var filter in _deliveryFilters)
+            if (!filter(to, from, kind, type)) return false;
+        return true;
+    }
+
+    public bool HasDeliveryFilters => _deliveryFilters.Count > 0;
 
     public void On<T>(Action<T> listener) where T : class
     {

@@ -18,6 +18,12 @@ public sealed class Outbox(IFrameSink sink, string address)
 
     public string Address => address;
 
+    /// <summary>The hook table whose delivery filters every stanza to a session passes (<see cref="HookTable.FilterDelivery"/>).</summary>
+    internal HookTable? Filters { get; set; }
+
+    private bool Stopped(SmSession session, Xmpp.Common.Jid? from, string kind, string type) =>
+        Filters is { HasDeliveryFilters: true } filters && from is not null && !filters.MayDeliver(session, from, kind, type);
+
     public void Send(Frame frame)
     {
         frame.From = address;
@@ -26,10 +32,14 @@ public sealed class Outbox(IFrameSink sink, string address)
     }
 
     /// <summary>Delivers one stanza to a session: a packet frame to its c2s.</summary>
-    public void ToSession(SmSession session, XElement stanza) =>
+    public void ToSession(SmSession session, XElement stanza)
+    {
+        if (Filters is { HasDeliveryFilters: true } && (string?)stanza.Attribute("from") is { } fromText && Xmpp.Common.Jid.TryParse(fromText, out var from)
+            && Stopped(session, from, stanza.Name.LocalName, (string?)stanza.Attribute("type") ?? "")) return;
         Deliver(session, UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(stanza)), // a fresh array nobody else holds
             stanza.Name.LocalName, (string?)stanza.Attribute("type") ?? "",
             (string?)stanza.Attribute("to") ?? "", (string?)stanza.Attribute("from") ?? "");
+    }
 
     /// <summary>
     /// Delivers the stanza of <paramref name="e"/> unchanged: as the bytes c2s sent when sm never
@@ -37,7 +47,10 @@ public sealed class Outbox(IFrameSink sink, string address)
     /// </summary>
     public void ToSession(SmSession session, StanzaEvent e)
     {
-        if (e.Raw is { } raw) Deliver(session, raw, e.Kind, e.Type, e.RawTo, e.Origin.FullJidText);
+        if (e.Raw is { } raw)
+        {
+            if (!Stopped(session, e.From, e.Kind, e.Type)) Deliver(session, raw, e.Kind, e.Type, e.RawTo, e.Origin.FullJidText);
+        }
         else ToSession(session, e.Stanza);
     }
 

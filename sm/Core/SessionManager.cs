@@ -36,6 +36,7 @@ public sealed class SessionManager
         _outbox = new Outbox(sink, options.Address);
         Sessions = new SessionTable();
         Hooks = new HookTable(logs.CreateLogger<HookTable>());
+        _outbox.Filters = Hooks;
         _lifecycle = new SessionLifecycle(Sessions, Hooks, _outbox, logs.CreateLogger<SessionLifecycle>());
 
         var accounts = new AccountAdmin(options, Sessions, _lifecycle, storage, Hooks, _outbox, logs.CreateLogger<AccountAdmin>());

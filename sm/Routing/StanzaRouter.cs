@@ -24,6 +24,13 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
 {
     private const string RemoteServerNotFound = "remote-server-not-found";
 
+    /// <summary>
+    /// Fired first for every stanza to another entity (a bare or full JID, or the server): a handler
+    /// that returns true has refused it (answered with an error, or dropped it with a log line and a
+    /// counter), and no other hook sees it. XEP-0191 blocking hooks here.
+    /// </summary>
+    public const string FilterHook = "stanza/filter";
+
     public void Route(XElement stanza, SmSession origin)
     {
         var kind = stanza.Name.LocalName;
@@ -78,6 +85,7 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
     {
         try
         {
+            if (e.Target != TargetKind.Self && ctx.Hooks.Fire(FilterHook, e)) return;
             if (!Fire(e)) Unhandled(e);
         }
         catch (Exception ex)
