@@ -75,7 +75,7 @@ public sealed class SessionManager
             {
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
-                case Frame.BodyOneofCase.Component: ComponentChanged(frame.Component); break;
+                case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
                 default: _logger.LogDebug("Ignored a {Kind} frame from {From}", frame.BodyCase, frame.From); break;
             }
         }
@@ -98,9 +98,10 @@ public sealed class SessionManager
         return all.Length;
     }
 
-    /// <summary>A c2s whose link dropped takes its sessions with it; nobody is left to tell.</summary>
-    private void ComponentChanged(ComponentEvent change)
+    /// <summary>Modules hear of every component; a c2s whose link dropped takes its sessions with it, nobody is left to tell.</summary>
+    private void OnComponent(ComponentEvent change)
     {
+        Hooks.Raise(new ComponentChanged(change.Address, change.Up));
         if (change.Up || !change.Address.StartsWith("c2s/", StringComparison.Ordinal)) return;
         var owned = Sessions.OwnedBy(change.Address);
         if (owned.Count > 0) _logger.LogInformation("{C2s} is down; ending its {Count} sessions", change.Address, owned.Count);

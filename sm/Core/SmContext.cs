@@ -69,6 +69,12 @@ public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorag
     {
         var stanzaType = (string?)stanza.Attribute("type");
         if (stanzaType == "error" || (stanza.Name.LocalName == "iq" && stanzaType == "result")) return;
+        // Every refusal of every module passes here: counted and logged (never the stanza's content).
+        Telemetry.SmTelemetry.Refused(stanza.Name.LocalName, condition);
+        _refusals.LogDebug("Refused a {Kind} from {From} to {To} ({Payload}): {Condition}", stanza.Name.LocalName, origin.FullJid,
+            (string?)stanza.Attribute("to") ?? "(none)", stanza.Name.LocalName == "iq" ? stanza.Elements().FirstOrDefault()?.Name.ToString() : null, condition);
         outbox.ToSession(origin, StanzaErrors.Reply(stanza, type ?? StanzaErrors.DefaultType(condition), condition));
     }
+
+    private readonly ILogger _refusals = logs.CreateLogger("Xmpp.Sm.Refusals");
 }

@@ -119,6 +119,7 @@ public sealed class Roster(SmContext ctx, RosterBook book, SubscriptionFlow flow
 
     private bool Error(StanzaEvent e, string condition, string? text)
     {
+        Telemetry.SmTelemetry.Refused(e.Kind, condition); // errors with a text bypass ctx.ReplyError, which counts the others
         ctx.Reply(e, StanzaErrors.Reply(e.Stanza, StanzaErrors.DefaultType(condition), condition, text));
         return true;
     }

@@ -43,6 +43,8 @@ public static class SmTelemetry
         "Stanzas sm sent for a client that never reached it (returned by c2s or the router, or refused by sm's link), by kind and outcome: offline, error (the sender was told), dropped");
     public static readonly Counter<long> NotSent = Meter.CreateCounter<long>("xmpp.sm.not_sent", "{frame}",
         "Frames sm's router link would not take (down, or its queue full), by body");
+    public static readonly Counter<long> StanzaErrors = Meter.CreateCounter<long>("xmpp.sm.stanza_errors", "{stanza}",
+        "Stanzas sm refused with a stanza error to their sender (every module's refusals), by kind and condition");
 
     static SmTelemetry()
     {
@@ -61,6 +63,9 @@ public static class SmTelemetry
 
     public static void Undeliverable(string kind, string outcome) =>
         Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public static void Refused(string kind, string condition) =>
+        StanzaErrors.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("condition", condition));
 
     public static void LinkRefused(Frame frame) =>
         NotSent.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)));

@@ -98,3 +98,42 @@ public sealed class AccountDiscoTests : IDisposable
         Assert.Equal("service-unavailable", ErrorCondition(Ask(carol, "<iq type='get' id='p4' to='nobody@localhost'><ping xmlns='urn:xmpp:ping'/></iq>")));
     }
 }
+
+/// <summary>The server's disco#items lists the services the router announces under our domain.</summary>
+public sealed class ServerDiscoItemsTests : IDisposable
+{
+    private static readonly XNamespace Items = Ns.DiscoItems;
+    private readonly SmHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    private void Component(string address, bool up) =>
+        _h.Handle(new Protos.Frame { From = "router", To = SmAddress, Component = new Protos.ComponentEvent { Address = address, Up = up } });
+
+    [Fact]
+    public void Services_under_the_domain_are_listed_while_they_are_up()
+    {
+        _h.CreateUser("alice");
+        var alice = _h.Online("alice@localhost/phone");
+        Component("muc/conference.localhost", up: true);
+        Component("upload/upload.localhost", up: true);
+        Component("c2s/c2s-9", up: true);
+        Component("other/elsewhere.example", up: true);
+        Component("upload/upload.localhost", up: false);
+
+        var result = SingleStanzaTo(_h.Send(alice, $"<iq type='get' id='i1' to='localhost'><query xmlns='{Ns.DiscoItems}'/></iq>"), alice);
+
+        Assert.Equal(["conference.localhost"], result.Descendants(Items + "item").Select(i => (string?)i.Attribute("jid")));
+    }
+
+    [Theory]
+    [InlineData("muc/conference.localhost", "conference.localhost")]
+    [InlineData("sm/localhost", null)]
+    [InlineData("c2s/c2s-1", null)]
+    [InlineData("muc/localhost", null)]
+    [InlineData("muc/evil-localhost", null)]
+    [InlineData("muc/room@conference.localhost", null)]
+    [InlineData("nokind", null)]
+    public void Which_addresses_are_services(string address, string? service) =>
+        Assert.Equal(service, Modules.Disco.ServiceItems.ServiceDomain(address, "localhost"));
+}

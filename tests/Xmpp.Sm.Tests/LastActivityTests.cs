@@ -78,6 +78,20 @@ public sealed class LastActivityTests : IDisposable
         Assert.Equal(0L, _h.Storage.Scalar<long>("SELECT COUNT(*) FROM lastactivity_logouts WHERE user = 'alice@localhost'"));
     }
 
+    [Fact]
+    public void A_contact_s_query_to_a_full_jid_is_delivered_to_that_resource()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        var bob = _h.OnlineInterested("bob@localhost/pc", c2s: C2s2);
+        _h.MakeMutual(alice, bob);
+
+        var frames = _h.Send(bob, $"<iq type='get' id='idle' to='alice@localhost/phone'><query xmlns='{LastActivityModule.Namespace}'/></iq>");
+
+        var delivered = SingleStanzaTo(frames, alice);
+        Assert.Equal(("idle", "bob@localhost/pc"), ((string?)delivered.Attribute("id"), (string?)delivered.Attribute("from")));
+        Assert.Empty(StanzasTo(frames, bob));
+    }
+
     [Theory]
     [InlineData(false, false, true, "forbidden")]
     [InlineData(true, true, true, "0")]

@@ -66,6 +66,22 @@ public sealed class ModuleContractTests : IDisposable
     }
 
     [Fact]
+    public void Module_writes_belong_to_sm_s_transactions_on_its_one_connection()
+    {
+        var (h, notes) = Start(V1);
+
+        using (h.Storage.Begin()) // e.g. a frame batch that fails before its commit
+            notes.Add("alice@localhost", "lost");
+        using (var tx = h.Storage.Begin())
+        {
+            notes.Add("alice@localhost", "kept");
+            tx.Commit();
+        }
+
+        Assert.Equal(["kept"], notes.Of("alice@localhost"));
+    }
+
+    [Fact]
     public void A_later_start_runs_only_the_new_migration_and_keeps_the_data()
     {
         var (h, notes) = Start(V1);

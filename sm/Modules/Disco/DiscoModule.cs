@@ -11,7 +11,7 @@ namespace Xmpp.Sm.Modules.Disco;
 /// <see cref="HookTable.Disco"/> (never a hand-kept list):
 /// <list type="bullet">
 /// <item>the server (to = the domain): identity server/im, the server features, extension forms,
-///   items (service components), nodes;</item>
+///   items (the service components the router announced under our domain, <see cref="ServiceItems"/>), nodes;</item>
 /// <item>an account (to = a user's bare JID, or no 'to' at all: RFC 6120 §10.3.3), answered by sm
 ///   on the account's behalf: identity account/registered, the account features, items and nodes.
 ///   As in Prosody, only the account itself and contacts the account shares its presence with
@@ -36,6 +36,9 @@ public sealed class DiscoModule(SmContext ctx) : IModule
             hooks.Disco.AddFeature(target, Ns.DiscoInfo);
             hooks.Disco.AddFeature(target, Ns.DiscoItems);
         }
+        var services = new ServiceItems(ctx.Domain);
+        hooks.On<ComponentChanged>(change => services.Changed(change.Address, change.Up));
+        hooks.Disco.AddItems(DiscoTarget.Server, _ => services.Elements());
         hooks.Hook($"iq-get/host/{Ns.DiscoInfo}:query", e => Answer(e, DiscoTarget.Server, items: false));
         hooks.Hook($"iq-get/host/{Ns.DiscoItems}:query", e => Answer(e, DiscoTarget.Server, items: true));
         hooks.Hook($"iq-get/bare/{Ns.DiscoInfo}:query", e => Answer(e, DiscoTarget.Account, items: false));
