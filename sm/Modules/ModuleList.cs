@@ -20,8 +20,10 @@ public static class ModuleList
         var book = new RosterBook(ctx);
         var relay = new PresenceRelay(ctx);
         var flow = new SubscriptionFlow(ctx, book, relay);
+        var caps = new Caps.CapsModule(ctx); // first: it watches each available presence before Presence takes it
         return
         [
+            caps,
             new Presence(ctx, book, relay),
             new Roster(ctx, book, flow),
             new Subscriptions(ctx, flow),
@@ -32,6 +34,7 @@ public static class ModuleList
             new Version.VersionModule(ctx),
             new Time.TimeModule(ctx),
             new LastActivity.LastActivityModule(ctx),
+            new Pep.PepModule(ctx, caps),
             new Offline(ctx),
             new Delivery(ctx),
         ];
