@@ -156,6 +156,37 @@ public sealed class PepTests(ClusterFixture fixture, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task An_omemo_device_list_with_the_open_access_model_is_readable_by_anyone_and_its_bundle_too()
+    {
+        const string devices = "eu.siacs.conversations.axolotl.devicelist";
+        const string bundle = "eu.siacs.conversations.axolotl.bundles:4223";
+        var aliceAccount = await Cluster.NewUserAsync("pep-omemo-alice");
+        var strangerAccount = await Cluster.NewUserAsync("pep-omemo-stranger");
+        var alice = await LoginAsync(aliceAccount, C2s1, "phone");
+        var stranger = await LoginAsync(strangerAccount, C2s2, "desk");
+        var open = new Dictionary<string, string> { ["pubsub#access_model"] = "open" };
+
+        var list = await alice.PublishAsync(devices, "current", "<list xmlns='eu.siacs.conversations.axolotl'><device id='4223'/></list>", open);
+        Assert.True(list.Attr("type") == "result", list.Text());
+        var keys = await alice.PublishAsync(bundle, "current",
+            "<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>BQ==</signedPreKeyPublic><identityKey>BQ==</identityKey></bundle>", open);
+        Assert.True(keys.Attr("type") == "result", keys.Text());
+
+        var read = await stranger.GetItemsAsync(aliceAccount.Jid, devices);
+        Assert.True(read.Attr("type") == "result", read.Text());
+        Assert.Equal("4223", read.Descendants().Single(e => e.Name.LocalName == "device").Attr("id"));
+        var bundleRead = await stranger.GetItemsAsync(aliceAccount.Jid, bundle, max: 1);
+        Assert.True(bundleRead.Attr("type") == "result", bundleRead.Text());
+        Assert.Single(bundleRead.Descendants(), e => e.Name.LocalName == "identityKey");
+
+        // A new device list replaces the old one (max_items 1 by default, item id 'current').
+        await alice.PublishAsync(devices, "current", "<list xmlns='eu.siacs.conversations.axolotl'><device id='4223'/><device id='77'/></list>", open);
+        var replaced = await stranger.GetItemsAsync(aliceAccount.Jid, devices);
+        Assert.Single(replaced.Descendants(PepClient.P + "item"));
+        Assert.Equal(2, replaced.Descendants().Count(e => e.Name.LocalName == "device"));
+    }
+
+    [Fact]
     public async Task An_account_disco_info_shows_the_pep_identity_and_features()
     {
         var aliceAccount = await Cluster.NewUserAsync("pep-disco");
