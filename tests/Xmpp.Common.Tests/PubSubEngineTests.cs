@@ -45,6 +45,7 @@ public sealed class PubSubEngineTests
 
         public bool RetractItem(string service, string node, string id) => ItemsOf(service, node).RemoveAll(i => i.Id == id) > 0;
         public void Purge(string service, string node) => ItemsOf(service, node).Clear();
+        public (int Count, bool HasId) ItemCount(string service, string node, string id) => (ItemsOf(service, node).Count, ItemsOf(service, node).Any(i => i.Id == id));
         public long PayloadBytes(string service) =>
             _items.Where(kv => kv.Key.Item1 == service).SelectMany(kv => kv.Value).Sum(i => (long)i.Payload.ToString(SaveOptions.DisableFormatting).Length);
         public Affiliation GetAffiliation(string service, string node, string jid) => _affiliations.GetValueOrDefault((service, node, jid));
@@ -102,6 +103,17 @@ public sealed class PubSubEngineTests
         Assert.True(Publish("two", null, Song("a")).Ok);
         Assert.Equal("resource-constraint", Publish("three", null, Song("a")).Error!.Condition); // at most 2 nodes
         Assert.Equal(PubSubError.Forbidden, _engine.Publish(Owner, Requester.Stranger, "one", "mallory@localhost", null, Song("x"), null).Error);
+    }
+
+    [Fact]
+    public void A_node_keeping_max_items_refuses_a_new_item_when_full_instead_of_dropping_the_oldest_but_takes_a_replacement()
+    {
+        var max = Form(("pubsub#max_items", "max"));
+        foreach (var id in new[] { "1", "2", "3" }) Assert.True(Publish("bookmarks", id, Song(id), max).Ok);
+        Assert.Equal("resource-constraint", Publish("bookmarks", "4", Song("4"), max).Error!.Condition);
+        Assert.Equal("resource-constraint", Publish("bookmarks", null, Song("no id"), max).Error!.Condition);
+        Assert.True(Publish("bookmarks", "2", Song("2 renamed"), max).Ok);
+        Assert.Equal(["1", "3", "2"], _engine.Items(Owner, Requester.Owner, "bookmarks", null, null).Value!.Select(i => i.Id));
     }
 
     [Theory]

@@ -27,6 +27,9 @@ public interface IPubSubStore
 
     bool RetractItem(string service, string node, string id);
 
+    /// <summary>How many items the node holds, and whether one of them has <paramref name="id"/>.</summary>
+    (int Count, bool HasId) ItemCount(string service, string node, string id);
+
     /// <summary>Removes every item of the node.</summary>
     void Purge(string service, string node);
 

@@ -83,6 +83,14 @@ public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeP
 
         if (config.PersistItems && store.PayloadBytes(service) + size > limits.MaxBytesPerService)
             return PubSubError.Limit($"at most {limits.MaxBytesPerService} bytes of items");
+        // A node configured for "max" items (bookmarks) that holds as many as the service allows gets
+        // no new item: the client asked for all of them to be kept, so none is dropped to make room.
+        if (config.PersistItems && config.MaxItems == NodeConfig.Max)
+        {
+            var (count, replaces) = store.ItemCount(service, node, itemId ?? "");
+            if (count >= limits.MaxItemsPerNode && !(replaces && !string.IsNullOrEmpty(itemId)))
+                return PubSubError.Limit($"the node holds its most items ({limits.MaxItemsPerNode})");
+        }
 
         var item = new PubSubItem(string.IsNullOrEmpty(itemId) ? NewItemId() : itemId, new XElement(payload), publisher, clock.GetUtcNow());
         if (config.PersistItems) store.PutItem(service, node, item, config.EffectiveMaxItems(limits.MaxItemsPerNode));

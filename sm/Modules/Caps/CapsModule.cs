@@ -55,6 +55,12 @@ public sealed class CapsModule(SmContext ctx) : IModule
     /// <summary>Watches an available presence for caps; never handles it (Presence does).</summary>
     private bool Observe(StanzaEvent e)
     {
+        if (e.Type == "unavailable")
+        {
+            // Its next available presence starts afresh, so PEP sends it the last items again (XEP-0163 §4.3.5).
+            _resources.Remove(e.Origin);
+            return false;
+        }
         if (e.Type != "" || e.Stanza.Element(CapsNs + "c") is not { } c) return false;
         var node = (string?)c.Attribute("node") ?? "";
         var ver = (string?)c.Attribute("ver");

@@ -65,6 +65,10 @@ public sealed class PepStore(IModuleStore db) : IPubSubStore
     public bool RetractItem(string service, string node, string id) =>
         db.Execute("DELETE FROM pep_items WHERE owner = $o AND node = $n AND id = $i", ("$o", service), ("$n", node), ("$i", id)) > 0;
 
+    public (int Count, bool HasId) ItemCount(string service, string node, string id) =>
+        db.Query("SELECT COUNT(*), COALESCE(SUM(id = $i), 0) FROM pep_items WHERE owner = $o AND node = $n",
+            r => (r.GetInt32(0), r.GetInt64(1) > 0), ("$o", service), ("$n", node), ("$i", id)).Single();
+
     public void Purge(string service, string node) =>
         db.Execute("DELETE FROM pep_items WHERE owner = $o AND node = $n", ("$o", service), ("$n", node));
 

@@ -1,0 +1,100 @@
+using System.Xml.Linq;
+using Xmpp.Common;
+using Xmpp.Common.PubSub;
+using Xmpp.Sm.Modules.Caps;
+using static Xmpp.Sm.Tests.ImAssertions;
+using static Xmpp.Sm.Tests.SmHarness;
+using Xmpp.Protos;
+using Session = Xmpp.Protos.Session;
+using Action = Xmpp.Protos.Session.Types.Action;
+
+namespace Xmpp.Sm.Tests;
+
+/// <summary>XEP-0163 in sm, frames in and out: last items on (re)appearing, retract notifications, limits, account deletion.</summary>
+public sealed class PepTests : IDisposable
+{
+    private const string Tune = "http://jabber.org/protocol/tune";
+    private static readonly XNamespace P = PubSubNs.P;
+    private static readonly XNamespace E = PubSubNs.E;
+    private readonly SmHarness _h;
+
+    public PepTests()
+    {
+        _h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Pep:MaxItemBytes"] = "300" });
+        _h.CreateUser("alice");
+        _h.CreateUser("bob");
+    }
+
+    public void Dispose() => _h.Dispose();
+
+    private static string CapsFeatures(params string[] features) =>
+        "<identity category='client' type='pc' name='test'/>" + string.Concat(features.Select(f => $"<feature var='{f}'/>"));
+
+    /// <summary>Sends available presence with caps for the features (answering sm's query if it asks); the frames it caused.</summary>
+    private List<Frame> Available(Client client, params string[] features)
+    {
+        var ver = CapsHash.Compute(XElement.Parse($"<query xmlns='{Ns.DiscoInfo}'>{CapsFeatures(features)}</query>"), "sha-1");
+        var frames = _h.Send(client, $"<presence><c xmlns='{CapsModule.Namespace}' hash='sha-1' node='n' ver='{ver}'/></presence>");
+        if (StanzasTo(frames, client).SingleOrDefault(s => s.Name == C("iq")) is { } query)
+            frames.AddRange(_h.Send(client, $"<iq type='result' id='{query.Attribute("id")!.Value}' to='{Bare(client.Jid)}'><query xmlns='{Ns.DiscoInfo}'>{CapsFeatures(features)}</query></iq>"));
+        return frames;
+    }
+
+    private XElement Publish(Client client, string node, string id, string payload, string? optionsXml = null) =>
+        StanzasTo(_h.Send(client, $"<iq type='set' id='p-{id}'><pubsub xmlns='{PubSubNs.PubSub}'><publish node='{node}'><item id='{id}'>{payload}</item></publish>{optionsXml}</pubsub></iq>"), client)
+            .Single(s => (string?)s.Attribute("id") == $"p-{id}");
+
+    private static IEnumerable<XElement> Events(IEnumerable<Frame> frames, Client client, string node) =>
+        StanzasTo(frames, client).Where(s => s.Name == C("message") && s.Element(E + "event")?.Element(E + "items")?.Attribute("node")?.Value == node);
+
+    [Fact]
+    public void A_resource_gets_the_last_item_when_it_comes_online_and_again_after_being_unavailable()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        var bob = _h.OnlineInterested("bob@localhost/desk", c2s: C2s2);
+        _h.MakeMutual(alice, bob);
+        Assert.Equal("result", (string?)Publish(alice, Tune, "t1", $"<tune xmlns='{Tune}'><title>One</title></tune>").Attribute("type"));
+        Assert.Equal("result", (string?)Publish(alice, Tune, "t2", $"<tune xmlns='{Tune}'><title>Two</title></tune>").Attribute("type"));
+
+        var first = Events(Available(bob, Tune + "+notify"), bob, Tune).Single();
+        Assert.Equal("t2", (string?)first.Element(E + "event")!.Element(E + "items")!.Element(E + "item")!.Attribute("id"));
+        Assert.Empty(Events(_h.Send(bob, "<presence><show>away</show></presence>"), bob, Tune)); // no caps, nothing changed
+
+        _h.Send(bob, "<presence type='unavailable'/>");
+        var again = Events(Available(bob, Tune + "+notify"), bob, Tune).Single(); // the ver is cached now: no query
+        Assert.Equal("t2", (string?)again.Element(E + "event")!.Element(E + "items")!.Element(E + "item")!.Attribute("id"));
+    }
+
+    [Fact]
+    public void A_retraction_is_notified_and_an_oversized_item_is_refused_with_payload_too_big()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        Available(alice, Tune + "+notify");
+        Publish(alice, Tune, "t1", $"<tune xmlns='{Tune}'/>");
+        var frames = _h.Send(alice, $"<iq type='set' id='r'><pubsub xmlns='{PubSubNs.PubSub}'><retract node='{Tune}' notify='true'><item id='t1'/></retract></pubsub></iq>");
+        Assert.Equal("result", (string?)StanzasTo(frames, alice).Single(s => s.Name == C("iq")).Attribute("type"));
+        Assert.Equal("t1", (string?)Events(frames, alice, Tune).Single().Descendants(E + "retract").Single().Attribute("id"));
+
+        var big = Publish(alice, Tune, "big", $"<tune xmlns='{Tune}'><title>{new string('x', 400)}</title></tune>");
+        Assert.Equal("not-acceptable", ErrorCondition(big));
+        Assert.NotNull(big.Element(C("error"))!.Element(XName.Get("payload-too-big", PubSubNs.Errors)));
+    }
+
+    [Fact]
+    public void Deleting_an_account_removes_its_nodes_and_its_places_on_others_whitelists()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        const string node = "urn:example:diary";
+        Publish(alice, node, "d1", "<entry xmlns='urn:example:diary'/>",
+            $"<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>{PubSubNs.PublishOptionsForm}</value></field><field var='pubsub#access_model'><value>whitelist</value></field></x></publish-options>");
+        _h.Send(alice, $"<iq type='set' id='aff'><pubsub xmlns='{PubSubNs.Owner}'><affiliations node='{node}'><affiliation jid='bob@localhost' affiliation='member'/></affiliations></pubsub></iq>");
+        Assert.Equal(1L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_affiliations WHERE jid = 'bob@localhost'"));
+
+        Assert.Equal(Action.Deleted, _h.Request(Ctl, new Session { Action = Action.Delete, Target = "bob@localhost" }).Session.Action);
+        Assert.Equal(0L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_affiliations WHERE jid = 'bob@localhost'"));
+        _h.Handle(End(alice));
+        Assert.Equal(Action.Deleted, _h.Request(Ctl, new Session { Action = Action.Delete, Target = "alice@localhost" }).Session.Action);
+        Assert.Equal(0L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_nodes"));
+        Assert.Equal(0L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_items"));
+    }
+}
