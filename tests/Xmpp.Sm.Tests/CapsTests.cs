@@ -160,4 +160,16 @@ public sealed class CapsTests : IDisposable
         var third = _h.Start("bob@localhost/third");
         Assert.Null(SendCaps(third, ver));
     }
+
+    [Fact]
+    public void A_resource_changing_its_caps_has_one_query_out_and_a_late_answer_to_the_old_one_is_not_used()
+    {
+        var phone = _h.Start("alice@localhost/phone");
+        var oldVer = Ver(Tune);
+        var oldQuery = SendCaps(phone, oldVer)!;
+        Assert.NotNull(SendCaps(phone, Ver(Tune, Tune + "+notify"))); // the old query is abandoned
+        Answer(phone, oldQuery, Features(Tune)); // too late: not taken, not cached
+        var desk = _h.Start("bob@localhost/desk");
+        Assert.NotNull(SendCaps(desk, oldVer));
+    }
 }

@@ -94,6 +94,7 @@ public sealed class CapsModule(SmContext ctx) : IModule
 
     private void Query(SmSession session, string node, string ver, string? hash)
     {
+        AbandonQueriesOf(session); // one query out per resource: a client changing its caps quickly cannot fill the table
         if (_pending.Count >= _options.MaxPendingQueries)
         {
             _logger.LogWarning("Caps of {Session} not queried: {Count} disco#info queries are already out (Sm:Caps:MaxPendingQueries)", session.Id, _pending.Count);
@@ -181,6 +182,12 @@ public sealed class CapsModule(SmContext ctx) : IModule
     private void Forget(SmSession session)
     {
         _resources.Remove(session);
+        AbandonQueriesOf(session);
+    }
+
+    /// <summary>Drops the resource's own query (its answer would no longer be used); those waiting on it ask themselves.</summary>
+    private void AbandonQueriesOf(SmSession session)
+    {
         foreach (var (id, pending) in _pending.Where(p => p.Value.Session == session).ToArray())
         {
             Finish(id, pending);
