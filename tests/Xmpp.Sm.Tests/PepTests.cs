@@ -97,4 +97,46 @@ public sealed class PepTests : IDisposable
         Assert.Equal(0L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_nodes"));
         Assert.Equal(0L, ((Xmpp.Sm.Storage.IModuleStore)_h.Storage).Scalar<long>("SELECT COUNT(*) FROM pep_items"));
     }
+
+    private XElement Iq(Client client, string type, string payload, string? to = null)
+    {
+        var id = "iq-" + Guid.NewGuid().ToString("N")[..8];
+        var toAttr = to is null ? "" : $" to='{to}'";
+        return StanzasTo(_h.Send(client, $"<iq type='{type}' id='{id}'{toAttr}>{payload}</iq>"), client).Single(s => (string?)s.Attribute("id") == id);
+    }
+
+    private static string ConfigForm(params (string Var, string Value)[] fields) =>
+        $"<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>{PubSubNs.NodeConfigForm}</value></field>" +
+        string.Concat(fields.Select(f => $"<field var='{f.Var}'><value>{f.Value}</value></field>")) + "</x>";
+
+    [Fact]
+    public void The_owner_creates_configures_purges_and_deletes_nodes_and_the_roster_access_model_follows_groups()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        var bob = _h.OnlineInterested("bob@localhost/desk", c2s: C2s2);
+        _h.MakeMutual(alice, bob);
+        Available(bob, "urn:example:n+notify");
+        const string node = "urn:example:n";
+
+        Assert.Equal("result", (string?)Iq(alice, "set", $"<pubsub xmlns='{PubSubNs.PubSub}'><create node='{node}'/><configure>{ConfigForm(("pubsub#access_model", "roster"), ("pubsub#roster_groups_allowed", "Friends"))}</configure></pubsub>").Attribute("type"));
+        Assert.Equal("conflict", ErrorCondition(Iq(alice, "set", $"<pubsub xmlns='{PubSubNs.PubSub}'><create node='{node}'/></pubsub>")));
+        var form = Iq(alice, "get", $"<pubsub xmlns='{PubSubNs.Owner}'><configure node='{node}'/></pubsub>");
+        Assert.Equal("roster", form.Descendants(XName.Get("field", PubSubNs.DataForms)).Single(f => (string?)f.Attribute("var") == "pubsub#access_model").Element(XName.Get("value", PubSubNs.DataForms))?.Value);
+        Assert.NotNull(Iq(alice, "get", $"<pubsub xmlns='{PubSubNs.Owner}'><default/></pubsub>").Descendants(XName.Get("x", PubSubNs.DataForms)).SingleOrDefault());
+
+        Publish(alice, node, "i1", "<v xmlns='urn:example:n'/>");
+        Assert.Equal("not-in-roster-group", Iq(bob, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>", "alice@localhost")
+            .Element(C("error"))!.Elements().Single(e => e.Name.NamespaceName == PubSubNs.Errors).Name.LocalName);
+        _h.Send(alice, "<iq type='set' id='g'><query xmlns='jabber:iq:roster'><item jid='bob@localhost'><group>Friends</group></item></query></iq>");
+        Assert.Equal("result", (string?)Iq(bob, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>", "alice@localhost").Attribute("type"));
+
+        var purged = _h.Send(alice, $"<iq type='set' id='purge'><pubsub xmlns='{PubSubNs.Owner}'><purge node='{node}'/></pubsub></iq>");
+        Assert.Single(StanzasTo(purged, bob), s => s.Descendants(E + "purge").Any());
+        Assert.Empty(Iq(alice, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>").Descendants(P + "item"));
+
+        Assert.Equal("result", (string?)Iq(alice, "set", $"<pubsub xmlns='{PubSubNs.Owner}'><configure node='{node}'>{ConfigForm(("pubsub#access_model", "presence"))}</configure></pubsub>").Attribute("type"));
+        var deleted = _h.Send(alice, $"<iq type='set' id='del'><pubsub xmlns='{PubSubNs.Owner}'><delete node='{node}'/></pubsub></iq>");
+        Assert.Single(StanzasTo(deleted, bob), s => s.Descendants(E + "delete").Any(d => (string?)d.Attribute("node") == node));
+        Assert.Equal("item-not-found", ErrorCondition(Iq(bob, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>", "alice@localhost")));
+    }
 }
