@@ -20,7 +20,7 @@ public sealed class PepTests : IDisposable
 
     public PepTests()
     {
-        _h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Pep:MaxItemBytes"] = "300" });
+        _h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Pep:MaxItemBytes"] = "300", ["Sm:Pep:MaxResultBytes"] = "700" });
         _h.CreateUser("alice");
         _h.CreateUser("bob");
     }
@@ -138,5 +138,21 @@ public sealed class PepTests : IDisposable
         var deleted = _h.Send(alice, $"<iq type='set' id='del'><pubsub xmlns='{PubSubNs.Owner}'><delete node='{node}'/></pubsub></iq>");
         Assert.Single(StanzasTo(deleted, bob), s => s.Descendants(E + "delete").Any(d => (string?)d.Attribute("node") == node));
         Assert.Equal("item-not-found", ErrorCondition(Iq(bob, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>", "alice@localhost")));
+    }
+
+    [Fact]
+    public void An_items_answer_larger_than_the_result_limit_returns_the_newest_items_that_fit_with_the_total_count()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        const string node = "urn:example:big";
+        var max = $"<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>{PubSubNs.PublishOptionsForm}</value></field><field var='pubsub#max_items'><value>max</value></field></x></publish-options>";
+        foreach (var id in new[] { "a", "b", "c", "d" })
+            Assert.Equal("result", (string?)Publish(alice, node, id, $"<v xmlns='urn:example:big'>{new string('x', 150)}</v>", max).Attribute("type"));
+
+        var answer = Iq(alice, "get", $"<pubsub xmlns='{PubSubNs.PubSub}'><items node='{node}'/></pubsub>");
+        var pubsub = answer.Element(P + "pubsub")!;
+        Assert.Equal(["c", "d"], pubsub.Element(P + "items")!.Elements(P + "item").Select(i => (string?)i.Attribute("id") ?? ""));
+        XNamespace rsm = "http://jabber.org/protocol/rsm";
+        Assert.Equal("4", pubsub.Element(rsm + "set")?.Element(rsm + "count")?.Value);
     }
 }

@@ -141,9 +141,38 @@ public sealed class PepModule(SmContext ctx, CapsModule caps) : IStoringModule
             PepTelemetry.Refused("items", result.Error!);
             return Refuse(e, result.Error!);
         }
-        ctx.ReplyResult(e, new XElement(P + "pubsub", new XElement(P + "items", new XAttribute("node", node),
-            result.Value!.Select(ItemElement))));
+        ctx.ReplyResult(e, new XElement(P + "pubsub", ItemsAnswer(node, result.Value!)));
         return true;
+    }
+
+    /// <summary>
+    /// The &lt;items/&gt; of an answer: the newest items within Sm:Pep:MaxResultBytes; when some
+    /// do not fit, XEP-0060 §6.5.4 (some items) with an XEP-0059 &lt;set/&gt; naming the total count.
+    /// </summary>
+    private IEnumerable<XElement> ItemsAnswer(string node, IReadOnlyList<PubSubItem> items)
+    {
+        var kept = new List<XElement>();
+        var bytes = 0L;
+        for (var i = items.Count - 1; i >= 0; i--)
+        {
+            var element = ItemElement(items[i]);
+            bytes += StanzaCodec.ToBytes(element).Length;
+            if (bytes > _options.MaxResultBytes && kept.Count > 0) break;
+            kept.Add(element);
+        }
+        kept.Reverse();
+        var answer = new List<XElement> { new(P + "items", new XAttribute("node", node), kept) };
+        if (kept.Count < items.Count)
+        {
+            _logger.LogInformation("Items of node {Node}: {Kept} of {Total} returned, the rest beyond Sm:Pep:MaxResultBytes", node, kept.Count, items.Count);
+            PepTelemetry.Truncated();
+            XNamespace rsm = "http://jabber.org/protocol/rsm";
+            answer.Add(new XElement(rsm + "set",
+                new XElement(rsm + "first", new XAttribute("index", items.Count - kept.Count), (string?)kept[0].Attribute("id")),
+                new XElement(rsm + "last", (string?)kept[^1].Attribute("id")),
+                new XElement(rsm + "count", items.Count)));
+        }
+        return answer;
     }
 
     private bool Set(StanzaEvent e)

@@ -14,6 +14,12 @@ public sealed class PepOptions
     /// <summary>Nodes per account; one more is refused with resource-constraint.</summary>
     public int MaxNodesPerAccount { get; set; } = 256;
 
+    /// <summary>
+    /// Bytes of items in one items answer; beyond it the newest items that fit are returned with an
+    /// XEP-0059 &lt;set/&gt; giving the total count (keep it well below C2s:MaxOutboundBytes).
+    /// </summary>
+    public int MaxResultBytes { get; set; } = 1_048_576;
+
     /// <summary>Bytes of stored payloads per account; a publish beyond it is refused with resource-constraint.</summary>
     public long MaxBytesPerAccount { get; set; } = 16_777_216;
 }

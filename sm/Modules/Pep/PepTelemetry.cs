@@ -12,7 +12,11 @@ public static class PepTelemetry
     private static readonly Counter<long> Refusals = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.pep.refused", "{request}",
         "PEP requests refused, by operation and condition (e.g. publish/precondition-not-met, publish/payload-too-big, items/closed-node)");
 
+    private static readonly Counter<long> Truncations = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.pep.truncated", "{answer}",
+        "Items answers that returned only the newest items within Sm:Pep:MaxResultBytes (with an RSM count)");
+
     public static void Published() => Publishes.Add(1);
+    public static void Truncated() => Truncations.Add(1);
     public static void Notified(int count)
     {
         if (count > 0) Notifications.Add(count);
