@@ -155,4 +155,19 @@ public sealed class PepTests : IDisposable
         XNamespace rsm = "http://jabber.org/protocol/rsm";
         Assert.Equal("4", pubsub.Element(rsm + "set")?.Element(rsm + "count")?.Value);
     }
+
+    [Fact]
+    public void The_last_items_a_resource_gets_at_once_stay_within_the_result_limit()
+    {
+        var alice = _h.OnlineInterested("alice@localhost/phone");
+        var bob = _h.OnlineInterested("bob@localhost/desk", c2s: C2s2);
+        _h.MakeMutual(alice, bob);
+        var nodes = new[] { "urn:example:n1", "urn:example:n2", "urn:example:n3", "urn:example:n4" };
+        foreach (var node in nodes) Publish(alice, node, "last", $"<v xmlns='urn:example:n'>{new string('x', 150)}</v>");
+
+        var frames = Available(bob, nodes.Select(n => n + "+notify").ToArray());
+        var events = StanzasTo(frames, bob).Where(s => s.Name == C("message") && s.Element(E + "event") is not null).ToList();
+        Assert.InRange(events.Count, 1, 2); // each is over 300 bytes: at most two fit in 700
+        Assert.True(events.Sum(e => Xmpp.Common.Stanzas.StanzaCodec.ToBytes(e).Length) <= 700);
+    }
 }

@@ -397,16 +397,30 @@ public sealed class PepModule(SmContext ctx, CapsModule caps) : IStoringModule
         foreach (var item in ctx.Storage.Rosters.GetRoster(session.BareJid.ToString()))
             if (item.Subscription is RosterItem.To or RosterItem.Both && Jid.TryParse(item.Jid, out var contact) && contact!.Domain == ctx.Domain)
                 owners.Add(contact);
+        var bytes = 0L;
+        var skipped = 0;
         foreach (var owner in owners)
             foreach (var node in nodes)
             {
                 if (_engine.Node(owner.ToString(), node) is not { } config || config.SendLastPublishedItem != "on_sub_and_presence") continue;
                 if (!AccessRules.ShouldNotify(node, config, Who(owner, session.BareJid, node), changed.After)) continue;
                 if (_engine.LastItem(owner.ToString(), node) is not { } last) continue;
-                ctx.Out.ToSession(session, Event(owner, session, new XElement(E + "items", new XAttribute("node", node),
-                    config.DeliverPayloads ? ItemElement(last, E) : new XElement(E + "item", new XAttribute("id", last.Id)))));
+                var message = Event(owner, session, new XElement(E + "items", new XAttribute("node", node),
+                    config.DeliverPayloads ? ItemElement(last, E) : new XElement(E + "item", new XAttribute("id", last.Id))));
+                bytes += StanzaCodec.ToBytes(message).Length;
+                if (bytes > _options.MaxResultBytes)
+                {
+                    skipped++; // the client can still fetch them; a burst beyond this would cut it off (C2s:MaxOutboundBytes)
+                    continue;
+                }
+                ctx.Out.ToSession(session, message);
                 PepTelemetry.Notified(1);
             }
+        if (skipped > 0)
+        {
+            _logger.LogInformation("{Skipped} last items not sent to {Session}: beyond Sm:Pep:MaxResultBytes at once", skipped, session.Id);
+            PepTelemetry.LastItemsSkipped(skipped);
+        }
     }
 
     private XElement Event(Jid owner, SmSession to, XElement payload) =>

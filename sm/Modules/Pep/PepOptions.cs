@@ -15,8 +15,9 @@ public sealed class PepOptions
     public int MaxNodesPerAccount { get; set; } = 256;
 
     /// <summary>
-    /// Bytes of items in one items answer; beyond it the newest items that fit are returned with an
-    /// XEP-0059 &lt;set/&gt; giving the total count (keep it well below C2s:MaxOutboundBytes).
+    /// Bytes of items sent at once: in one items answer (beyond it the newest items that fit are
+    /// returned with an XEP-0059 &lt;set/&gt; giving the total count), and in the last items a resource
+    /// gets when its caps start asking (the rest is not sent, logged and counted). Keep it well below C2s:MaxOutboundBytes.
     /// </summary>
     public int MaxResultBytes { get; set; } = 1_048_576;
 

@@ -17,6 +17,11 @@ public static class PepTelemetry
 
     public static void Published() => Publishes.Add(1);
     public static void Truncated() => Truncations.Add(1);
+
+    private static readonly Counter<long> LastSkipped = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.pep.last_items_skipped", "{item}",
+        "Last items not sent to a resource whose caps started asking, because they went beyond Sm:Pep:MaxResultBytes at once");
+
+    public static void LastItemsSkipped(int count) => LastSkipped.Add(count);
     public static void Notified(int count)
     {
         if (count > 0) Notifications.Add(count);
