@@ -20,8 +20,10 @@ public static class ModuleList
         var book = new RosterBook(ctx);
         var relay = new PresenceRelay(ctx);
         var flow = new SubscriptionFlow(ctx, book, relay);
+        var caps = new Caps.CapsModule(ctx); // first: it watches each available presence before Presence takes it
         return
         [
+            caps,
             new Presence(ctx, book, relay),
             new Roster(ctx, book, flow),
             new Subscriptions(ctx, flow),
@@ -41,6 +43,7 @@ public static class ModuleList
             new AdHoc.AdHocModule(ctx),
             new Archive.ArchiveModule(ctx),
             new Carbons.CarbonsModule(ctx),
+            new Pep.PepModule(ctx, caps),
             new Offline(ctx),
             new Delivery(ctx),
         ];
