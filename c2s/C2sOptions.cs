@@ -86,4 +86,7 @@ public sealed class C2sOptions
 
     /// <summary>Time given to a TLS handshake.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The TLS implementation (the "C2s:Tls" section: Stack = SslStream, the default, or BouncyCastle).</summary>
+    public Tls.TlsOptions Tls { get; set; } = new();
 }

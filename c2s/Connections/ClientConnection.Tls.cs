@@ -9,7 +9,7 @@ namespace Xmpp.C2s.Connections;
 /// </summary>
 public sealed partial class ClientConnection
 {
-    private SslStream? _tls;
+    private Stream? _tls; // SslStream, or BouncyCastle's (C2s:Tls:Stack)
 
     /// <summary>Answers &lt;starttls/&gt; with &lt;proceed/&gt; and asks the read loop to switch.</summary>
     private bool StartTls()
@@ -48,19 +48,22 @@ public sealed partial class ClientConnection
 
     private async Task<bool> HandshakeAsync()
     {
-        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        Stream tls;
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
-            await tls.AuthenticateAsServerAsync(_serverTls.Options, timeout.Token);
+            tls = await _serverTls.AuthenticateAsync(_network, timeout.Token);
         }
         catch (Exception e)
         {
             _logger.LogInformation("Connection {Id}: TLS handshake failed: {Error}", Id, e.Message);
-            await tls.DisposeAsync();
             return false;
         }
-        _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher})", Id, tls.SslProtocol, tls.NegotiatedCipherSuite);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var (protocol, cipher) = Tls.TlsStreams.Describe(tls);
+            _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher})", Id, protocol, cipher);
+        }
         _tls = tls;
         return true;
     }
@@ -75,7 +78,7 @@ public sealed partial class ClientConnection
         if (_tls is not { } tls) return;
         try
         {
-            if (!_closeNotifySent) await tls.ShutdownAsync().WaitAsync(CloseNotifyTimeout);
+            if (!_closeNotifySent) await Tls.TlsStreams.ShutdownAsync(tls).WaitAsync(CloseNotifyTimeout);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or ObjectDisposedException or TimeoutException)
         {

@@ -45,7 +45,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _tls = new ServerTls(ServerCertificate.Load(_options));
+        _tls = new ServerTls(ServerCertificate.Load(_options), _options.Tls.Stack);
         var endpoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.Port);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
