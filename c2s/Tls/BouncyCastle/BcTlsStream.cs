@@ -20,12 +20,12 @@ public sealed class BcTlsStream : Stream
     private const int ReceiveSize = 16 * 1024 + 512;
 
     private readonly NetworkStream _network;
-    private readonly TlsServerProtocol _protocol;
+    private readonly BcServerProtocol _protocol;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private bool _inputEnded;
     private bool _shutdown; // our close_notify is sent
 
-    private BcTlsStream(NetworkStream network, TlsServerProtocol protocol)
+    private BcTlsStream(NetworkStream network, BcServerProtocol protocol)
     {
         _network = network;
         _protocol = protocol;
@@ -41,7 +41,7 @@ public sealed class BcTlsStream : Stream
     public static async Task<BcTlsStream> AcceptAsync(NetworkStream network, BcServerCredentials credentials, CancellationToken ct)
     {
         var server = new BcXmppTlsServer(credentials);
-        var protocol = new TlsServerProtocol();
+        var protocol = new BcServerProtocol();
         var stream = new BcTlsStream(network, protocol);
         protocol.Accept(server);
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveSize);
@@ -224,6 +224,7 @@ public sealed class BcTlsStream : Stream
                 if (count == 0) return;
                 chunk = ArrayPool<byte>.Shared.Rent(count);
                 count = _protocol.ReadOutput(chunk, 0, count);
+                _protocol.ReleaseEmptyOutputBuffer();
             }
             try
             {
