@@ -62,14 +62,15 @@ public sealed class BcXmppTlsServer(BcServerCredentials credentials, bool direct
     /// The connection's channel binding data of <paramref name="type"/> (<see cref="ChannelBinding"/>),
     /// or null when it is undefined here: tls-unique only on TLS 1.2 (RFC 5929 §3, RFC 9266 §1);
     /// tls-exporter (RFC 9266) on TLS 1.3, and on TLS 1.2 only with the extended master secret
-    /// (RFC 7627 §5.4, RFC 9266 §3). The caller holds the protocol's lock.
+    /// (RFC 7627 §5.4, RFC 9266 §3): 32 bytes kept from the end of the handshake. The caller
+    /// holds the protocol's lock.
     /// </summary>
     public byte[]? ExportChannelBinding(int type)
     {
         if (m_context is not { } context || context.SecurityParameters is not { } parameters) return null;
         var v13 = TlsUtilities.IsTlsV13(parameters.NegotiatedVersion);
         if (type == ChannelBinding.tls_unique && v13) return null;
-        if (type == ChannelBinding.tls_exporter && !v13 && !parameters.IsExtendedMasterSecret) return null;
+        if (type == ChannelBinding.tls_exporter) return _exporterBinding;
         try
         {
             return context.ExportChannelBinding(type);
@@ -80,10 +81,24 @@ public sealed class BcXmppTlsServer(BcServerCredentials credentials, bool direct
         }
     }
 
+    /// <summary>tls-exporter's data, exported when the handshake completed (BouncyCastle's exporter secret is gone after it); null when undefined.</summary>
+    private byte[]? _exporterBinding;
+
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
         var parameters = m_context.SecurityParameters;
+        if (TlsUtilities.IsTlsV13(parameters.NegotiatedVersion) || parameters.IsExtendedMasterSecret)
+        {
+            try
+            {
+                _exporterBinding = m_context.ExportChannelBinding(ChannelBinding.tls_exporter);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TlsFatalAlert or ArgumentException)
+            {
+                _exporterBinding = null;
+            }
+        }
         IsTls12 = !TlsUtilities.IsTlsV13(parameters.NegotiatedVersion);
         if (parameters.ApplicationProtocol is { } alpn) NegotiatedApplicationProtocol = alpn.Equals(XmppClient) ? "xmpp-client" : alpn.GetUtf8Decoding();
         NegotiatedVersion = parameters.NegotiatedVersion?.ToString() ?? "";
