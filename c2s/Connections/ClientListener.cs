@@ -50,7 +50,8 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _tls = new ServerTls(ServerCertificate.Load(_options), _options.Tls.Stack);
+        var (certificate, chain) = ServerCertificate.LoadWithChain(_options);
+        _tls = new ServerTls(certificate, _options.Tls.Stack, chain);
         _listener = Listen(_options.Port);
         if (_options.DirectTlsPort is { } directPort)
         {

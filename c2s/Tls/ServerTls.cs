@@ -22,16 +22,20 @@ public sealed class ServerTls
 
     private readonly BcServerCredentials? _bouncyCastle;
 
-    public ServerTls(X509Certificate2 certificate, TlsStack stack = TlsStack.BouncyCastle)
+    /// <param name="certificate">The server certificate, with its private key.</param>
+    /// <param name="stack">The TLS implementation.</param>
+    /// <param name="chain">The intermediates sent after the certificate, its issuer first (<see cref="ServerCertificate.LoadWithChain"/>).</param>
+    public ServerTls(X509Certificate2 certificate, TlsStack stack = TlsStack.BouncyCastle, X509Certificate2Collection? chain = null)
     {
         Stack = stack;
         if (stack == TlsStack.BouncyCastle)
         {
-            _bouncyCastle = new BcServerCredentials(certificate);
+            _bouncyCastle = new BcServerCredentials(certificate, chain);
         }
         else
         {
-            var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null);
+            // the chain: the given intermediates, else what the system's stores hold
+            var context = SslStreamCertificateContext.Create(certificate, chain is { Count: > 0 } ? chain : null);
             Options = Settings(context, alpn: null);
             // OpenSSL's ALPN selection in .NET fails the handshake when the lists do not meet.
             DirectOptions = Settings(context, alpn: [XmppClient]);

@@ -10,18 +10,24 @@ namespace Xmpp.C2s.Tls.BouncyCastle;
 
 /// <summary>
 /// The server certificate and key in BouncyCastle's form, made once at start and shared by every
-/// handshake: the certificate as a <see cref="TlsCertificate"/>, its chain messages for TLS 1.2 and
+/// handshake: the certificate and its intermediates as <see cref="TlsCertificate"/>s, the chain messages for TLS 1.2 and
 /// 1.3, the private key (ECDSA or RSA, as <see cref="ServerCertificate"/> loads it) and one
 /// <see cref="BcTlsCrypto"/> (thread-safe: its random source is).
 /// </summary>
 public sealed class BcServerCredentials
 {
-    public BcServerCredentials(X509Certificate2 certificate)
+    /// <param name="certificate">The server certificate, with its private key.</param>
+    /// <param name="chain">The intermediates sent after it, its issuer first (as SslStream sends them).</param>
+    public BcServerCredentials(X509Certificate2 certificate, X509Certificate2Collection? chain = null)
     {
         Crypto = new BcTlsCrypto(new SecureRandom());
-        var leaf = Crypto.CreateCertificate(certificate.RawData);
-        Chain12 = new Certificate([leaf]);
-        Chain13 = new Certificate(TlsUtilities.EmptyBytes, [new CertificateEntry(leaf, null)]);
+        TlsCertificate[] certificates =
+        [
+            Crypto.CreateCertificate(certificate.RawData),
+            .. (chain ?? []).Select(c => Crypto.CreateCertificate(c.RawData)),
+        ];
+        Chain12 = new Certificate(certificates);
+        Chain13 = new Certificate(TlsUtilities.EmptyBytes, certificates.Select(c => new CertificateEntry(c, null)).ToArray());
         if (certificate.GetECDsaPrivateKey() is { } ec)
         {
             using (ec) PrivateKey = PrivateKeyFactory.CreateKey(ec.ExportPkcs8PrivateKey());
