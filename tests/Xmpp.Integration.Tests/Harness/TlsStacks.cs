@@ -7,7 +7,7 @@ public static class TlsStacks
     public const string SslStream = "SslStream";
 
     /// <summary>C2sOptions' default.</summary>
-    public const string Default = SslStream;
+    public const string Default = BouncyCastle;
 
     /// <summary>The stack a cluster's c2s run: <paramref name="stack"/>, else XMPP_IT_C2S_TLS_STACK (Cluster.cs), else the default.</summary>
     public static string Effective(string? stack) =>
