@@ -106,10 +106,18 @@ public sealed class BouncyCastleChannelBindingTests
         /// <summary>tls-exporter's data, exported at the end of the handshake (the only time BouncyCastle allows it).</summary>
         public byte[]? Exporter { get; private set; }
 
+        /// <summary>RFC 5705's exporter with a zero-length context (RFC 9266 §2's "empty context value").</summary>
+        public byte[]? ZeroLengthContext { get; private set; }
+
+        /// <summary>RFC 5705's exporter without a context (differs from the zero-length one on TLS 1.2 only).</summary>
+        public byte[]? NoContext { get; private set; }
+
         public override void NotifyHandshakeComplete()
         {
             base.NotifyHandshakeComplete();
             Exporter = m_context.ExportChannelBinding(Org.BouncyCastle.Tls.ChannelBinding.tls_exporter);
+            ZeroLengthContext = m_context.ExportKeyingMaterial("EXPORTER-Channel-Binding", [], 32);
+            NoContext = m_context.ExportKeyingMaterial("EXPORTER-Channel-Binding", null, 32);
         }
 
         public override TlsAuthentication GetAuthentication() => new AcceptAll();
@@ -139,6 +147,9 @@ public sealed class BouncyCastleChannelBindingTests
         var expected = tlsClient.Exporter;
         Assert.Equal(32, expected?.Length);
         Assert.Equal(expected, offered.DataOf(TlsChannelBinding.Exporter));
+        // RFC 9266 §2: the label with a zero-length context; on TLS 1.2 "no context" is another value (RFC 5705 §4)
+        Assert.Equal(tlsClient.ZeroLengthContext, offered.DataOf(TlsChannelBinding.Exporter));
+        Assert.Equal(tls13, tlsClient.NoContext!.AsSpan().SequenceEqual(tlsClient.ZeroLengthContext));
         Assert.Equal(!tls13, offered.DataOf(TlsChannelBinding.Unique) is not null);
         protocol.Close();
     }

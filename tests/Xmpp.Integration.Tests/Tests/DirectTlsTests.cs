@@ -125,6 +125,54 @@ public class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("no application protocol", client.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// tls-exporter (RFC 9266) with a client nobody here wrote: `openssl s_client -keymatexport
+    /// EXPORTER-Channel-Binding -keymatexportlen 32` prints the binding from its side, and the
+    /// SCRAM-SHA-256-PLUS login with p=tls-exporter succeeds (server signature checked) with
+    /// BouncyCastle; with SslStream the type is not advertised and is refused. TLS 1.3 only: on
+    /// TLS 1.2 RFC 5705 tells "no context" from RFC 9266's zero-length context, and s_client 3.0
+    /// can only export without one (the TLS 1.2 value is checked in BouncyCastleChannelBindingTests).
+    /// </summary>
+    [Theory]
+    [InlineData("-tls1_3")]
+    public async Task Openssl_s_client_logs_in_with_tls_exporter_channel_binding(string protocolFlag)
+    {
+        var erin = await _cluster.NewUserAsync("erin" + protocolFlag[^1]);
+        await using var client = OpenSslClient.StartDirectTls(_directPort, Cluster.Domain, "xmpp-client",
+            protocolFlag, "-keymatexport", "EXPORTER-Channel-Binding", "-keymatexportlen", "32");
+        try
+        {
+            await client.UntilAsync((o, _) => Regex.IsMatch(o, "Keying material: [0-9A-Fa-f]{64}"), Limit, "the exported keying material");
+            var exporter = Convert.FromHexString(Regex.Match(client.Stdout, "Keying material: ([0-9A-Fa-f]{64})").Groups[1].Value);
+            await client.WriteLineAsync(StreamHeader);
+            await client.UntilAsync((o, _) => o.Contains("</stream:features>", StringComparison.Ordinal), Limit, "stream features");
+            var offered = client.Stdout.Contains("<channel-binding type='tls-exporter'/>", StringComparison.Ordinal);
+            Assert.Equal(TlsStacks.OffersExporter(Stack), offered);
+
+            var scram = new Xmpp.Common.Sasl.ScramClient(Xmpp.Common.Sasl.ScramAlgorithm.Sha256, erin.Local, erin.Password)
+                .WithChannelBinding("p=tls-exporter", exporter);
+            await client.WriteLineAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>" +
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(scram.ClientFirst())) + "</auth>");
+            if (!offered)
+            {
+                await client.UntilAsync((o, _) => o.Contains("<malformed-request/>", StringComparison.Ordinal), Limit, "<malformed-request/> for an unsupported type");
+                return;
+            }
+            await client.UntilAsync((o, _) => o.Contains("</challenge>", StringComparison.Ordinal), Limit, "the server-first challenge");
+            var serverFirst = Encoding.UTF8.GetString(Convert.FromBase64String(Regex.Match(client.Stdout, "<challenge[^>]*>([^<]*)</challenge>").Groups[1].Value));
+            await client.WriteLineAsync("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(scram.ClientFinal(serverFirst))) + "</response>");
+            await client.UntilAsync((o, _) => o.Contains("</success>", StringComparison.Ordinal) || o.Contains("<failure", StringComparison.Ordinal), Limit, "the SASL outcome");
+            var success = Regex.Match(client.Stdout, "<success[^>]*>([^<]*)</success>");
+            Assert.True(success.Success, "SCRAM-SHA-256-PLUS with tls-exporter failed");
+            Assert.True(scram.VerifyServerFinal(Encoding.UTF8.GetString(Convert.FromBase64String(success.Groups[1].Value))), "the server signature");
+        }
+        finally
+        {
+            output.WriteLine(client.Transcript);
+        }
+    }
+
     [Theory]
     [InlineData(false)] // STARTTLS on C2s:Port
     [InlineData(true)]  // direct TLS
