@@ -10,7 +10,7 @@ namespace Xmpp.C2s.Connections;
 /// </summary>
 public sealed partial class ClientConnection
 {
-    private Stream? _tls; // SslStream, or BouncyCastle's (C2s:Tls:Stack)
+    private Stream? _tls; // BouncyCastle's (the default) or SslStream (C2s:Tls:Stack)
 
     /// <summary>Answers &lt;starttls/&gt; with &lt;proceed/&gt; and asks the read loop to switch.</summary>
     private bool StartTls()
@@ -98,7 +98,7 @@ public sealed partial class ClientConnection
 
     /// <summary>
     /// Ends TLS the standard way: our close_notify (answering the client's, or before we close),
-    /// then the SslStream goes. A client that is gone or a write still pending only means no
+    /// then the TLS stream goes. A client that is gone or a write still pending only means no
     /// close_notify is sent; the socket is closed after this either way.
     /// </summary>
     private async ValueTask CloseTlsAsync()
