@@ -40,10 +40,10 @@ public sealed partial class ClientConnection
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            if (Transport is System.Net.Security.SslStream tls)
+            if (_tls is { } tls)
             {
                 _closeNotifySent = true; // CloseTlsAsync need not send it again
-                await tls.ShutdownAsync().WaitAsync(timeout.Token);
+                await Tls.TlsStreams.ShutdownAsync(tls).WaitAsync(timeout.Token);
             }
             _socket.Shutdown(SocketShutdown.Send);
             var scanner = new ClosingTagScanner();

@@ -4,12 +4,13 @@ using Xmpp.C2s.Protocol;
 namespace Xmpp.C2s.Connections;
 
 /// <summary>
-/// TLS: STARTTLS (RFC 6120 §5), direct TLS (XEP-0368) and the handshake on the output pump. All TLS is SslStream's
-/// (TLS 1.2 and 1.3, alerts, KeyUpdate, close_notify); c2s adds no record handling of its own.
+/// TLS: STARTTLS (RFC 6120 §5), direct TLS (XEP-0368) and the handshake on the output pump. All TLS is the
+/// configured stack's (C2s:Tls:Stack: BouncyCastle or SslStream; TLS 1.2 and 1.3, alerts, KeyUpdate,
+/// close_notify); c2s adds no record handling of its own.
 /// </summary>
 public sealed partial class ClientConnection
 {
-    private SslStream? _tls;
+    private Stream? _tls; // BouncyCastle's (the default) or SslStream (C2s:Tls:Stack)
 
     /// <summary>Answers &lt;starttls/&gt; with &lt;proceed/&gt; and asks the read loop to switch.</summary>
     private bool StartTls()
@@ -67,21 +68,24 @@ public sealed partial class ClientConnection
 
     private async Task<bool> HandshakeAsync()
     {
-        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        Stream tls;
         try
         {
             using var timeout = new CancellationTokenSource(_options.TlsHandshakeTimeout);
-            await tls.AuthenticateAsServerAsync(_directTls ? _serverTls.DirectOptions : _serverTls.Options, timeout.Token);
+            tls = await _serverTls.AuthenticateAsync(_network, _directTls, timeout.Token);
         }
         catch (Exception e)
         {
             Telemetry.C2sTelemetry.TlsHandshakeFailed(_directTls);
             _logger.LogInformation("Connection {Id} from {Address}: {Transport} TLS handshake failed: {Error}", Id, RemoteAddress,
                 _directTls ? "direct" : "STARTTLS", e is OperationCanceledException ? $"not done within C2s:TlsHandshakeTimeout ({_options.TlsHandshakeTimeout})" : e.Message);
-            await tls.DisposeAsync();
             return false;
         }
-        _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher}, ALPN '{Alpn}')", Id, tls.SslProtocol, tls.NegotiatedCipherSuite, tls.NegotiatedApplicationProtocol);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var (protocol, cipher, alpn) = Tls.TlsStreams.Describe(tls);
+            _logger.LogDebug("Connection {Id}: TLS established ({Protocol}, {Cipher}, ALPN '{Alpn}')", Id, protocol, cipher, alpn);
+        }
         _tls = tls;
         return true;
     }
@@ -94,7 +98,7 @@ public sealed partial class ClientConnection
 
     /// <summary>
     /// Ends TLS the standard way: our close_notify (answering the client's, or before we close),
-    /// then the SslStream goes. A client that is gone or a write still pending only means no
+    /// then the TLS stream goes. A client that is gone or a write still pending only means no
     /// close_notify is sent; the socket is closed after this either way.
     /// </summary>
     private async ValueTask CloseTlsAsync()
@@ -102,7 +106,7 @@ public sealed partial class ClientConnection
         if (_tls is not { } tls) return;
         try
         {
-            if (!_closeNotifySent) await tls.ShutdownAsync().WaitAsync(CloseNotifyTimeout);
+            if (!_closeNotifySent) await Tls.TlsStreams.ShutdownAsync(tls).WaitAsync(CloseNotifyTimeout);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or ObjectDisposedException or TimeoutException)
         {

@@ -121,15 +121,16 @@ public sealed partial class ClientConnection
         }
     }
 
-    /// <summary>The stream the client's bytes travel on: the socket, or SslStream over it once STARTTLS is done.</summary>
+    /// <summary>The stream the client's bytes travel on: the socket, or the TLS stream over it (BouncyCastle or SslStream, C2s:Tls:Stack) once TLS is up.</summary>
     private Stream Transport => (Stream?)_tls ?? _network;
 
     private async Task ReadLoopAsync(CancellationToken ct)
     {
         while (true)
         {
-            // Zero-byte read first: an idle connection waits holding no buffer of ours, and SslStream
-            // returns its own (pooled) read buffer while it waits on the socket with a zero-byte read.
+            // Zero-byte read first: an idle connection waits holding no buffer of ours, and the TLS
+            // stream holds none either while it waits on the socket with a zero-byte read (SslStream
+            // returns its pooled one; BouncyCastle's rents one only once bytes have arrived).
             if (_input.IsEmpty) _ = await Transport.ReadAsync(Memory<byte>.Empty, ct);
             var read = await Transport.ReadAsync(_input.GetSpace(), ct);
             _input.Advance(read);

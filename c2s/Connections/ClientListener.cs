@@ -14,7 +14,7 @@ namespace Xmpp.C2s.Connections;
 /// <summary>
 /// Accepts client sockets on C2s:ListenAddress:Port (STARTTLS) and, when set, C2s:DirectTlsPort
 /// (XEP-0368 direct TLS), and runs a <see cref="ClientConnection"/> on each. Our own accept loop rather than Kestrel's connection layer: a client connection is one
-/// socket, one <see cref="NetworkStream"/> and, after STARTTLS, one <see cref="SslStream"/>,
+/// socket, one <see cref="NetworkStream"/> and, after STARTTLS, one TLS stream (<see cref="Tls.ServerTls"/>: BouncyCastle or SslStream),
 /// read straight into the stream parser, with no transport pipes or connection features held
 /// per idle client (docs/BENCHMARKS.md, idle memory). Beyond C2s:MaxConnections a new socket is
 /// closed at once. A connection from a trusted proxy (C2s:ProxyProtocol:TrustedProxies) must first
@@ -50,7 +50,8 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _tls = new ServerTls(ServerCertificate.Load(_options));
+        var (certificate, chain) = ServerCertificate.LoadWithChain(_options);
+        _tls = new ServerTls(certificate, _options.Tls.Stack, chain);
         _listener = Listen(_options.Port);
         if (_options.DirectTlsPort is { } directPort)
         {

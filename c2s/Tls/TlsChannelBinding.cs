@@ -21,14 +21,18 @@ namespace Xmpp.C2s.Tls;
 /// <item><c>tls-unique</c> (RFC 5929 §3): the first Finished message, from .NET's
 /// ChannelBindingKind.Unique; TLS 1.2 only, since RFC 5929 does not define it for TLS 1.3
 /// (RFC 9266, RFC 8446 §C.5).</item>
+/// <item><c>tls-exporter</c> (RFC 9266): 32 bytes of keying material exported with the label
+/// "EXPORTER-Channel-Binding"; BouncyCastle's stack only (C2s:Tls:Stack), on TLS 1.3, and on
+/// TLS 1.2 with the extended master secret. .NET 10's SslStream does not expose the keying
+/// material exporter (dotnet/runtime#112529), so with SslStream it is not offered.</item>
 /// </list>
-/// <c>tls-exporter</c> (RFC 9266) needs the TLS keying material exporter, which .NET 10's SslStream
-/// does not expose (dotnet/runtime#112529), so it is not offered.
+/// With BouncyCastle tls-unique and tls-exporter come from its TlsContext.ExportChannelBinding.
 /// </summary>
 public static class TlsChannelBinding
 {
     public const string ServerEndPoint = "tls-server-end-point";
     public const string Unique = "tls-unique";
+    public const string Exporter = "tls-exporter";
 
     /// <summary>
     /// RFC 5929 §4.1: the certificate's signature hash, except MD5 and SHA-1, which become SHA-256.
@@ -59,8 +63,27 @@ public static class TlsChannelBinding
 
     /// <summary>
     /// The types this connection supports, with their data, in order of preference: tls-server-end-point
-    /// (when <paramref name="endPointData"/> is known), then tls-unique on TLS 1.2.
+    /// (when <paramref name="endPointData"/> is known), then tls-exporter and tls-unique where the
+    /// stack and the connection give them (see the class).
     /// </summary>
+    public static ScramChannelBinding Of(Stream tls, byte[]? endPointData) => tls switch
+    {
+        SslStream ssl => Of(ssl, endPointData),
+        BouncyCastle.BcTlsStream bc => Of(bc, endPointData),
+        _ => endPointData is null ? ScramChannelBinding.None : new ScramChannelBinding(new Dictionary<string, byte[]> { [ServerEndPoint] = endPointData }),
+    };
+
+    /// <summary>BouncyCastle's connection: tls-server-end-point, tls-exporter (TLS 1.3, or TLS 1.2 with extended master secret), tls-unique (TLS 1.2).</summary>
+    public static ScramChannelBinding Of(BouncyCastle.BcTlsStream tls, byte[]? endPointData)
+    {
+        var data = new Dictionary<string, byte[]>();
+        if (endPointData is not null) data[ServerEndPoint] = endPointData;
+        if (tls.ExportChannelBinding(Org.BouncyCastle.Tls.ChannelBinding.tls_exporter) is { } exporter) data[Exporter] = exporter;
+        if (tls.IsTls12 && tls.ExportChannelBinding(Org.BouncyCastle.Tls.ChannelBinding.tls_unique) is { } unique) data[Unique] = unique;
+        return data.Count == 0 ? ScramChannelBinding.None : new ScramChannelBinding(data);
+    }
+
+    /// <summary>SslStream's connection: tls-server-end-point, tls-unique (TLS 1.2).</summary>
     public static ScramChannelBinding Of(SslStream tls, byte[]? endPointData)
     {
         var data = new Dictionary<string, byte[]>();

@@ -18,7 +18,7 @@ namespace Xmpp.C2s.Tests;
 public sealed class TlsChannelBindingTests
 {
     private static readonly X509Certificate2 Certificate = ServerCertificate.CreateSelfSigned("localhost");
-    private static readonly ServerTls Server = new(Certificate);
+    private static readonly ServerTls Server = new(Certificate, TlsStack.SslStream);
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     private static async Task<(SslStream Server, SslStream Client)> HandshakeAsync(SslProtocols protocol, SslServerAuthenticationOptions serverOptions,
@@ -71,7 +71,7 @@ public sealed class TlsChannelBindingTests
     [InlineData(SslProtocols.Tls13)]
     public async Task Tls_server_end_point_matches_what_the_client_computes(SslProtocols protocol)
     {
-        var (server, client) = await HandshakeAsync(protocol, Server.Options);
+        var (server, client) = await HandshakeAsync(protocol, Server.Options!);
         await using (server)
         await using (client)
         {
@@ -83,7 +83,7 @@ public sealed class TlsChannelBindingTests
     [Fact]
     public async Task Tls_unique_is_offered_on_tls_1_2_and_matches_the_client()
     {
-        var (server, client) = await HandshakeAsync(SslProtocols.Tls12, Server.Options);
+        var (server, client) = await HandshakeAsync(SslProtocols.Tls12, Server.Options!);
         await using (server)
         await using (client)
         {
@@ -98,7 +98,7 @@ public sealed class TlsChannelBindingTests
     [Fact]
     public async Task Tls_unique_is_not_offered_on_tls_1_3()
     {
-        var (server, client) = await HandshakeAsync(SslProtocols.Tls13, Server.Options);
+        var (server, client) = await HandshakeAsync(SslProtocols.Tls13, Server.Options!);
         await using (server)
         await using (client)
             Assert.Equal([TlsChannelBinding.ServerEndPoint], TlsChannelBinding.Of(server, Server.EndPointData).Types);
@@ -122,11 +122,11 @@ public sealed class TlsChannelBindingTests
     [Fact]
     public async Task Direct_tls_negotiates_alpn_xmpp_client_and_serves_a_client_without_alpn()
     {
-        var (server, client) = await HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions, [ServerTls.XmppClient]);
+        var (server, client) = await HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions!, [ServerTls.XmppClient]);
         await using (server)
         await using (client)
             Assert.Equal(ServerTls.XmppClient, server.NegotiatedApplicationProtocol);
-        var (server2, client2) = await HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions);
+        var (server2, client2) = await HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions!);
         await using (server2)
         await using (client2)
             Assert.Equal(default, server2.NegotiatedApplicationProtocol);
@@ -135,6 +135,6 @@ public sealed class TlsChannelBindingTests
     [Fact]
     public async Task Direct_tls_refuses_a_client_whose_alpn_lacks_xmpp_client()
     {
-        await Assert.ThrowsAnyAsync<AuthenticationException>(() => HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions, [SslApplicationProtocol.Http2]));
+        await Assert.ThrowsAnyAsync<AuthenticationException>(() => HandshakeAsync(SslProtocols.Tls13, Server.DirectOptions!, [SslApplicationProtocol.Http2]));
     }
 }

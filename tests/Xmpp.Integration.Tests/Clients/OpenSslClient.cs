@@ -43,9 +43,10 @@ public sealed class OpenSslClient : IAsyncDisposable
 
     /// <summary>
     /// `openssl s_client` on a direct TLS port (XEP-0368): TLS from the first byte, with SNI
-    /// <paramref name="domain"/> and ALPN <paramref name="alpn"/> offered (e.g. "xmpp-client").
+    /// <paramref name="domain"/> and ALPN <paramref name="alpn"/> offered (e.g. "xmpp-client"), and
+    /// any further s_client options (e.g. -tls1_2, -keymatexport).
     /// </summary>
-    public static OpenSslClient StartDirectTls(int port, string domain, string alpn)
+    public static OpenSslClient StartDirectTls(int port, string domain, string alpn, params string[] extra)
     {
         var info = new ProcessStartInfo("openssl")
         {
@@ -54,7 +55,7 @@ public sealed class OpenSslClient : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "s_client", "-connect", $"127.0.0.1:{port}", "-servername", domain, "-alpn", alpn })
+        foreach (var a in new[] { "s_client", "-connect", $"127.0.0.1:{port}", "-servername", domain, "-alpn", alpn }.Concat(extra))
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start openssl");
         return new OpenSslClient(process);

@@ -126,7 +126,9 @@ public sealed class Cluster : IAsyncDisposable
             [$"--C2s:InstanceId={id}", $"--C2s:Domain={Domain}", "--C2s:ListenAddress=127.0.0.1", $"--C2s:Port={port}",
             $"--Router:Address={RouterAddress}", .. Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.C2s(id)),
             // every test connects from 127.0.0.1, many at once: no per-address limits unless a test sets them (ExtraArgs come later and win)
-            "--C2s:Limits:MaxConnectionsPerIp=0", "--C2s:Limits:ConnectionsPerIpPerSecond=0"]);
+            "--C2s:Limits:MaxConnectionsPerIp=0", "--C2s:Limits:ConnectionsPerIpPerSecond=0",
+            // XMPP_IT_C2S_TLS_STACK=SslStream (or BouncyCastle) runs every cluster's c2s on that TLS stack (C2s:Tls:Stack)
+            .. (Environment.GetEnvironmentVariable("XMPP_IT_C2S_TLS_STACK") is { Length: > 0 } stack ? [$"--C2s:Tls:Stack={stack}"] : Array.Empty<string>())]);
 
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {

@@ -1,13 +1,21 @@
 namespace Xmpp.Integration.Tests.Harness;
 
 /// <summary>One cluster shared by the tests of the "cluster" collection; restarted if a process died.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    private readonly ClusterOptions _options;
     private Cluster? _cluster;
+
+    public ClusterFixture() : this(new ClusterOptions())
+    {
+    }
+
+    /// <summary>A shared cluster started with <paramref name="options"/> (a fixture of another collection).</summary>
+    protected ClusterFixture(ClusterOptions options) => _options = options;
 
     public Cluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster is not started");
 
-    public async Task InitializeAsync() => _cluster = await Cluster.StartAsync();
+    public async Task InitializeAsync() => _cluster = await Cluster.StartAsync(_options);
 
     /// <summary>Starts a fresh cluster when a process of the current one has died (a previous test crashed it).</summary>
     public async Task<string?> EnsureHealthyAsync()
@@ -16,7 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var report = _cluster?.OutputTail(60);
         if (_cluster is not null) await _cluster.DisposeAsync();
         _cluster = null;
-        _cluster = await Cluster.StartAsync();
+        _cluster = await Cluster.StartAsync(_options);
         return report;
     }
 

@@ -21,8 +21,11 @@ namespace Xmpp.Integration.Tests.Tests;
 /// tls-server-end-point the client computed from the certificate it received succeeds, a wrong
 /// binding and the 'y' downgrade are refused.
 /// </summary>
-public sealed class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
+public class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    /// <summary>The c2s TLS stack (C2s:Tls:Stack) these tests run against; null: the default. A subclass runs them on the other.</summary>
+    protected virtual string? Stack => null;
+
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private const string StreamHeader =
         "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
@@ -35,7 +38,7 @@ public sealed class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
         _cluster = await Cluster.StartAsync(new ClusterOptions
         {
             C2sCount = 1,
-            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = [$"--C2s:DirectTlsPort={_directPort}"] },
+            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = [$"--C2s:DirectTlsPort={_directPort}", .. TlsStacks.Args(Stack)] },
         });
 
     public async Task DisposeAsync()
@@ -122,6 +125,54 @@ public sealed class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("no application protocol", client.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// tls-exporter (RFC 9266) with a client nobody here wrote: `openssl s_client -keymatexport
+    /// EXPORTER-Channel-Binding -keymatexportlen 32` prints the binding from its side, and the
+    /// SCRAM-SHA-256-PLUS login with p=tls-exporter succeeds (server signature checked) with
+    /// BouncyCastle; with SslStream the type is not advertised and is refused. TLS 1.3 only: on
+    /// TLS 1.2 RFC 5705 tells "no context" from RFC 9266's zero-length context, and s_client 3.0
+    /// can only export without one (the TLS 1.2 value is checked in BouncyCastleChannelBindingTests).
+    /// </summary>
+    [Theory]
+    [InlineData("-tls1_3")]
+    public async Task Openssl_s_client_logs_in_with_tls_exporter_channel_binding(string protocolFlag)
+    {
+        var erin = await _cluster.NewUserAsync("erin" + protocolFlag[^1]);
+        await using var client = OpenSslClient.StartDirectTls(_directPort, Cluster.Domain, "xmpp-client",
+            protocolFlag, "-keymatexport", "EXPORTER-Channel-Binding", "-keymatexportlen", "32");
+        try
+        {
+            await client.UntilAsync((o, _) => Regex.IsMatch(o, "Keying material: [0-9A-Fa-f]{64}"), Limit, "the exported keying material");
+            var exporter = Convert.FromHexString(Regex.Match(client.Stdout, "Keying material: ([0-9A-Fa-f]{64})").Groups[1].Value);
+            await client.WriteLineAsync(StreamHeader);
+            await client.UntilAsync((o, _) => o.Contains("</stream:features>", StringComparison.Ordinal), Limit, "stream features");
+            var offered = client.Stdout.Contains("<channel-binding type='tls-exporter'/>", StringComparison.Ordinal);
+            Assert.Equal(TlsStacks.OffersExporter(Stack), offered);
+
+            var scram = new Xmpp.Common.Sasl.ScramClient(Xmpp.Common.Sasl.ScramAlgorithm.Sha256, erin.Local, erin.Password)
+                .WithChannelBinding("p=tls-exporter", exporter);
+            await client.WriteLineAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256-PLUS'>" +
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(scram.ClientFirst())) + "</auth>");
+            if (!offered)
+            {
+                await client.UntilAsync((o, _) => o.Contains("<malformed-request/>", StringComparison.Ordinal), Limit, "<malformed-request/> for an unsupported type");
+                return;
+            }
+            await client.UntilAsync((o, _) => o.Contains("</challenge>", StringComparison.Ordinal), Limit, "the server-first challenge");
+            var serverFirst = Encoding.UTF8.GetString(Convert.FromBase64String(Regex.Match(client.Stdout, "<challenge[^>]*>([^<]*)</challenge>").Groups[1].Value));
+            await client.WriteLineAsync("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(scram.ClientFinal(serverFirst))) + "</response>");
+            await client.UntilAsync((o, _) => o.Contains("</success>", StringComparison.Ordinal) || o.Contains("<failure", StringComparison.Ordinal), Limit, "the SASL outcome");
+            var success = Regex.Match(client.Stdout, "<success[^>]*>([^<]*)</success>");
+            Assert.True(success.Success, "SCRAM-SHA-256-PLUS with tls-exporter failed");
+            Assert.True(scram.VerifyServerFinal(Encoding.UTF8.GetString(Convert.FromBase64String(success.Groups[1].Value))), "the server signature");
+        }
+        finally
+        {
+            output.WriteLine(client.Transcript);
+        }
+    }
+
     [Theory]
     [InlineData(false)] // STARTTLS on C2s:Port
     [InlineData(true)]  // direct TLS
@@ -166,9 +217,13 @@ public sealed class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
             var result = await downgraded.AuthenticateAsync(dave.Jid, dave.Password, "SCRAM-SHA-256", channelBinding: ("y", null));
             Assert.False(result.Success);
             Assert.Equal("not-authorized", result.Condition);
-            // an unsupported type names what is supported
+            // tls-exporter: with SslStream an unsupported type (malformed-request); with BouncyCastle
+            // offered, so 32 zero bytes are a wrong binding (not-authorized)
             var exporter = await downgraded.AuthenticateAsync(dave.Jid, dave.Password, "SCRAM-SHA-256-PLUS", channelBinding: ("p=tls-exporter", new byte[32]));
-            Assert.Equal("malformed-request", exporter.Condition);
+            Assert.Equal(TlsStacks.OffersExporter(Stack) ? "not-authorized" : "malformed-request", exporter.Condition);
+            // a type no stack knows: malformed-request
+            var unknown = await downgraded.AuthenticateAsync(dave.Jid, dave.Password, "SCRAM-SHA-256-PLUS", channelBinding: ("p=tls-nonesuch", new byte[32]));
+            Assert.Equal("malformed-request", unknown.Condition);
             // and the stream goes on: a plain SCRAM login ('n') still works
             Assert.True((await downgraded.AuthenticateAsync(dave.Jid, dave.Password, "SCRAM-SHA-256")).Success);
         }
@@ -177,9 +232,11 @@ public sealed class DirectTlsTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Tls_1_2_streams_also_offer_tls_unique_and_tls_1_3_streams_do_not()
     {
+        // tls-exporter: BouncyCastle's stack only (on TLS 1.2 with the extended master secret, which .NET's client sends)
+        string[] exporter = TlsStacks.OffersExporter(Stack) ? ["tls-exporter"] : [];
         await using var tls12 = await TestClient.ConnectDirectTlsAsync(_directPort, "tls12", ["xmpp-client"], SslProtocols.Tls12, Diagnostics);
-        Assert.Equal(["tls-server-end-point", "tls-unique"], BindingTypes(await tls12.OpenStreamAsync()));
+        Assert.Equal(["tls-server-end-point", .. exporter, "tls-unique"], BindingTypes(await tls12.OpenStreamAsync()));
         await using var tls13 = await TestClient.ConnectDirectTlsAsync(_directPort, "tls13", ["xmpp-client"], SslProtocols.Tls13, Diagnostics);
-        Assert.Equal(["tls-server-end-point"], BindingTypes(await tls13.OpenStreamAsync()));
+        Assert.Equal(["tls-server-end-point", .. exporter], BindingTypes(await tls13.OpenStreamAsync()));
     }
 }

@@ -13,7 +13,7 @@ namespace Xmpp.Integration.Tests.Tests;
 /// c2s to update its own keys too) leave the connection usable. A client close_notify ends the
 /// connection cleanly on c2s's side; a closed stream gets c2s's own close_notify.
 /// </summary>
-public sealed class OpenSslInteropTests(ClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture, output)
+public class OpenSslInteropTests(ClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture, output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private const string StreamHeader =

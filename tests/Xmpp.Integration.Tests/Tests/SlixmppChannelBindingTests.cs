@@ -11,8 +11,11 @@ namespace Xmpp.Integration.Tests.Tests;
 /// plain SCRAM mechanisms; c2s refuses both (RFC 5802 §6) without closing the stream, and slixmpp
 /// ends with PLAIN, as it does against Prosody.
 /// </summary>
-public sealed class SlixmppChannelBindingTests(ITestOutputHelper output) : IAsyncLifetime
+public class SlixmppChannelBindingTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    /// <summary>The c2s TLS stack (C2s:Tls:Stack) these tests run against; null: the default. A subclass runs them on the other.</summary>
+    protected virtual string? Stack => null;
+
     private const string Python = "/usr/bin/python3"; // Debian's, with python3-slixmpp
     private readonly int _directPort = FreePort.Pick();
     private Cluster _cluster = null!;
@@ -21,7 +24,7 @@ public sealed class SlixmppChannelBindingTests(ITestOutputHelper output) : IAsyn
         _cluster = await Cluster.StartAsync(new ClusterOptions
         {
             C2sCount = 1,
-            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = [$"--C2s:DirectTlsPort={_directPort}"] },
+            ExtraArgs = new Dictionary<string, string[]> { ["c2s"] = [$"--C2s:DirectTlsPort={_directPort}", .. TlsStacks.Args(Stack)] },
         });
 
     public async Task DisposeAsync()
