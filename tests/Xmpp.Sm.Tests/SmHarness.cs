@@ -44,7 +44,15 @@ public sealed class SmHarness : IFrameSink, IDisposable
         configure?.Invoke(Options);
         Storage = new SqliteStorage(DbPath);
         Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock, modules,
-            new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
+            new ConfigurationBuilder().AddInMemoryCollection(WithArchiveOn(settings)).Build());
+    }
+
+    /// <summary>The XEP-0313 archive is off by default (Sm:Archive:Enabled); the harness turns it on unless a test says otherwise.</summary>
+    private static Dictionary<string, string?> WithArchiveOn(IReadOnlyDictionary<string, string?>? settings)
+    {
+        var all = new Dictionary<string, string?> { ["Sm:Archive:Enabled"] = "true" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        return all;
     }
 
     /// <summary>The SQLite file of this harness.</summary>

@@ -3,8 +3,14 @@ namespace Xmpp.Sm.Modules.Archive;
 /// <summary>XEP-0313 settings, bound from "Sm:Archive".</summary>
 public sealed class ArchiveOptions
 {
-    /// <summary>Archive at all; false: no archiving, no stanza-ids added, the MAM features are not announced.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Archive at all; false (the default): no archiving, no stanza-ids added, the MAM features are
+    /// not announced. Off by default, as in Prosody: keeping every message is the operator's choice
+    /// (privacy, disk), and with synchronous=FULL each archived message costs several B-tree pages
+    /// per commit: measured on this project's machine, flat-out messages fell from ~22,600 to
+    /// ~1,800 msg/s with it on (docs/BENCHMARKS.md).
+    /// </summary>
+    public bool Enabled { get; set; }
 
     /// <summary>The default of an account that never set preferences: "always", "roster" or "never" (XEP-0313 §6.1).</summary>
     public string Default { get; set; } = ArchivePrefs.Always;

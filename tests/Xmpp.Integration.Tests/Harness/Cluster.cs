@@ -94,7 +94,7 @@ public sealed class Cluster : IAsyncDisposable
                 ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}", .. cluster.Pki.RouterArgs()]);
             var sm = cluster.StartProcessAsync("sm", RepoPaths.Sm,
                 [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
-                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}", .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
+                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}", ArchiveOn, .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
             var c2s = Enumerable.Range(1, options.C2sCount).Select(i => cluster.StartC2sAsync($"c2s-{i}", cluster.C2sPorts[i - 1])).ToArray();
             await Task.WhenAll([sm, .. c2s]); // all of them finish starting (or fail) before any cleanup
             cluster.Sm = sm.Result;
@@ -117,9 +117,16 @@ public sealed class Cluster : IAsyncDisposable
     {
         Sm = await StartProcessAsync("sm", RepoPaths.Sm,
             [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={DataDirectory}", $"--Router:Address={RouterAddress}",
-            $"--Telemetry:GrpcHealthPort={SmGrpcHealthPort}", .. Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
+            $"--Telemetry:GrpcHealthPort={SmGrpcHealthPort}", ArchiveOn, .. Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
         return Sm;
     }
+
+    /// <summary>
+    /// The XEP-0313 archive is off by default (README, Sm:Archive:Enabled); test clusters run with it
+    /// on, so the archive, carbons' stanza-ids and everything beside them are tested together. A
+    /// test's own ExtraArgs come later on the command line and win.
+    /// </summary>
+    private const string ArchiveOn = "--Sm:Archive:Enabled=true";
 
     private Task<ServerProcess> StartC2sAsync(string id, int port) =>
         StartProcessAsync(id, RepoPaths.C2s,

@@ -35,7 +35,7 @@ public sealed partial class SlowClientFloodTests(ITestOutputHelper output)
             {
                 // Long enough for bob to read what was written to him before the cut, and the error, at the end of the test.
                 ["c2s"] = ["--C2s:CloseTimeout=00:01:00"],
-                // The archive is off here: this test holds c2s's outbound bound and the other clients'
+                // The archive is off here, as by default (test clusters turn it on): this test holds c2s's outbound bound and the other clients'
                 // pings while one slow reader is flooded at full speed (32 MiB in ~12 s from one client).
                 // With the archive on, sm stores each 4 KiB message twice more and falls behind such a
                 // flood, and pings queue behind it in sm (median ~500 ms measured): a known limit until
