@@ -55,7 +55,7 @@ public sealed class AccountAdmin(SmOptions options, SessionTable sessions, Sessi
 
     /// <summary>The same password's SCRAM-SHA-1 and SCRAM-SHA-256 keys at Sm:ScramIterations, for passwords that reach sm in admin forms.</summary>
     public IReadOnlyList<ScramCredentialData> Derive(string password) =>
-        [ScramAlgorithm.Sha1.Derive(password, options.ScramIterations), ScramAlgorithm.Sha256.Derive(password, options.ScramIterations)];
+        ScramAlgorithm.DeriveAll(password, options.ScramIterations);
 
     public bool Exists(Jid user) => storage.Accounts.Exists(user.Bare.ToString());
 

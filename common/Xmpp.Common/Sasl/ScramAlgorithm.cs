@@ -47,6 +47,10 @@ public sealed class ScramAlgorithm
         return new ScramCredentialData(Mechanism, salt, iterations, H(clientKey), serverKey);
     }
 
+    /// <summary>Fresh salted SCRAM-SHA-1 and SCRAM-SHA-256 credentials for a password: what every account stores.</summary>
+    public static IReadOnlyList<ScramCredentialData> DeriveAll(string password, int iterations = DefaultIterations) =>
+        [Sha1.Derive(password, iterations), Sha256.Derive(password, iterations)];
+
     public static byte[] Xor(byte[] a, byte[] b)
     {
         var r = new byte[a.Length];

@@ -8,7 +8,7 @@ public static class WireCredentials
 {
     /// <summary>Fresh salted SCRAM-SHA-1 and SCRAM-SHA-256 credentials for a password, ready to send; the password itself never travels.</summary>
     public static Credentials Derive(string password, int iterations = ScramAlgorithm.DefaultIterations) =>
-        ToWire([ScramAlgorithm.Sha1.Derive(password, iterations), ScramAlgorithm.Sha256.Derive(password, iterations)]);
+        ToWire(ScramAlgorithm.DeriveAll(password, iterations));
 
     public static Credentials ToWire(IEnumerable<ScramCredentialData> credentials)
     {
