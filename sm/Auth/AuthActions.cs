@@ -15,10 +15,12 @@ namespace Xmpp.Sm.Auth;
 /// or nothing; never a key. Failures per account name (existing or not) lock the name for a
 /// growing back-off (<see cref="FailureBackoff"/>); an &lt;abort/&gt; counts as a failure.
 /// </summary>
-public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash, FailureBackoff lockouts, ILogger logger)
+/// XEP-0484 FAST: HT_CHECK checks an HT-* initial response against sm's tokens, and a proof step
+/// carrying a token request issues one when the proof holds (<see cref="FastLogins"/>).
+public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash, FailureBackoff lockouts, ILogger logger, FastLogins? fast = null)
 {
     /// <summary>AUTH handling as configured: the secret from the data directory, the iteration count, the lock settings.</summary>
-    public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs)
+    public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs, Modules.Fast.FastTokens? fastTokens = null)
     {
         var logger = logs.CreateLogger<AuthActions>();
         var replaced = new ReplacedCredentials(options.AuthRehashGrace, options.AuthAccountMaxTracked, clock);
@@ -26,7 +28,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         var rehash = new CredentialRehash(accounts, options.ScramIterations, replaced);
         var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
             options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
-        return new AuthActions(checks, rehash, lockouts, logger);
+        return new AuthActions(checks, rehash, lockouts, logger, fastTokens is null ? null : new FastLogins(fastTokens));
     }
 
     public static class Reasons
@@ -34,6 +36,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         public const string NotAuthorized = "not-authorized";
         public const string AccountLocked = "account-locked";
         public const string BadRequest = "bad-request";
+        public const string CredentialsExpired = "credentials-expired";
     }
 
     /// <summary>The answer to an AUTH request for <paramref name="user"/> (a bare JID of this domain): AUTHED with a SaslResult, or the failure reason.</summary>
@@ -62,7 +65,15 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
                 if (!proof.Ok) return Failed(name, step.Step);
                 Succeeded(name, step.Mechanism);
                 AfterLogin(name, step, proof.Checked!);
-                return (new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) }, null);
+                var signed = new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) };
+                fast?.IssueRequested(user, step.Fast, signed);
+                return (signed, null);
+
+            case Step.HtCheck:
+                if (fast is null || fast.Check(user, step) is not { } check) return (null, Reasons.BadRequest);
+                if (check.Failure is { } refused) return Failed(name, step.Step, refused);
+                Succeeded(name, step.Mechanism);
+                return (check.Result, null);
 
             case Step.Abort:
                 Failed(name, step.Step);
@@ -73,7 +84,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         }
     }
 
-    private (SaslResult?, string?) Failed(string name, Step step)
+    private (SaslResult?, string?) Failed(string name, Step step, string reason = Reasons.NotAuthorized)
     {
         var backoff = lockouts.Fail(name);
         SmTelemetry.AuthFailed(StepName(step));
@@ -86,7 +97,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         {
             logger.LogInformation("SASL {Step} for {User} failed", StepName(step), name);
         }
-        return (null, Reasons.NotAuthorized);
+        return (null, reason);
     }
 
     private void Succeeded(string name, string mechanism)
@@ -133,6 +144,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         Step.ScramStart => "scram-start",
         Step.ScramProof => "scram-proof",
         Step.Abort => "abort",
+        Step.HtCheck => "ht-check",
         _ => "none",
     };
 }

@@ -177,7 +177,10 @@ public sealed class AuthActionTests : IDisposable
     public void Nothing_sm_answers_to_an_auth_step_has_a_field_for_a_key_or_a_hash()
     {
         // The message types of an AUTHED answer: Session's own fields, and SaslResult's.
-        Assert.Equal(["iterations", "rehash_iterations", "salt", "server_signature"], SaslResult.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name).Order());
+        // fast_token is XEP-0484's token, which the client must receive (once, in SASL2's success);
+        // ht_responder is an HMAC proving sm holds it. Neither is a key of the account.
+        Assert.Equal(["fast_token", "fast_token_expiry", "ht_responder", "iterations", "rehash_iterations", "salt", "server_signature"],
+            SaslResult.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name).Order());
         Assert.DoesNotContain(SaslResult.Descriptor.Fields.InDeclarationOrder(), f => f.FieldType == Google.Protobuf.Reflection.FieldType.Message);
         Assert.DoesNotContain(SaslStep.Descriptor.Fields.InDeclarationOrder(), f => f.Name.Contains("key", StringComparison.Ordinal));
         // Nor what c2s asks: no password crosses the router (c2s proves a PLAIN password with a SCRAM proof).
