@@ -104,6 +104,12 @@ public sealed class C2sOptions
     /// <summary>Time given to a TLS handshake.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// When true (default), TLS streams offer XEP-0388 SASL2 beside RFC 6120 SASL, with XEP-0386
+    /// Bind 2 inline and XEP-0480 SCRAM upgrade tasks (the same mechanisms and limits as SASL).
+    /// </summary>
+    public bool Sasl2 { get; set; } = true;
+
     /// <summary>XEP-0352 client state indication (the "C2s:Csi" section).</summary>
     public Protocol.CsiOptions Csi { get; set; } = new();
 

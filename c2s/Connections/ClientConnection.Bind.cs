@@ -53,6 +53,23 @@ public sealed partial class ClientConnection
             return;
         }
 
+        if (await StartSessionAsync(jid, ct) is not null)
+        {
+            SendStanza(StanzaErrors.Reply(iq, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session could not be started"));
+            return;
+        }
+        var result = Result(iq);
+        result.Add(new XElement(BindName, new XElement(XName.Get("jid", Ns.Bind), jid.ToString())));
+        SendStanza(result);
+        _logger.LogInformation("Connection {Id} bound {Jid}", Id, jid);
+    }
+
+    /// <summary>
+    /// Has sm start the session for <paramref name="jid"/> (the START action), for legacy binding
+    /// and XEP-0386 Bind 2 alike; null when it started (the stream is then established), else why not.
+    /// </summary>
+    private async Task<string?> StartSessionAsync(Jid jid, CancellationToken ct)
+    {
         _stage = Protocol.StreamStage.Binding;
         var requestId = $"{Id}.{Interlocked.Increment(ref _startCounter)}";
         var started = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,16 +99,12 @@ public sealed partial class ClientConnection
             _logger.LogWarning("Connection {Id}: session start failed: {Reason}", Id, failure);
             _jid = null;
             _stage = Protocol.StreamStage.Authenticated;
-            SendStanza(StanzaErrors.Reply(iq, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session could not be started"));
-            return;
+            return failure;
         }
 
         _stage = Protocol.StreamStage.Established;
         StopLoginTimer();
-        var result = Result(iq);
-        result.Add(new XElement(BindName, new XElement(XName.Get("jid", Ns.Bind), jid.ToString())));
-        SendStanza(result);
-        _logger.LogInformation("Connection {Id} bound {Jid}", Id, jid);
+        return null;
     }
 
     /// <summary>Called on the link's reader when sm answers started; false if this start is no longer awaited.</summary>

@@ -43,11 +43,17 @@ public sealed partial class ClientConnection
         if (_stage is StreamStage.Connected or StreamStage.Secured) _channelBinding = ChannelBindings();
         var binding = _channelBinding ?? Xmpp.Common.Sasl.ScramChannelBinding.None;
         Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
-            SaslNegotiator.Mechanisms(_secure, binding), binding.Types, registration: RegistrationOffered, csi: _options.Csi.Enabled));
+            SaslNegotiator.Mechanisms(_secure, binding), binding.Types, registration: RegistrationOffered, csi: _options.Csi.Enabled,
+            sasl2: Sasl2Feature(binding)));
     }
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)
     {
+        if (_sasl2 is { InProgress: true })
+        {
+            CloseWithStreamError(StreamErrors.PolicyViolation, "a SASL2 authentication is in progress");
+            return;
+        }
         _sasl ??= new SaslNegotiator(_options.Domain, _secure, _sm, _channelBinding ??= ChannelBindings());
         var outcome = await _sasl.HandleAsync(element, ct);
         switch (outcome)
@@ -66,15 +72,26 @@ public sealed partial class ClientConnection
                 _logger.LogInformation("Connection {Id} authenticated as {User}", Id, _localPart);
                 break;
             case SaslOutcome.Failure failure:
-                Telemetry.C2sTelemetry.AuthFailed(failure.Condition);
-                var heldBack = failure.CountsAsAttempt ? await HoldBackFailureAsync(ct) : TimeSpan.Zero;
-                _logger.LogInformation("Connection {Id} from {Address}: SASL failure {Condition}{Why} (held back {Milliseconds} ms)",
-                    Id, RemoteAddress, failure.Condition, failure.Text is null ? "" : $" ({failure.Text})", (long)heldBack.TotalMilliseconds);
-                SendSaslFailure(failure.Condition, failure.Text);
-                if (failure.CountsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
-                    CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
+                await OnAuthFailureAsync(failure.Condition, failure.CountsAsAttempt, failure.Text, sasl2: false, ct);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A failed SASL or SASL2 attempt: counted, held back past the address's free failures when
+    /// a credential was wrong (or the client aborted), answered in the profile's &lt;failure/&gt;,
+    /// and the stream closed after C2s:MaxAuthFailures.
+    /// </summary>
+    private async Task OnAuthFailureAsync(string condition, bool countsAsAttempt, string? text, bool sasl2, CancellationToken ct)
+    {
+        Telemetry.C2sTelemetry.AuthFailed(condition);
+        var heldBack = countsAsAttempt ? await HoldBackFailureAsync(ct) : TimeSpan.Zero;
+        _logger.LogInformation("Connection {Id} from {Address}: {Profile} failure {Condition}{Why} (held back {Milliseconds} ms)",
+            Id, RemoteAddress, sasl2 ? "SASL2" : "SASL", condition, text is null ? "" : $" ({text})", (long)heldBack.TotalMilliseconds);
+        if (sasl2) Send(Sasl2Xml.Failure(condition, text));
+        else SendSaslFailure(condition, text);
+        if (countsAsAttempt && ++_authFailures >= _options.MaxAuthFailures)
+            CloseWithStreamError(StreamErrors.PolicyViolation, "too many failed authentication attempts");
     }
 
     /// <summary>

@@ -71,6 +71,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     /// </summary>
     public void DeliverFromSm(Packet packet)
     {
+        if (IsInlineAnswer(packet)) return; // sm's answer to an iq c2s sent for the client (Bind 2 inline carbons)
         if (HeldByCsi(packet)) return; // XEP-0352: unimportant presence waits while the client is inactive
         DeliverNow(packet);
     }

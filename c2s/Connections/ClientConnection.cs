@@ -199,6 +199,7 @@ public sealed partial class ClientConnection
                 return false;
             case StreamStage.Secured:
                 if (element.Name.NamespaceName == Ns.Sasl) await OnSaslAsync(element, ct);
+                else if (Sasl2Offered && (element.Name.NamespaceName == Sasl2Namespaces.Sasl2 || _sasl2 is { InProgress: true })) await OnSasl2Async(element, ct);
                 else if (Xmpp.C2s.Registration.RegistrationRequest.Is(element, _options.Domain)) await OnRegistrationBeforeAuthAsync(element, ct);
                 else CloseWithStreamError(StreamErrors.NotAuthorized, "authenticate first");
                 return false;

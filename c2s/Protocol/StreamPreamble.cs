@@ -15,7 +15,7 @@ public static class StreamPreamble
     public const string SaslChannelBindingNs = "urn:xmpp:sasl-cb:0";
 
     /// <param name="channelBindings">The channel binding types the -PLUS mechanisms accept here (XEP-0440); none: the element is left out.</param>
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null, bool registration = false, bool csi = false)
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null, bool registration = false, bool csi = false, string? sasl2 = null)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -25,6 +25,7 @@ public static class StreamPreamble
             sb.Append($"<mechanisms xmlns='{Ns.Sasl}'>");
             foreach (var m in mechanisms) sb.Append("<mechanism>").Append(m).Append("</mechanism>");
             sb.Append("</mechanisms>");
+            if (sasl2 is not null) sb.Append(sasl2); // XEP-0388 <authentication/>, built by Sasl2Xml.Feature
             var types = channelBindings?.ToList() ?? [];
             if (types.Count > 0)
             {
@@ -42,6 +43,7 @@ public static class StreamPreamble
             sb.Append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
             if (csi) sb.Append($"<csi xmlns='{CsiHold.Namespace}'/>"); // XEP-0352
         }
+        if (stage is StreamStage.Established && csi) sb.Append($"<csi xmlns='{CsiHold.Namespace}'/>"); // after SASL2 with Bind 2 (no restart)
         return sb.Append("</stream:features>").ToString();
     }
 }

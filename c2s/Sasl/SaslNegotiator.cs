@@ -41,6 +41,10 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
 
     public bool InProgress => _scram is not null;
 
+    /// <summary>The SCRAM mechanisms a SASL2 client asked to upgrade (XEP-0480), named with the proof; none for legacy SASL.</summary>
+    private IReadOnlyCollection<string> _upgrade = [];
+
+    /// <summary>RFC 6120 SASL: one element of the legacy profile (&lt;auth/&gt;, &lt;response/&gt;, &lt;abort/&gt;).</summary>
     public async Task<SaslOutcome> HandleAsync(XElement element, CancellationToken ct)
     {
         if (element.Name.NamespaceName != Ns.Sasl) return Fail("malformed-request");
@@ -48,10 +52,10 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         {
             case "auth":
                 if (_scram is not null) return Fail("malformed-request");
-                return await AuthAsync(element, ct);
+                return await StartAsync((string?)element.Attribute("mechanism") ?? "", element.Value, ct);
             case "response":
                 if (_scram is null) return Fail("malformed-request");
-                return await ResponseAsync(element, ct);
+                return await RespondAsync(element.Value, ct);
             case "abort":
                 return Abort();
             default:
@@ -59,12 +63,19 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         }
     }
 
-    private async Task<SaslOutcome> AuthAsync(XElement auth, CancellationToken ct)
+    /// <summary>
+    /// Starts an exchange of <paramref name="mechanism"/> with the base64 initial response (null
+    /// or empty: none; "=": an empty one), for either profile (RFC 6120 &lt;auth/&gt; or XEP-0388
+    /// &lt;authenticate/&gt;). <paramref name="upgrade"/>: the SCRAM mechanisms a SASL2 client asked
+    /// to upgrade (XEP-0480); sm says with the proof which need it (<see cref="SaslOutcome.Success.Upgrade"/>).
+    /// </summary>
+    public async Task<SaslOutcome> StartAsync(string mechanism, string? initialResponse, CancellationToken ct, IReadOnlyCollection<string>? upgrade = null)
     {
-        var mechanism = (string?)auth.Attribute("mechanism") ?? "";
+        if (_scram is not null) return Fail("malformed-request");
+        _upgrade = upgrade ?? [];
         if (!Mechanisms(secure, _binding).Contains(mechanism))
             return mechanism == Plain ? Fail("encryption-required") : Fail("invalid-mechanism");
-        if (!TryDecode(auth.Value, out var initial)) return Fail("incorrect-encoding");
+        if (!TryDecode(initialResponse ?? "", out var initial)) return Fail("incorrect-encoding");
 
         if (mechanism == Plain) return await PlainAsync(initial, ct);
 
@@ -99,20 +110,43 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
         return new SaslOutcome.Challenge(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFirst)));
     }
 
-    private async Task<SaslOutcome> ResponseAsync(XElement response, CancellationToken ct)
+    /// <summary>The client's response (base64) to the last challenge, for either profile.</summary>
+    public async Task<SaslOutcome> RespondAsync(string response, CancellationToken ct)
     {
-        var scram = _scram!;
-        var user = _scramUser!;
+        if (_scram is null || _scramUser is null) return Fail("malformed-request");
+        var scram = _scram;
+        var user = _scramUser;
         _scram = null;
         _scramUser = null;
-        if (!TryDecode(response.Value, out var data)) return Fail("incorrect-encoding");
+        if (!TryDecode(response, out var data)) return Fail("incorrect-encoding");
         // c= that is not this connection's channel binding (another TLS connection's: a MITM) fails here, before sm is asked.
         if (scram.ReadClientFinal(Encoding.UTF8.GetString(data)) is not { } proof) return WrongCredentials();
 
-        var answer = await CheckProofAsync(user, scram.Algorithm, proof, ct);
+        var answer = await CheckProofAsync(user, scram.Algorithm, proof, ct, upgrade: _upgrade);
         if (answer.Verdict != SaslVerdict.Ok) return Refused(answer.Verdict);
         var serverFinal = ScramServer.ServerFinal(answer.Result!.ServerSignature.ToByteArray());
-        return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(user).Local!);
+        var offer = answer.Result.Upgrade.Count > 0 && answer.Result.UpgradeIterations is > 0 and <= MaxRehashIterations
+            ? new ScramUpgradeOffer(user, scram.Algorithm.Mechanism, proof, [.. answer.Result.Upgrade.Where(_upgrade.Contains)], answer.Result.UpgradeIterations)
+            : null;
+        return new SaslOutcome.Success(Convert.ToBase64String(Encoding.UTF8.GetBytes(serverFinal)), Jid.Parse(user).Local!,
+            offer is { Mechanisms.Count: > 0 } ? offer : null);
+    }
+
+    /// <summary>
+    /// XEP-0480: has sm store the keys derived from the SaltedPasswords the client supplied for
+    /// <paramref name="offer"/>'s mechanisms (sm re-checks the login's proof first); true when stored.
+    /// </summary>
+    public async Task<bool> StoreUpgradeAsync(ScramUpgradeOffer offer, IReadOnlyList<ScramCredentialData> keys, CancellationToken ct)
+    {
+        var answer = await backend.CheckAsync(offer.User, new SaslStep
+        {
+            Step = Step.ScramUpgrade,
+            Mechanism = offer.ProofMechanism,
+            AuthMessage = offer.Proof.AuthMessage,
+            ClientProof = ByteString.CopyFrom(offer.Proof.ClientProof),
+            Rehash = WireCredentials.ToWire(keys),
+        }, ct);
+        return answer.Verdict == SaslVerdict.Ok && answer.Result?.Upgraded == true;
     }
 
     /// <summary>
@@ -158,21 +192,25 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
     public const int MaxRehashIterations = 10_000_000;
 
     /// <summary>Has sm check a SCRAM proof (SCRAM_PROOF): the ServerSignature when it holds. <paramref name="rehash"/>: re-derived keys for sm to store if it does.</summary>
-    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct, Credentials? rehash = null) =>
-        backend.CheckAsync(user, new SaslStep
+    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct, Credentials? rehash = null, IReadOnlyCollection<string>? upgrade = null)
+    {
+        var step = new SaslStep
         {
             Step = Step.ScramProof,
             Mechanism = algorithm.Mechanism,
             AuthMessage = proof.AuthMessage,
             ClientProof = ByteString.CopyFrom(proof.ClientProof),
             Rehash = rehash,
-        }, ct);
+        };
+        if (upgrade is not null) step.Upgrade.AddRange(upgrade);
+        return backend.CheckAsync(user, step, ct);
+    }
 
     /// <summary>
     /// &lt;abort/&gt; (RFC 6120 §6.4.4) ends the exchange with &lt;aborted/&gt; and counts as a failed
     /// attempt; sm is told, so it counts against the account too (not awaited: nothing depends on it).
     /// </summary>
-    private SaslOutcome Abort()
+    public SaslOutcome Abort()
     {
         if (_scram is not null && _scramUser is not null)
             _ = backend.CheckAsync(_scramUser, new SaslStep { Step = Step.Abort, Mechanism = _scram.Algorithm.Mechanism }, CancellationToken.None);

@@ -65,9 +65,22 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
                 if (!proof.Ok) return Failed(name, step.Step);
                 Succeeded(name, step.Mechanism);
                 AfterLogin(name, step, proof.Checked!);
-                var signed = new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) };
-                fast?.IssueRequested(user, step.Fast, signed);
-                return (signed, null);
+                var result = new SaslResult { ServerSignature = ByteString.CopyFrom(proof.ServerSignature) };
+                if (step.Upgrade.Count > 0 && checks.NeedingUpgrade(proof.Checked!, step.Upgrade) is { Count: > 0 } upgrade)
+                {
+                    result.Upgrade.AddRange(upgrade);
+                    result.UpgradeIterations = checks.Iterations;
+                    logger.LogDebug("SASL2 login of {User}: upgrade tasks offered for {Mechanisms}", name, string.Join(", ", upgrade));
+                }
+                // XEP-0484: a token only once fully authenticated; with upgrade tasks, at SCRAM_UPGRADE.
+                else fast?.IssueRequested(user, step.Fast, result);
+                return (result, null);
+
+            case Step.ScramUpgrade:
+                if (ScramAlgorithm.ByMechanism(step.Mechanism) is null || step.AuthMessage.Length == 0 || step.Rehash is null) return (null, Reasons.BadRequest);
+                var upgraded = Upgrade(name, step);
+                if (upgraded.ProofHeld) fast?.IssueRequested(user, step.Fast, upgraded.Result);
+                return (upgraded.Result, null);
 
             case Step.HtCheck:
                 if (fast is null || fast.Check(user, step) is not { } check) return (null, Reasons.BadRequest);
@@ -131,6 +144,28 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
             step.Mechanism, name, string.Join("/", checkedAgainst.Select(c => c.Iterations).Distinct()), checks.Iterations);
     }
 
+    /// <summary>
+    /// XEP-0480: the proof of the login is checked again against the account's current keys (so
+    /// keys are stored only for the account that authenticated, and only if its keys did not
+    /// change since), then the upgraded mechanisms' keys replace theirs in one transaction. The
+    /// login stands either way: a refusal is logged and counted, and answered upgraded: false.
+    /// </summary>
+    private (SaslResult Result, bool ProofHeld) Upgrade(string name, SaslStep step)
+    {
+        var proof = checks.ScramProof(name, step.Mechanism, step.AuthMessage, step.ClientProof.ToByteArray());
+        var outcome = proof.Ok ? rehash.ApplyUpgrade(name, proof.Checked!, step.Rehash) : RehashOutcome.Changed;
+        if (outcome == RehashOutcome.Stored)
+        {
+            foreach (var c in step.Rehash.Scram) SmTelemetry.AuthUpgraded(c.Mechanism);
+            logger.LogInformation("Credentials of {User} upgraded to {Iterations} PBKDF2 iterations ({Mechanisms}) by a XEP-0480 task",
+                name, checks.Iterations, string.Join(", ", step.Rehash.Scram.Select(c => c.Mechanism)));
+            return (new SaslResult { Upgraded = true }, proof.Ok);
+        }
+        SmTelemetry.AuthRehashRefused(RehashReason(outcome));
+        logger.LogInformation("XEP-0480 upgrade of {User}'s credentials ignored: {Reason}", name, RehashReason(outcome));
+        return (new SaslResult { Upgraded = false }, proof.Ok);
+    }
+
     private static string RehashReason(RehashOutcome outcome) => outcome switch
     {
         RehashOutcome.Malformed => "malformed",
@@ -144,6 +179,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         Step.ScramStart => "scram-start",
         Step.ScramProof => "scram-proof",
         Step.Abort => "abort",
+        Step.ScramUpgrade => "scram-upgrade",
         Step.HtCheck => "ht-check",
         _ => "none",
     };

@@ -85,6 +85,16 @@ public sealed class CredentialChecks(IAccountStore accounts, byte[] secret, int 
     /// <summary>Whether any of an account's credentials was made with another iteration count than the configured one.</summary>
     public bool IsStale(IReadOnlyList<ScramCredentialData> credentials) => credentials.Any(c => c.Iterations != iterations);
 
+    /// <summary>
+    /// XEP-0480: of the SCRAM mechanisms a client offered to upgrade, those whose keys in
+    /// <paramref name="credentials"/> (the account's, which a proof just held against) are missing
+    /// or at another iteration count than the configured one; unknown names are left out.
+    /// </summary>
+    public IReadOnlyList<string> NeedingUpgrade(IReadOnlyList<ScramCredentialData> credentials, IEnumerable<string> requested) =>
+        requested.Distinct(StringComparer.Ordinal)
+            .Where(m => ScramAlgorithm.ByMechanism(m) is { } algorithm && Pick(credentials, algorithm)?.Iterations != iterations)
+            .ToList();
+
     private static ScramCredentialData? Pick(IReadOnlyList<ScramCredentialData>? all, ScramAlgorithm algorithm) =>
         all?.FirstOrDefault(c => c.Mechanism == algorithm.Mechanism);
 

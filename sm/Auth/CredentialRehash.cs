@@ -41,4 +41,23 @@ public sealed class CredentialRehash(IAccountStore accounts, int iterations, Rep
         replaced?.Remember(user, checkedAgainst, fresh);
         return RehashOutcome.Stored;
     }
+
+    /// <summary>
+    /// XEP-0480: stores the keys a SCRAM upgrade task derived (c2s, from the client's
+    /// SaltedPassword) for some of the account's mechanisms: each at the configured count, with a
+    /// salt of at least <see cref="MinSaltBytes"/>, for a mechanism whose keys in
+    /// <paramref name="checkedAgainst"/> are missing or stale; the other mechanisms' keys stay. Only
+    /// if the account's keys are still <paramref name="checkedAgainst"/> (one transaction).
+    /// </summary>
+    public RehashOutcome ApplyUpgrade(string user, IReadOnlyList<ScramCredentialData> checkedAgainst, Credentials wire)
+    {
+        var fresh = CredentialsMapping.FromWire(wire);
+        if (fresh is null || fresh.Any(c => c.Iterations != iterations || c.Salt.Length < MinSaltBytes))
+            return RehashOutcome.Malformed;
+        if (fresh.Any(f => checkedAgainst.Any(c => c.Mechanism == f.Mechanism && c.Iterations == iterations))) return RehashOutcome.NotStale;
+        var merged = checkedAgainst.Where(c => fresh.All(f => f.Mechanism != c.Mechanism)).Concat(fresh).ToList();
+        if (!accounts.ReplaceCredentials(user, checkedAgainst, merged)) return RehashOutcome.Changed;
+        replaced?.Remember(user, checkedAgainst, merged);
+        return RehashOutcome.Stored;
+    }
 }

@@ -37,6 +37,7 @@ public static class SmTelemetry
     public static readonly Counter<long> AuthLockouts = Meter.CreateCounter<long>("xmpp.sm.auth_lockouts", "{lockout}", "Failures that locked an account name for a back-off");
     public static readonly Counter<long> AuthStaleIterationLogins = Meter.CreateCounter<long>("xmpp.sm.auth_stale_iterations", "{login}", "Logins whose keys have another PBKDF2 count than Sm:ScramIterations and were not re-derived (SCRAM logins cannot be), by mechanism");
     public static readonly Counter<long> AuthRehashes = Meter.CreateCounter<long>("xmpp.sm.auth_rehashed", "{login}", "PLAIN logins whose keys were re-derived at Sm:ScramIterations");
+    public static readonly Counter<long> AuthUpgrades = Meter.CreateCounter<long>("xmpp.sm.auth_upgraded", "{mechanism}", "Keys re-derived at Sm:ScramIterations through a XEP-0480 SASL2 SCRAM upgrade task, by mechanism");
     public static readonly Counter<long> AuthRehashRefusals = Meter.CreateCounter<long>("xmpp.sm.auth_rehash_refused", "{login}", "Re-derived keys sm ignored, by reason (malformed, not-stale, changed)");
 
     public static readonly Counter<long> Undelivered = Meter.CreateCounter<long>("xmpp.sm.undelivered", "{stanza}",
@@ -57,6 +58,7 @@ public static class SmTelemetry
     public static void AuthLocked() => AuthLockouts.Add(1);
     public static void AuthStaleIterations(string mechanism) => AuthStaleIterationLogins.Add(1, new KeyValuePair<string, object?>("mechanism", mechanism));
     public static void AuthRehashed() => AuthRehashes.Add(1);
+    public static void AuthUpgraded(string mechanism) => AuthUpgrades.Add(1, new KeyValuePair<string, object?>("mechanism", mechanism));
     public static void AuthRehashRefused(string reason) => AuthRehashRefusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public static void RegistrationRefused(string reason) => RegistrationRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
     public static void AdHocRefused(string reason) => AdHocRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));

@@ -41,9 +41,20 @@ public sealed class ScramAlgorithm
     public ScramCredentialData Derive(string password, int iterations = DefaultIterations, byte[]? salt = null)
     {
         salt ??= RandomNumberGenerator.GetBytes(16);
-        var salted = SaltedPassword(password, salt, iterations);
-        var clientKey = Hmac(salted, "Client Key");
-        var serverKey = Hmac(salted, "Server Key");
+        return FromSaltedPassword(SaltedPassword(password, salt, iterations), salt, iterations);
+    }
+
+    /// <summary>
+    /// The stored credential (RFC 5802 §3: StoredKey = H(HMAC(SaltedPassword, "Client Key")),
+    /// ServerKey = HMAC(SaltedPassword, "Server Key")) from a SaltedPassword made with
+    /// <paramref name="salt"/> and <paramref name="iterations"/>: what a XEP-0480 SCRAM upgrade
+    /// task's client sends instead of the password.
+    /// </summary>
+    public ScramCredentialData FromSaltedPassword(byte[] saltedPassword, byte[] salt, int iterations)
+    {
+        if (saltedPassword.Length != HashSize) throw new ArgumentException($"a {Mechanism} SaltedPassword has {HashSize} bytes", nameof(saltedPassword));
+        var clientKey = Hmac(saltedPassword, "Client Key");
+        var serverKey = Hmac(saltedPassword, "Server Key");
         return new ScramCredentialData(Mechanism, salt, iterations, H(clientKey), serverKey);
     }
 
