@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Xmpp.Common.Sasl;
 using Xmpp.Protos;
+using Xmpp.Sm.Sessions;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
 using Step = Xmpp.Protos.SaslStep.Types.Step;
@@ -113,6 +114,34 @@ public sealed class FastTokenTests : IDisposable
         Assert.Empty(ScramLogin("wonderland", new FastRequest { UserAgentId = Phone, RequestToken = "PLAIN" }).SaslResult.FastToken);
         Assert.Empty(ScramLogin("wonderland", null).SaslResult.FastToken);
         AssertRefused(ScramLogin("wrong", new FastRequest { UserAgentId = Phone, RequestToken = "HT-SHA-256-NONE" }));
+    }
+
+    [Fact]
+    public void With_xep0480_upgrade_tasks_the_token_comes_with_the_upgrade_once_fully_authenticated()
+    {
+        // An account whose keys have another PBKDF2 count than Sm:ScramIterations (64): SCRAM_PROOF offers an upgrade task.
+        Assert.Equal(Action.Created, _h.Request(Ctl, new Session { Action = Action.Create, Target = "carol@localhost", Credentials = CredentialsFor("pencil", 32) }).Session.Action);
+        var fast = new FastRequest { UserAgentId = Phone, RequestToken = "HT-SHA-256-NONE" };
+        var client = new ScramClient(ScramAlgorithm.Sha256, "carol", "pencil");
+        var server = new ScramServer(ScramAlgorithm.Sha256);
+        Assert.True(server.ReadClientFirst(client.ClientFirst()));
+        var start = Auth("carol@localhost", new SaslStep { Step = Step.ScramStart, Mechanism = "SCRAM-SHA-256" });
+        var proof = server.ReadClientFinal(client.ClientFinal(server.ServerFirst(start.SaslResult.Salt.ToByteArray(), start.SaslResult.Iterations)))!;
+        var proofStep = new SaslStep { Step = Step.ScramProof, Mechanism = "SCRAM-SHA-256", AuthMessage = proof.AuthMessage, ClientProof = ByteString.CopyFrom(proof.ClientProof), Fast = fast };
+        proofStep.Upgrade.Add("SCRAM-SHA-256");
+        var proven = Auth("carol@localhost", proofStep);
+        Assert.Equal(["SCRAM-SHA-256"], proven.SaslResult.Upgrade);
+        Assert.Empty(proven.SaslResult.FastToken); // the tasks are not done yet
+
+        var upgradeStep = new SaslStep
+        {
+            Step = Step.ScramUpgrade, Mechanism = "SCRAM-SHA-256", AuthMessage = proof.AuthMessage, ClientProof = ByteString.CopyFrom(proof.ClientProof), Fast = fast,
+            Rehash = CredentialsMapping.ToWire([ScramAlgorithm.Sha256.Derive("pencil", 64)]),
+        };
+        var upgraded = Auth("carol@localhost", upgradeStep);
+        Assert.True(upgraded.SaslResult.Upgraded);
+        Assert.NotEmpty(upgraded.SaslResult.FastToken);
+        Assert.Equal(Action.Authed, HtLogin(upgraded.SaslResult.FastToken, user: "carol@localhost").Action);
     }
 
     [Fact]
