@@ -133,6 +133,8 @@ public sealed partial class ClientConnection
         if (bind.EnableCarbons) EnableCarbonsInline();
         if (bind.Csi is { } csi) OnCsiNonza(csi);
         if (bind.StreamManagement is { } enable) EnableStreamManagementInline(enable, bound);
+        foreach (var other in bind.Others)
+            _logger.LogDebug("Connection {Id}: Bind 2 inline {Element} not supported here; ignored", Id, other.Name);
         return bound;
     }
 

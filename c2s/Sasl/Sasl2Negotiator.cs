@@ -51,7 +51,7 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
             case ("authenticate", State.Idle):
                 return await AuthenticateAsync(Sasl2Request.Parse(element), ct);
             case ("response", State.Exchanging):
-                return await AfterExchangeAsync(await exchange.RespondAsync(element.Value, ct), ct);
+                return AfterExchange(await exchange.RespondAsync(element.Value, ct));
             case ("abort", _):
                 return Abort();
             case ("next", State.AwaitingNext):
@@ -78,16 +78,16 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
         }
         _request = request;
         _state = State.Exchanging;
-        return await AfterExchangeAsync(await StartMechanismAsync(request, ct), ct);
+        return AfterExchange(await StartMechanismAsync(request, ct));
     }
 
     /// <summary>Starts the exchange of the chosen mechanism; another mechanism family (HT-*) is dispatched here.</summary>
     private Task<SaslOutcome> StartMechanismAsync(Sasl2Request request, CancellationToken ct) =>
         fast?.Offers(request.Mechanism) == true ? fast.AuthenticateAsync(request, _fastInline, ct) :
         exchange.StartAsync(request.Mechanism, request.InitialResponse, ct,
-            [.. request.UpgradeTasks.Select(t => t[ScramUpgradeOffer.TaskPrefix.Length..])]);
+            [.. request.UpgradeTasks.Distinct().Select(t => t[ScramUpgradeOffer.TaskPrefix.Length..])]);
 
-    private async Task<Sasl2Outcome> AfterExchangeAsync(SaslOutcome outcome, CancellationToken ct)
+    private Sasl2Outcome AfterExchange(SaslOutcome outcome)
     {
         switch (outcome)
         {
@@ -104,7 +104,6 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
                 _pendingTasks = new(_request!.UpgradeTasks.Distinct().Where(t => offer.Mechanisms.Contains(t[ScramUpgradeOffer.TaskPrefix.Length..])));
                 return _pendingTasks.Count == 0 ? Authenticated() : Continue();
             default:
-                await Task.CompletedTask;
                 return Reset(new Sasl2Outcome.Failure("temporary-auth-failure", false));
         }
     }

@@ -192,4 +192,21 @@ public class ScramTests
         Assert.Null(PlainVerifier.Parse(Encoding.UTF8.GetBytes("\0juliet\0")));
         Assert.Null(PlainVerifier.Parse(Encoding.UTF8.GetBytes("a\0b\0c\0d")));
     }
+
+    [Theory]
+    [InlineData("SCRAM-SHA-256")]
+    [InlineData("SCRAM-SHA-1")]
+    public void Keys_from_a_salted_password_are_the_keys_derived_from_the_password(string mechanism)
+    {
+        // XEP-0480: the client sends SaltedPassword, the server derives StoredKey and ServerKey from it.
+        var algorithm = ScramAlgorithm.ByMechanism(mechanism)!;
+        var salt = new byte[16];
+        salt[3] = 7;
+        var derived = algorithm.Derive("pencil", 4096, salt);
+        var fromHash = algorithm.FromSaltedPassword(algorithm.SaltedPassword("pencil", salt, 4096), salt, 4096);
+        Assert.Equal(derived.StoredKey, fromHash.StoredKey);
+        Assert.Equal(derived.ServerKey, fromHash.ServerKey);
+        Assert.Equal((mechanism, 4096), (fromHash.Mechanism, fromHash.Iterations));
+        Assert.Throws<ArgumentException>(() => algorithm.FromSaltedPassword(new byte[algorithm.HashSize - 1], salt, 4096));
+    }
 }

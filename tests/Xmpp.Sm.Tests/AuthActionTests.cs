@@ -177,6 +177,7 @@ public sealed class AuthActionTests : IDisposable
     public void Nothing_sm_answers_to_an_auth_step_has_a_field_for_a_key_or_a_hash()
     {
         // The message types of an AUTHED answer: Session's own fields, and SaslResult's.
+        // (XEP-0480 added mechanism names, a count and a flag: still no key.)
         // fast_token is XEP-0484's token, which the client must receive (once, in SASL2's success);
         // ht_responder is an HMAC proving sm holds it. Neither is a key of the account.
         Assert.Equal(["fast_token", "fast_token_expiry", "ht_responder", "iterations", "rehash_iterations", "salt", "server_signature", "upgrade", "upgrade_iterations", "upgraded"],
