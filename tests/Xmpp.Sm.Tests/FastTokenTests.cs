@@ -313,6 +313,14 @@ public sealed class FastTokenTests : IDisposable
     }
 
     [Fact]
+    public void An_issued_token_never_shows_its_secret_in_text()
+    {
+        var issued = new Xmpp.Sm.Modules.Fast.IssuedFastToken("secret-token:fast-abc", _clock.Now, "HT-SHA-256-NONE");
+        Assert.DoesNotContain("secret-token", issued.ToString());
+        Assert.DoesNotContain("secret-token", new Xmpp.Sm.Modules.Fast.FastCheck(Xmpp.Sm.Modules.Fast.FastVerdict.Ok, [1], issued).ToString());
+    }
+
+    [Fact]
     public void The_database_keeps_a_hash_of_the_user_agent_id_not_the_id()
     {
         RequestToken();

@@ -9,7 +9,11 @@ using Xmpp.Sm.Telemetry;
 namespace Xmpp.Sm.Modules.Fast;
 
 /// <summary>A token just issued: goes to the client once, in SASL2's success, and nowhere else (never logged).</summary>
-public sealed record IssuedFastToken(string Token, DateTimeOffset Expiry, string Mechanism);
+public sealed record IssuedFastToken(string Token, DateTimeOffset Expiry, string Mechanism)
+{
+    /// <summary>Without the secret, so a log line or an exception message can never carry it.</summary>
+    public override string ToString() => $"IssuedFastToken {{ Mechanism = {Mechanism}, Expiry = {Expiry:O} }}";
+}
 
 public enum FastVerdict
 {
