@@ -110,6 +110,13 @@ public sealed class C2sOptions
     /// </summary>
     public bool Sasl2 { get; set; } = true;
 
+    /// <summary>
+    /// When true (default) and SASL2 is offered, XEP-0484 FAST is advertised inline: HT-SHA-256-*
+    /// token logins (the channel-bound variants this connection supports, and -NONE) and token
+    /// requests. sm issues, stores and checks the tokens (Sm:Fast).
+    /// </summary>
+    public bool Fast { get; set; } = true;
+
     /// <summary>XEP-0352 client state indication (the "C2s:Csi" section).</summary>
     public Protocol.CsiOptions Csi { get; set; } = new();
 

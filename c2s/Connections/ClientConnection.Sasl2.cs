@@ -34,7 +34,8 @@ public sealed partial class ClientConnection
 
     private string? Sasl2Feature(Xmpp.Common.Sasl.ScramChannelBinding binding) =>
         _stage is StreamStage.Secured && Sasl2Offered
-            ? Sasl2Xml.Feature(SaslNegotiator.Mechanisms(_secure, binding), Bind2InlineFeatures(), Sasl2Negotiator.UpgradeTasks)
+            ? Sasl2Xml.Feature(SaslNegotiator.Mechanisms(_secure, binding), Bind2InlineFeatures(), Sasl2Negotiator.UpgradeTasks,
+                _options.Fast ? [FastXml.Feature(Xmpp.Common.Sasl.HtMechanism.Offered(binding))] : null)
             : null;
 
     private async Task OnSasl2Async(XElement element, CancellationToken ct)
@@ -45,7 +46,8 @@ public sealed partial class ClientConnection
             return;
         }
         var binding = _channelBinding ??= ChannelBindings();
-        _sasl2 ??= new Sasl2Negotiator(new SaslNegotiator(_options.Domain, _secure, _sm, binding), SaslNegotiator.Mechanisms(_secure, binding));
+        _sasl2 ??= new Sasl2Negotiator(new SaslNegotiator(_options.Domain, _secure, _sm, binding), SaslNegotiator.Mechanisms(_secure, binding),
+            _options.Fast ? new FastExchange(_options.Domain, _sm, binding) : null);
         var outcome = await _sasl2.HandleAsync(element, ct);
         switch (outcome)
         {
@@ -98,6 +100,7 @@ public sealed partial class ClientConnection
             extensions.Add(bound);
         }
 
+        if (authenticated.Token is { } token) extensions.Add(FastXml.Token(token)); // XEP-0484: the one place a token crosses c2s
         Send(Sasl2Xml.Success(authenticated.AdditionalData, _jid?.ToString() ?? bare, extensions));
         Send(StreamPreamble.Features(_stage, tlsOffered: false, tlsRequired: _options.RequireTls, [], csi: _options.Csi.Enabled));
         _logger.LogInformation("Connection {Id} authenticated as {User} over SASL2 ({Mechanism}){Bound}", Id, _localPart, request.Mechanism,

@@ -62,6 +62,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
             {
                 case "not-authorized": return new SaslAnswer(SaslVerdict.Failed);
                 case "account-locked": return new SaslAnswer(SaslVerdict.Locked);
+                case "credentials-expired": return new SaslAnswer(SaslVerdict.Expired);
                 default:
                     _logger.LogWarning("SASL {Step} check failed: {Reason}", step.Step, session?.Reason ?? answer.RouteError?.Reason);
                     return SaslAnswer.Unavailable;

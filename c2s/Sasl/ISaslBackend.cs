@@ -12,6 +12,8 @@ public enum SaslVerdict
     Locked,
     /// <summary>sm could not be asked or could not answer.</summary>
     Unavailable,
+    /// <summary>XEP-0484: the client's FAST token matched but has expired (SASL's credentials-expired).</summary>
+    Expired,
 }
 
 /// <summary>sm's answer to one SASL step: the verdict, and on <see cref="SaslVerdict.Ok"/> what sm returned (salt and count, or ServerSignature).</summary>

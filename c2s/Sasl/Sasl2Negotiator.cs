@@ -16,7 +16,10 @@ namespace Xmpp.C2s.Sasl;
 /// Extension points: another mechanism family (XEP-0484 HT-*) plugs into <see cref="StartMechanismAsync"/>;
 /// other inline elements of &lt;authenticate/&gt; are in <see cref="Sasl2Request.Others"/>.
 /// </summary>
-public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<string> mechanisms)
+/// XEP-0484 FAST (<paramref name="fast"/>, when offered): the HT-* mechanisms listed in &lt;fast/&gt;
+/// run through <see cref="FastExchange"/>; a &lt;request-token/&gt; goes to sm with the proof; a token
+/// sm issued leaves in <see cref="Sasl2Outcome.Authenticated.Token"/>.
+public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<string> mechanisms, FastExchange? fast = null)
 {
     private enum State { Idle, Exchanging, AwaitingNext, AwaitingHash }
 
@@ -28,6 +31,7 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
 
     private State _state;
     private Sasl2Request? _request;
+    private FastInline _fastInline = FastInline.None;
     private string? _localPart;
     private string? _additionalData;
     private ScramUpgradeOffer? _offer;
@@ -62,9 +66,16 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
     private async Task<Sasl2Outcome> AuthenticateAsync(Sasl2Request request, CancellationToken ct)
     {
         // XEP-0388 §"Initiation": a mechanism or upgrade the server did not announce fails the authentication.
-        if (!mechanisms.Contains(request.Mechanism)) return Reset(new Sasl2Outcome.Failure("invalid-mechanism", false, "mechanism not offered: " + request.Mechanism));
+        if (!mechanisms.Contains(request.Mechanism) && fast?.Offers(request.Mechanism) != true) return Reset(new Sasl2Outcome.Failure("invalid-mechanism", false, "mechanism not offered: " + request.Mechanism));
         if (request.UpgradeTasks.FirstOrDefault(t => !UpgradeTasks.Contains(t)) is { } unknown)
             return Reset(new Sasl2Outcome.Failure("invalid-mechanism", false, "upgrade task not offered: " + unknown));
+        if (fast is not null)
+        {
+            if (FastInline.Parse(request.Others, out var malformed) is not { } inline) return Reset(new Sasl2Outcome.Failure("malformed-request", false, malformed));
+            if (inline.RequestToken is { } asked && !fast.Offers(asked)) return Reset(new Sasl2Outcome.Failure("invalid-mechanism", false, "FAST mechanism not offered: " + asked));
+            _fastInline = inline;
+            exchange.Fast = FastExchange.RequestFor(request, inline);
+        }
         _request = request;
         _state = State.Exchanging;
         return AfterExchange(await StartMechanismAsync(request, ct));
@@ -72,6 +83,7 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
 
     /// <summary>Starts the exchange of the chosen mechanism; another mechanism family (HT-*) is dispatched here.</summary>
     private Task<SaslOutcome> StartMechanismAsync(Sasl2Request request, CancellationToken ct) =>
+        fast?.Offers(request.Mechanism) == true ? fast.AuthenticateAsync(request, _fastInline, ct) :
         exchange.StartAsync(request.Mechanism, request.InitialResponse, ct,
             [.. request.UpgradeTasks.Distinct().Select(t => t[ScramUpgradeOffer.TaskPrefix.Length..])]);
 
@@ -148,7 +160,7 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
 
     private Sasl2Outcome Authenticated()
     {
-        var outcome = new Sasl2Outcome.Authenticated(_localPart!, _additionalData, _request!);
+        var outcome = new Sasl2Outcome.Authenticated(_localPart!, _additionalData, _request!) { Token = fast?.TakeIssued() ?? exchange.TakeIssuedToken() };
         _state = State.Idle;
         return outcome;
     }
@@ -172,6 +184,10 @@ public sealed class Sasl2Negotiator(SaslNegotiator exchange, IReadOnlyList<strin
         _pendingTasks.Clear();
         _task = null;
         _upgraded.Clear();
+        _fastInline = FastInline.None;
+        exchange.Fast = null;
+        exchange.TakeIssuedToken(); // none survives a failure
+        fast?.TakeIssued();
         return outcome;
     }
 }

@@ -11,7 +11,11 @@ public abstract record Sasl2Outcome
     /// binds (XEP-0386) if <paramref name="Request"/> asks, then sends &lt;success/&gt; with
     /// <paramref name="AdditionalData"/> (base64; null: none) and the authorization identifier.
     /// </summary>
-    public sealed record Authenticated(string LocalPart, string? AdditionalData, Sasl2Request Request) : Sasl2Outcome;
+    public sealed record Authenticated(string LocalPart, string? AdditionalData, Sasl2Request Request) : Sasl2Outcome
+    {
+        /// <summary>A XEP-0484 token sm issued on this login: into &lt;success/&gt;, then forgotten.</summary>
+        public FastIssuedToken? Token { get; init; }
+    }
 
     /// <summary>
     /// &lt;failure/&gt; with an RFC 6120 §6.5 condition (and text); the stream stays, the client may

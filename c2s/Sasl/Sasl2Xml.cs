@@ -12,13 +12,16 @@ public static class Sasl2Xml
     /// The &lt;authentication/&gt; stream feature: the mechanisms, the inline features
     /// (XEP-0386 &lt;bind/&gt; with its own inline features), and the XEP-0480 upgrade tasks.
     /// </summary>
-    public static string Feature(IEnumerable<string> mechanisms, IEnumerable<string> bindInlineFeatures, IEnumerable<string> upgradeTasks)
+    /// <param name="otherInline">More inline features, as XML (XEP-0484's &lt;fast/&gt;).</param>
+    public static string Feature(IEnumerable<string> mechanisms, IEnumerable<string> bindInlineFeatures, IEnumerable<string> upgradeTasks, IEnumerable<string>? otherInline = null)
     {
         var sb = new StringBuilder($"<authentication xmlns='{Sasl2Namespaces.Sasl2}'>");
         foreach (var m in mechanisms) sb.Append("<mechanism>").Append(SecurityElement.Escape(m)).Append("</mechanism>");
         sb.Append($"<inline><bind xmlns='{Sasl2Namespaces.Bind2}'><inline>");
         foreach (var f in bindInlineFeatures) sb.Append("<feature var='").Append(SecurityElement.Escape(f)).Append("'/>");
-        sb.Append("</inline></bind></inline>");
+        sb.Append("</inline></bind>");
+        foreach (var inline in otherInline ?? []) sb.Append(inline);
+        sb.Append("</inline>");
         foreach (var t in upgradeTasks) sb.Append($"<upgrade xmlns='{Sasl2Namespaces.Upgrade}'>").Append(SecurityElement.Escape(t)).Append("</upgrade>");
         return sb.Append("</authentication>").ToString();
     }

@@ -41,6 +41,22 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
 
     public bool InProgress => _scram is not null;
 
+    /// <summary>
+    /// SASL2 only: the client's XEP-0484 token request, sent to sm with the proof (SCRAM_PROOF,
+    /// SCRAM_UPGRADE), which issues the token only when the proof holds (<see cref="TakeIssuedToken"/>).
+    /// </summary>
+    public FastRequest? Fast { get; set; }
+
+    private FastIssuedToken? _issued;
+
+    /// <summary>The FAST token sm issued with the last proof, once (c2s keeps none); null when none.</summary>
+    public FastIssuedToken? TakeIssuedToken()
+    {
+        var issued = _issued;
+        _issued = null;
+        return issued;
+    }
+
     /// <summary>The SCRAM mechanisms a SASL2 client asked to upgrade (XEP-0480), named with the proof; none for legacy SASL.</summary>
     private IReadOnlyCollection<string> _upgrade = [];
 
@@ -145,7 +161,9 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
             AuthMessage = offer.Proof.AuthMessage,
             ClientProof = ByteString.CopyFrom(offer.Proof.ClientProof),
             Rehash = WireCredentials.ToWire(keys),
+            Fast = Fast,
         }, ct);
+        _issued = answer.Verdict == SaslVerdict.Ok ? FastIssuedToken.From(answer.Result) : null;
         return answer.Verdict == SaslVerdict.Ok && answer.Result?.Upgraded == true;
     }
 
@@ -192,7 +210,7 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
     public const int MaxRehashIterations = 10_000_000;
 
     /// <summary>Has sm check a SCRAM proof (SCRAM_PROOF): the ServerSignature when it holds. <paramref name="rehash"/>: re-derived keys for sm to store if it does.</summary>
-    private Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct, Credentials? rehash = null, IReadOnlyCollection<string>? upgrade = null)
+    private async Task<SaslAnswer> CheckProofAsync(string user, ScramAlgorithm algorithm, ScramProof proof, CancellationToken ct, Credentials? rehash = null, IReadOnlyCollection<string>? upgrade = null)
     {
         var step = new SaslStep
         {
@@ -203,7 +221,10 @@ public sealed class SaslNegotiator(string domain, bool secure, ISaslBackend back
             Rehash = rehash,
         };
         if (upgrade is not null) step.Upgrade.AddRange(upgrade);
-        return backend.CheckAsync(user, step, ct);
+        if (Fast is not null) step.Fast = Fast;
+        var answer = await backend.CheckAsync(user, step, ct);
+        _issued = answer.Verdict == SaslVerdict.Ok ? FastIssuedToken.From(answer.Result) : null;
+        return answer;
     }
 
     /// <summary>

@@ -15,10 +15,12 @@ namespace Xmpp.Sm.Auth;
 /// or nothing; never a key. Failures per account name (existing or not) lock the name for a
 /// growing back-off (<see cref="FailureBackoff"/>); an &lt;abort/&gt; counts as a failure.
 /// </summary>
-public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash, FailureBackoff lockouts, ILogger logger)
+/// XEP-0484 FAST: HT_CHECK checks an HT-* initial response against sm's tokens, and a proof step
+/// carrying a token request issues one when the proof holds (<see cref="FastLogins"/>).
+public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash, FailureBackoff lockouts, ILogger logger, FastLogins? fast = null)
 {
     /// <summary>AUTH handling as configured: the secret from the data directory, the iteration count, the lock settings.</summary>
-    public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs)
+    public static AuthActions Create(SmOptions options, Storage.IAccountStore accounts, TimeProvider clock, ILoggerFactory logs, Modules.Fast.FastTokens? fastTokens = null)
     {
         var logger = logs.CreateLogger<AuthActions>();
         var replaced = new ReplacedCredentials(options.AuthRehashGrace, options.AuthAccountMaxTracked, clock);
@@ -26,7 +28,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         var rehash = new CredentialRehash(accounts, options.ScramIterations, replaced);
         var lockouts = new FailureBackoff(new BackoffSettings(options.AuthAccountFreeFailures, options.AuthAccountBackoff,
             options.AuthAccountMaxBackoff, options.AuthAccountForgetAfter, options.AuthAccountMaxTracked), clock);
-        return new AuthActions(checks, rehash, lockouts, logger);
+        return new AuthActions(checks, rehash, lockouts, logger, fastTokens is null ? null : new FastLogins(fastTokens));
     }
 
     public static class Reasons
@@ -34,6 +36,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         public const string NotAuthorized = "not-authorized";
         public const string AccountLocked = "account-locked";
         public const string BadRequest = "bad-request";
+        public const string CredentialsExpired = "credentials-expired";
     }
 
     /// <summary>The answer to an AUTH request for <paramref name="user"/> (a bare JID of this domain): AUTHED with a SaslResult, or the failure reason.</summary>
@@ -69,11 +72,21 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
                     result.UpgradeIterations = checks.Iterations;
                     logger.LogDebug("SASL2 login of {User}: upgrade tasks offered for {Mechanisms}", name, string.Join(", ", upgrade));
                 }
+                // XEP-0484: a token only once fully authenticated; with upgrade tasks, at SCRAM_UPGRADE.
+                else fast?.IssueRequested(user, step.Fast, result);
                 return (result, null);
 
             case Step.ScramUpgrade:
                 if (ScramAlgorithm.ByMechanism(step.Mechanism) is null || step.AuthMessage.Length == 0 || step.Rehash is null) return (null, Reasons.BadRequest);
-                return (Upgrade(name, step), null);
+                var upgraded = Upgrade(name, step);
+                if (upgraded.ProofHeld) fast?.IssueRequested(user, step.Fast, upgraded.Result);
+                return (upgraded.Result, null);
+
+            case Step.HtCheck:
+                if (fast is null || fast.Check(user, step) is not { } check) return (null, Reasons.BadRequest);
+                if (check.Failure is { } refused) return Failed(name, step.Step, refused);
+                Succeeded(name, step.Mechanism);
+                return (check.Result, null);
 
             case Step.Abort:
                 Failed(name, step.Step);
@@ -84,7 +97,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         }
     }
 
-    private (SaslResult?, string?) Failed(string name, Step step)
+    private (SaslResult?, string?) Failed(string name, Step step, string reason = Reasons.NotAuthorized)
     {
         var backoff = lockouts.Fail(name);
         SmTelemetry.AuthFailed(StepName(step));
@@ -97,7 +110,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         {
             logger.LogInformation("SASL {Step} for {User} failed", StepName(step), name);
         }
-        return (null, Reasons.NotAuthorized);
+        return (null, reason);
     }
 
     private void Succeeded(string name, string mechanism)
@@ -137,7 +150,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
     /// change since), then the upgraded mechanisms' keys replace theirs in one transaction. The
     /// login stands either way: a refusal is logged and counted, and answered upgraded: false.
     /// </summary>
-    private SaslResult Upgrade(string name, SaslStep step)
+    private (SaslResult Result, bool ProofHeld) Upgrade(string name, SaslStep step)
     {
         var proof = checks.ScramProof(name, step.Mechanism, step.AuthMessage, step.ClientProof.ToByteArray());
         var outcome = proof.Ok ? rehash.ApplyUpgrade(name, proof.Checked!, step.Rehash) : RehashOutcome.Changed;
@@ -146,11 +159,11 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
             foreach (var c in step.Rehash.Scram) SmTelemetry.AuthUpgraded(c.Mechanism);
             logger.LogInformation("Credentials of {User} upgraded to {Iterations} PBKDF2 iterations ({Mechanisms}) by a XEP-0480 task",
                 name, checks.Iterations, string.Join(", ", step.Rehash.Scram.Select(c => c.Mechanism)));
-            return new SaslResult { Upgraded = true };
+            return (new SaslResult { Upgraded = true }, proof.Ok);
         }
         SmTelemetry.AuthRehashRefused(RehashReason(outcome));
         logger.LogInformation("XEP-0480 upgrade of {User}'s credentials ignored: {Reason}", name, RehashReason(outcome));
-        return new SaslResult { Upgraded = false };
+        return (new SaslResult { Upgraded = false }, proof.Ok);
     }
 
     private static string RehashReason(RehashOutcome outcome) => outcome switch
@@ -167,6 +180,7 @@ public sealed class AuthActions(CredentialChecks checks, CredentialRehash rehash
         Step.ScramProof => "scram-proof",
         Step.Abort => "abort",
         Step.ScramUpgrade => "scram-upgrade",
+        Step.HtCheck => "ht-check",
         _ => "none",
     };
 }

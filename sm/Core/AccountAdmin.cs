@@ -25,6 +25,9 @@ public sealed class AccountCreating(Jid user, AccountRequester requester)
 /// <summary>An account was created (after <see cref="AccountCreating"/> let it).</summary>
 public sealed record AccountCreated(Jid User, AccountRequester Requester);
 
+/// <summary>An account's credentials were replaced (a password change: PASSWD, XEP-0077, XEP-0133), not a re-derivation of the same password.</summary>
+public sealed record CredentialsReplaced(Jid User);
+
 /// <summary>
 /// Account administration shared by the session actions (CREATE, DELETE, PASSWD from xmppctl or a
 /// c2s) and the modules (XEP-0077 removal, XEP-0133 admin commands): one place that asks the
@@ -73,6 +76,7 @@ public sealed class AccountAdmin(SmOptions options, SessionTable sessions, Sessi
     {
         if (!storage.Accounts.SetCredentials(user.Bare.ToString(), credentials)) return false;
         logger.LogInformation("Credentials of {User} replaced", user.Bare);
+        hooks.Raise(new CredentialsReplaced(user.Bare));
         return true;
     }
 

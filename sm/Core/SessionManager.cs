@@ -47,7 +47,8 @@ public sealed class SessionManager
         moduleData.Migrate(); // the modules' tables, before any frame is handled
         accounts.Data = moduleData;
 
-        var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs);
+        var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs,
+            Modules.OfType<Xmpp.Sm.Modules.Fast.FastModule>().FirstOrDefault()?.Tokens);
         _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());

@@ -44,6 +44,7 @@ public static class ModuleList
             new Archive.ArchiveModule(ctx),
             new Carbons.CarbonsModule(ctx),
             new Pep.PepModule(ctx, caps),
+            new Fast.FastModule(ctx),
             new Offline(ctx),
             new Delivery(ctx),
         ];

@@ -178,7 +178,10 @@ public sealed class AuthActionTests : IDisposable
     {
         // The message types of an AUTHED answer: Session's own fields, and SaslResult's.
         // (XEP-0480 added mechanism names, a count and a flag: still no key.)
-        Assert.Equal(["iterations", "rehash_iterations", "salt", "server_signature", "upgrade", "upgrade_iterations", "upgraded"], SaslResult.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name).Order());
+        // fast_token is XEP-0484's token, which the client must receive (once, in SASL2's success);
+        // ht_responder is an HMAC proving sm holds it. Neither is a key of the account.
+        Assert.Equal(["fast_token", "fast_token_expiry", "ht_responder", "iterations", "rehash_iterations", "salt", "server_signature", "upgrade", "upgrade_iterations", "upgraded"],
+            SaslResult.Descriptor.Fields.InDeclarationOrder().Select(f => f.Name).Order());
         Assert.DoesNotContain(SaslResult.Descriptor.Fields.InDeclarationOrder(), f => f.FieldType == Google.Protobuf.Reflection.FieldType.Message);
         Assert.DoesNotContain(SaslStep.Descriptor.Fields.InDeclarationOrder(), f => f.Name.Contains("key", StringComparison.Ordinal));
         // Nor what c2s asks: no password crosses the router (c2s proves a PLAIN password with a SCRAM proof).

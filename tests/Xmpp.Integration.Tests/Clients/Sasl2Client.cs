@@ -30,9 +30,10 @@ public static class Sasl2Client
     /// <param name="bind">The inner XML of a Bind 2 request (e.g. "&lt;tag&gt;App&lt;/tag&gt;"); null: no bind.</param>
     /// <param name="upgrades">XEP-0480 tasks to ask for ("UPGR-SCRAM-SHA-256").</param>
     /// <param name="abortAfterChallenge">Send &lt;abort/&gt; instead of the response to the first challenge.</param>
+    /// <param name="extraXml">More children of &lt;authenticate/&gt;, as XML.</param>
     public static async Task<Sasl2Result> Sasl2AuthenticateAsync(this TestClient client, string local, string password, string mechanism = "SCRAM-SHA-256",
         string? bind = null, string? userAgentId = null, IEnumerable<string>? upgrades = null, (string Flag, byte[]? Data)? channelBinding = null,
-        bool abortAfterChallenge = false)
+        bool abortAfterChallenge = false, string? extraXml = null)
     {
         ScramClient? scram = null;
         ScramAlgorithm? algorithm = null;
@@ -55,6 +56,7 @@ public static class Sasl2Client
         if (userAgentId is not null)
             sb.Append($"<user-agent id='{SecurityElement.Escape(userAgentId)}'><software>IntegrationTests</software><device>{SecurityElement.Escape(client.Name)}</device></user-agent>");
         if (bind is not null) sb.Append($"<bind xmlns='urn:xmpp:bind:0'>{bind}</bind>");
+        if (extraXml is not null) sb.Append(extraXml); // another XEP's inline elements (XEP-0484 <request-token/>)
         await client.SendAsync(sb.Append("</authenticate>").ToString());
 
         List<XElement> continues = [];
