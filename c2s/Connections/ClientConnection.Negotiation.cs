@@ -43,7 +43,8 @@ public sealed partial class ClientConnection
         if (_stage is StreamStage.Connected or StreamStage.Secured) _channelBinding = ChannelBindings();
         var binding = _channelBinding ?? Xmpp.Common.Sasl.ScramChannelBinding.None;
         Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
-            SaslNegotiator.Mechanisms(_secure, binding), binding.Types, registration: RegistrationOffered, csi: _options.Csi.Enabled));
+            SaslNegotiator.Mechanisms(_secure, binding), binding.Types, registration: RegistrationOffered, csi: _options.Csi.Enabled,
+            sm: _options.StreamManagement.Enabled));
     }
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)
