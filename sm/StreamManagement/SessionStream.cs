@@ -5,13 +5,14 @@ namespace Xmpp.Sm.StreamManagement;
 /// connection and its c2s: the unacknowledged outbound stanzas, the count of the client's stanzas
 /// sm took, the resumption id, and whether the session is detached (no connection) and since when.
 /// </summary>
-public sealed class SessionStream(string? resumeId, TimeSpan timeout, UnackedQueue? queue = null)
+/// <param name="inbound">The count to start from (0 at enable; tests start near the wrap).</param>
+public sealed class SessionStream(string? resumeId, TimeSpan timeout, UnackedQueue? queue = null, uint inbound = 0)
 {
     /// <summary>Stanzas for the client not acknowledged yet.</summary>
     public UnackedQueue Outbound { get; } = queue ?? new UnackedQueue();
 
     /// <summary>h for the client's &lt;r/&gt;: the number of the client's last stanza sm took (modulo 2^32).</summary>
-    public uint Inbound { get; private set; }
+    public uint Inbound { get; private set; } = inbound;
 
     /// <summary>The previd a client resumes with; null when the client did not ask for resumption.</summary>
     public string? ResumeId => resumeId;
