@@ -29,7 +29,7 @@ public sealed partial class ClientConnection
     private bool _smEnabled;        // guarded by _smLock: sm answered SM_ENABLED (or RESUMED): sm's stanzas come numbered
     private bool _smResumable;
     private string? _smResumeId;
-    private uint _smInbound;        // read loop: the number of the client's last stanza
+    private uint _smInbound;        // guarded by _smLock: the number of the client's last stanza (wraps at 2^32)
     private uint _smOutNext;        // guarded by _smLock: the number the next stanza from sm must have
     private bool _smOutKnown;       // guarded by _smLock: false right after a resumption (the first one sets it)
     private int _smUnrequested;     // guarded by _smLock: numbered stanzas queued since c2s's last <r/>
@@ -122,12 +122,15 @@ public sealed partial class ClientConnection
     /// <summary>sm's SM_ENABLED, on the link's reader: &lt;enabled/&gt; goes out before any numbered stanza (they follow it on the link).</summary>
     public void OnSmEnabled(Session answer)
     {
-        // What CSI held came before the enable: unnumbered, so written before <enabled/>; from now on it holds without superseding.
-        if (TakeHeldByCsi() is { Count: > 0 } held)
+        // What CSI held came before the enable: unnumbered, so written before <enabled/>; an inactive client's hold
+        // goes on without superseding (every numbered stanza must reach the client).
+        List<Packet> held;
+        lock (_csiLock)
         {
-            foreach (var packet in held) DeliverNow(packet);
-            lock (_csiLock) _held ??= new CsiHold(_options.Csi.MaxHeldBytes, supersede: false);
+            held = _held?.TakeAll() ?? [];
+            if (_held is not null) _held = new CsiHold(_options.Csi.MaxHeldBytes, supersede: false);
         }
+        foreach (var packet in held) DeliverNow(packet);
         lock (_smLock)
         {
             if (!_smNumbering || _smEnabled) return;
@@ -159,7 +162,7 @@ public sealed partial class ClientConnection
         lock (_smLock)
         {
             if (!_smNumbering) return null;
-            return ++_smInbound;
+            return unchecked(++_smInbound);
         }
     }
 
@@ -180,7 +183,7 @@ public sealed partial class ClientConnection
                 Send(StanzaCodec.ToText(stanza));
                 return;
             }
-            seq = ++_smInbound;
+            seq = unchecked(++_smInbound);
             enabled = _smEnabled;
             if (!enabled) Send(StanzaCodec.ToText(stanza));
         }

@@ -177,7 +177,8 @@ public sealed class SessionManager
             frame.BodyCase, smSession, frame.RouteError?.Code, frame.RouteError?.Reason ?? frame.Session?.Reason);
         // A congested c2s is still there: its session lives on, only this stanza did not get through.
         var congested = frame.RouteError?.Code == RouteError.Types.Code.RouteCongested;
-        if (!congested && Sessions.Find(smSession) is { } session && session.C2sSession == c2sSession && !_streams.Detach(session, "route-failed"))
+        // (The router returns a frame from the address it was for; connection ids repeat across c2s instances.)
+        if (!congested && Sessions.Find(smSession) is { } session && session.IsOwnedBy(frame.From, c2sSession) && !_streams.Detach(session, "route-failed"))
             _lifecycle.End(session, EndReasons.RouteFailed, tellC2s: false);
         // A numbered packet (XEP-0198) stays in its session's queue: sent again on resumption, or handled when the session ends.
         if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered && !frame.Packet.HasSmSeq)
