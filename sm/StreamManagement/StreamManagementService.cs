@@ -153,6 +153,7 @@ public sealed class StreamManagementService
         if (stream.Detached) return true;
         stream.DetachedAt = _clock.GetUtcNow();
         _detached.Add(session);
+        StreamManagementTelemetry.SetDetached(_detached.Count);
         StreamManagementTelemetry.Add(StreamManagementTelemetry.Detached, "reason", why);
         _logger.LogInformation("Session {Session} of {Jid} detached ({Why}); {Count} stanzas unacknowledged; resumable for {Timeout}",
             session.Id, session.FullJid, why, stream.Outbound.Count, stream.Timeout);
@@ -196,6 +197,7 @@ public sealed class StreamManagementService
         {
             stream.DetachedAt = null;
             _detached.Remove(session);
+            StreamManagementTelemetry.SetDetached(_detached.Count);
         }
         if (wasAttached)
         {
@@ -319,7 +321,7 @@ public sealed class StreamManagementService
     {
         if (session.Stream is not { } stream) return;
         if (stream.ResumeId is { } id) _byResumeId.Remove(id);
-        if (stream.Detached) _detached.Remove(session);
+        if (stream.Detached && _detached.Remove(session)) StreamManagementTelemetry.SetDetached(_detached.Count);
         var unacked = stream.Outbound.TakeAll();
         if (unacked.Count == 0) return;
         StreamManagementTelemetry.Add(StreamManagementTelemetry.Ended, "reason", reason);

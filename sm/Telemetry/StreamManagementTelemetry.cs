@@ -22,5 +22,13 @@ public static class StreamManagementTelemetry
     public static readonly Counter<long> BadAcks = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.stream_management.bad_acks", "{ack}",
         "Client acknowledgements that named stanzas never sent (too-high) or an h behind an earlier one (stale)");
 
+    private static int _detachedSessions;
+
+    static StreamManagementTelemetry() =>
+        SmTelemetry.Meter.CreateObservableUpDownCounter("xmpp.sm.stream_management.detached_sessions", () => Volatile.Read(ref _detachedSessions), "{session}",
+            "Sessions waiting for their client to resume them");
+
+    public static void SetDetached(int count) => Volatile.Write(ref _detachedSessions, count);
+
     public static void Add(Counter<long> counter, string tag, string value) => counter.Add(1, new KeyValuePair<string, object?>(tag, value));
 }

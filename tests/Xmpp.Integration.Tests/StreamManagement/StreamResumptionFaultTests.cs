@@ -108,6 +108,35 @@ public sealed partial class StreamResumptionFaultTests(ITestOutputHelper output)
         Assert.Equal(["u-1", "u-2"], SmClient.Bodies(second.Client, "u-"));
     }
 
+    [Fact]
+    public async Task A_client_told_system_shutdown_by_a_stopping_c2s_resumes_on_the_other_one()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        await using var clients = new OwnClusterClients(cluster, output, tailLines: 200);
+        var aliceAccount = await cluster.NewUserAsync("sender");
+        var bobAccount = await cluster.NewUserAsync("moved");
+        var alice = await clients.LoginAsync(aliceAccount, cluster.C2s2Port, "a");
+        var first = await SmClient.AuthenticatedAsync(cluster, bobAccount, cluster.C2s1Port, "bob@c2s-1");
+        var bobJid = await first.Client.BindAsync("phone");
+        await first.Client.SendPresenceAsync();
+        var previd = (await first.EnableAsync()).Attr("id")!;
+        await alice.SendAsync($"<message to='{bobJid}' type='chat'><body>g-1</body></message>");
+        await first.Client.ExpectAsync(e => e.IsMessage() && e.Body() == "g-1");
+
+        var stopping = cluster.C2s1.TerminateAsync(TimeSpan.FromSeconds(30)); // SIGTERM: c2s closes its streams with <system-shutdown/>
+        await first.Client.ExpectStreamErrorAsync("system-shutdown");
+        var handled = first.Handled;
+        await alice.SendAsync($"<message to='{bobJid}' type='chat'><body>g-2</body></message>");
+
+        var second = await SmClient.AuthenticatedAsync(cluster, bobAccount, cluster.C2s2Port, "bob@c2s-2");
+        await using var _ = second.Client;
+        Assert.Equal("resumed", (await second.ResumeAsync(previd, handled)).Name.LocalName);
+        await second.Client.ExpectAsync(e => e.IsMessage() && e.Body() == "g-2");
+        await second.Client.PingServerAsync();
+        Assert.Equal(["g-2"], SmClient.Bodies(second.Client, "g-"));
+        await stopping;
+    }
+
     [GeneratedRegex("was not resumed within")]
     private static partial Regex NotResumed();
 }
