@@ -330,9 +330,33 @@ public sealed class StreamManagementService
         foreach (var packet in unacked)
         {
             StreamManagementTelemetry.Add(StreamManagementTelemetry.Unacked, "kind", packet.Kind);
+            if (IsCopy(packet))
+            {
+                // A carbon copy or an archive result: the message itself is stored or delivered elsewhere (as Prosody's mod_smacks).
+                _logger.LogDebug("Session {Session}: an unacknowledged copy (carbon or archive result) dropped", session.Id);
+                SmTelemetry.Undeliverable(packet.Kind, "dropped");
+                continue;
+            }
             var copy = new Packet(packet);
             copy.ClearSmSeq();
             _returned.Handle(copy, $"unacknowledged when session {session.Id} ended ({reason})");
+        }
+    }
+
+    private static readonly string[] CopyNamespaces = ["urn:xmpp:carbons:2", "urn:xmpp:mam:2"];
+
+    /// <summary>A message that only copies another (XEP-0280 received/sent, a XEP-0313 result): never stored offline.</summary>
+    private static bool IsCopy(Packet packet)
+    {
+        if (packet.Kind != "message") return false;
+        try
+        {
+            var stanza = Xmpp.Common.Stanzas.StanzaCodec.Parse(packet.Stanza.Span);
+            return stanza.Elements().Any(e => CopyNamespaces.Contains(e.Name.NamespaceName) && e.Name.LocalName is "received" or "sent" or "result");
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false; // the undelivered path logs an unreadable one
         }
     }
 

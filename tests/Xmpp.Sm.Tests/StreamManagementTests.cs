@@ -219,6 +219,25 @@ public sealed class StreamManagementTests : IDisposable
     }
 
     [Fact]
+    public void An_unacknowledged_carbon_copy_is_not_stored_offline()
+    {
+        var (_, bob, _) = BobWithStreamManagement();
+        var session = _h.Sm.Sessions.Find(bob.SmSession)!;
+        // a copy as the carbons module sends it, and a plain message, both unacknowledged (put in the queue directly)
+        var carbon = "<message xmlns='jabber:client' from='bob@localhost' to='bob@localhost/b'><received xmlns='urn:xmpp:carbons:2'>" +
+                     "<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='alice@localhost/a' to='bob@localhost/x' type='chat'><body>c</body></message></forwarded></received></message>";
+        var plain = "<message xmlns='jabber:client' from='alice@localhost/a' to='bob@localhost/b' type='chat'><body>p</body></message>";
+        foreach (var xml in new[] { carbon, plain })
+        {
+            var packet = new Packet { Kind = "message", Type = "", StanzaTo = "bob@localhost/b", StanzaFrom = "bob@localhost", Stanza = Google.Protobuf.ByteString.CopyFromUtf8(xml) };
+            session.Stream!.Outbound.Push(packet);
+        }
+        _h.Handle(new Frame { To = SmAddress, From = C2s1, Session = new Session { Action = Action.End, C2SSession = bob.C2sSession, SmSession = bob.SmSession } });
+        Assert.Equal(1, _h.Storage.Count("bob@localhost"));
+        Assert.Contains(">p<", System.Text.Encoding.UTF8.GetString(_h.Storage.Load("bob@localhost").Single().Stanza));
+    }
+
+    [Fact]
     public void Passing_the_byte_bound_ends_the_session_and_keeps_its_messages_offline()
     {
         var (alice, bob, _) = BobWithStreamManagement();
