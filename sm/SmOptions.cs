@@ -72,6 +72,9 @@ public sealed class SmOptions
     /// </summary>
     public TimeSpan AuthRehashGrace { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>XEP-0198 stream management (section "Sm:StreamManagement").</summary>
+    public StreamManagement.StreamManagementOptions StreamManagement { get; set; } = new();
+
     /// <summary>The router address this sm binds.</summary>
     public string Address => "sm/" + Domain;
 }

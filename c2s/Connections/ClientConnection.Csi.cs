@@ -26,7 +26,7 @@ public sealed partial class ClientConnection
         switch (element.Name.LocalName)
         {
             case "inactive":
-                lock (_csiLock) _held ??= new CsiHold(_options.Csi.MaxHeldBytes);
+                lock (_csiLock) _held ??= new CsiHold(_options.Csi.MaxHeldBytes, supersede: !SmNumbering()); // XEP-0198: numbered stanzas are never dropped
                 C2sTelemetry.CsiState("inactive");
                 break;
             case "active":

@@ -44,7 +44,7 @@ public sealed partial class ClientConnection
         var binding = _channelBinding ?? Xmpp.Common.Sasl.ScramChannelBinding.None;
         Send(StreamPreamble.Features(_stage, tlsOffered: !_secure, tlsRequired: _options.RequireTls,
             SaslNegotiator.Mechanisms(_secure, binding), binding.Types, registration: RegistrationOffered, csi: _options.Csi.Enabled,
-            sasl2: Sasl2Feature(binding)));
+            sasl2: Sasl2Feature(binding), sm: _options.StreamManagement.Enabled));
     }
 
     private async Task OnSaslAsync(XElement element, CancellationToken ct)

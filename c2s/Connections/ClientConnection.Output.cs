@@ -63,7 +63,12 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     }
 
     /// <summary>Queues a stanza c2s itself sends the client (an error about one of its stanzas).</summary>
-    public void SendToClient(System.Xml.Linq.XElement stanza) => Send(Xmpp.Common.Stanzas.StanzaCodec.ToText(stanza));
+    public void SendToClient(System.Xml.Linq.XElement stanza)
+    {
+        // With stream management the client counts every stanza: one sm never took leaves a gap, so the client resumes and resends it.
+        if (SmNumbering()) CloseForResumption(StreamErrors.ResourceConstraint, "the server is busy; resume the stream");
+        else Send(Xmpp.Common.Stanzas.StanzaCodec.ToText(stanza));
+    }
 
     /// <summary>
     /// Queues a stanza that sm sent for this client. A client that does not read is cut off once
@@ -78,6 +83,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
 
     private void DeliverNow(Packet packet)
     {
+        if (packet.HasSmSeq && !AcceptNumbered(packet)) return; // XEP-0198: written strictly in sm's order
         var item = new Outbound(null, packet.Stanza.Memory, null, FromSm: packet);
         if (!_budget.TryAdd(item.Cost, _options.MaxOutboundBytes, _options.MaxOutboundQueue))
         {
@@ -88,7 +94,9 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
         {
             _budget.Remove(item.Cost);
             ReturnToSm([packet], "the stream is closing");
+            return;
         }
+        if (packet.HasSmSeq) CountForAckRequest();
     }
 
     /// <summary>
@@ -302,6 +310,10 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     /// </summary>
     private void ReturnToSm(List<Packet> packets, string why)
     {
+        // Numbered ones (XEP-0198) wait in sm's queue for a resumption, or are handled there when the session ends.
+        if (packets.RemoveAll(HeldBySm) is > 0 and var kept)
+            _logger.LogDebug("Connection {Id}: {Count} unwritten stanzas stay with sm's stream management", Id, kept);
+        if (packets.Count == 0) return;
         var lost = 0;
         foreach (var packet in packets)
         {
@@ -349,6 +361,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     public void CloseWithStreamError(string condition, string? text = null)
     {
         if (Interlocked.Exchange(ref _closing, 1) == 1) return;
+        MarkStreamEnded(condition);
         var header = _headerSent ? "" : StreamPreamble.Header(_options.Domain, NewStreamId());
         Send(header + StreamErrors.Render(condition, text) + StreamPreamble.Close);
         _stage = StreamStage.Closed;
@@ -360,6 +373,7 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     private void CloseGracefully()
     {
         if (Interlocked.Exchange(ref _closing, 1) == 1) return;
+        MarkStreamEnded();
         _peerClosed = true; // the session ends once what is queued has been written (RunAsync)
         Send(StreamPreamble.Close);
         _stage = StreamStage.Closed;

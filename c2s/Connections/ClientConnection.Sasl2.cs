@@ -102,7 +102,7 @@ public sealed partial class ClientConnection
 
         if (authenticated.Token is { } token) extensions.Add(FastXml.Token(token)); // XEP-0484: the one place a token crosses c2s
         Send(Sasl2Xml.Success(authenticated.AdditionalData, _jid?.ToString() ?? bare, extensions));
-        Send(StreamPreamble.Features(_stage, tlsOffered: false, tlsRequired: _options.RequireTls, [], csi: _options.Csi.Enabled));
+        Send(StreamPreamble.Features(_stage, tlsOffered: false, tlsRequired: _options.RequireTls, [], csi: _options.Csi.Enabled, sm: _options.StreamManagement.Enabled));
         _logger.LogInformation("Connection {Id} authenticated as {User} over SASL2 ({Mechanism}){Bound}", Id, _localPart, request.Mechanism,
             _jid is null ? "" : ", bound " + _jid);
     }

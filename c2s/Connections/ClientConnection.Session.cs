@@ -53,6 +53,7 @@ public sealed partial class ClientConnection
 
     private void Forward(ClientStanzaRules.Verdict.Forward forward)
     {
+        var seq = NextInbound(); // XEP-0198: the client's stanza number, in reading order
         var frame = new Frame
         {
             To = _smOwner,
@@ -67,6 +68,7 @@ public sealed partial class ClientConnection
                 StanzaFrom = _jid!.ToString(),
             },
         };
+        if (seq is { } number) frame.Packet.SmSeq = number;
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
         var sent = _sm.Send(frame);
         if (!sent)
@@ -74,13 +76,20 @@ public sealed partial class ClientConnection
             C2sTelemetry.SendFailed(span);
             C2sTelemetry.NotSentToSm(forward.Kind, _sm.Link.IsUp);
         }
+        if (!sent && seq is not null)
+        {
+            // The client counts this stanza as sent: no error it would count, a resumption resends it instead.
+            CloseForResumption(StreamErrors.ResourceConstraint, "the server is busy; resume the stream");
+            return;
+        }
         if (!sent && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
             SendStanza(_sm.Link.IsUp // up: its send queue is full (Router:MaxSendQueueBytes)
                 ? StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.ResourceConstraint, "the server is busy; try again later")
                 : StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
 
-    private void SendStanza(XElement stanza) => Send(StanzaCodec.ToText(stanza));
+    /// <summary>c2s's own answer to a client stanza (numbered through sm once the client enabled stream management, see AnswerClient).</summary>
+    private void SendStanza(XElement stanza) => AnswerClient(stanza);
 
     /// <summary>sm ended the session unasked (conflict, account deleted, shutdown) or does not know it.</summary>
     public void OnEndedBySm(string reason)
@@ -94,6 +103,9 @@ public sealed partial class ClientConnection
             "unknown-session" => StreamErrors.InternalServerError,
             "invalid-from" => StreamErrors.InvalidFrom,
             "kicked" => StreamErrors.PolicyViolation,
+            "resumed" => StreamErrors.Conflict,                 // XEP-0198: the session went on on a new connection
+            "resync" => StreamErrors.ResourceConstraint,        // stanzas were lost between c2s and sm: resume to resend them
+            "unacked-overflow" => StreamErrors.PolicyViolation, // Sm:StreamManagement:MaxUnackedBytes
             _ => StreamErrors.UndefinedCondition,
         };
         var text = reason switch
@@ -101,6 +113,9 @@ public sealed partial class ClientConnection
             "conflict" => "replaced by a new session for the same resource",
             "user-deleted" => "account deleted",
             "kicked" => "your session was ended by an administrator",
+            "resumed" => "the session was resumed on another connection",
+            "resync" => "stanzas were lost on the way; resume the stream",
+            "unacked-overflow" => "too many unacknowledged stanzas",
             _ => null,
         };
         CloseWithStreamError(condition, text);
@@ -113,15 +128,20 @@ public sealed partial class ClientConnection
         CloseWithStreamError(StreamErrors.InternalServerError, "the session manager is not available");
     }
 
-    /// <summary>Tells sm the session is over, once, unless sm ended it itself.</summary>
+    /// <summary>
+    /// Tells sm the session is over, once, unless sm ended it itself; a resumable session whose
+    /// connection dropped (XEP-0198) is detached instead, to wait for its client.
+    /// </summary>
     private void EndSmSession()
     {
         if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
+        var detach = DetachOnClose();
         var sent = _sm.Send(new Frame
         {
             To = _smOwner,
-            Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = smSession },
+            Session = new Session { Action = detach ? Session.Types.Action.Detach : Session.Types.Action.End, C2SSession = Id, SmSession = smSession },
         });
+        if (detach) _logger.LogInformation("Connection {Id}: session {Session} detached; its client may resume it", Id, smSession);
         if (!sent)
         {
             // sm ends it when it next sends this session something (self-healing) or when this c2s's link drops.

@@ -204,10 +204,10 @@ public sealed partial class ClientConnection
                 else CloseWithStreamError(StreamErrors.NotAuthorized, "authenticate first");
                 return false;
             case StreamStage.Authenticated:
-                await OnPreBindStanzaAsync(element, ct);
+                if (!await OnStreamManagementBeforeBindAsync(element, ct)) await OnPreBindStanzaAsync(element, ct);
                 return false;
             case StreamStage.Established:
-                if (!OnCsiNonza(element) && !await TryChangePasswordAsync(element, ct)) OnSessionStanza(element);
+                if (!OnCsiNonza(element) && !OnStreamManagementNonza(element) && !await TryChangePasswordAsync(element, ct)) OnSessionStanza(element);
                 return false;
             default:
                 return false;

@@ -10,7 +10,8 @@ namespace Xmpp.C2s.Protocol;
 /// request) makes everything held go out first, in the order it came, followed by the stanza.
 /// Messages are never held.
 /// </summary>
-public sealed class CsiHold(int maxBytes)
+/// <param name="supersede">Whether a newer presence replaces the held one of its sender (not with XEP-0198: every numbered stanza must reach the client).</param>
+public sealed class CsiHold(int maxBytes, bool supersede = true)
 {
     public const string Namespace = "urn:xmpp:csi:0";
 
@@ -39,7 +40,8 @@ public sealed class CsiHold(int maxBytes)
     {
         if (!IsUnimportant(packet)) return Outcome.Flush;
         var size = packet.Stanza.Length;
-        var replaced = _bySender.TryGetValue(packet.StanzaFrom, out var old);
+        LinkedListNode<Packet>? old = null;
+        var replaced = supersede && _bySender.TryGetValue(packet.StanzaFrom, out old);
         var after = Bytes + size - (replaced ? old!.Value.Stanza.Length : 0);
         if (after > maxBytes) return Outcome.Flush;
         if (replaced)
@@ -47,7 +49,8 @@ public sealed class CsiHold(int maxBytes)
             _order.Remove(old!);
             Superseded++;
         }
-        _bySender[packet.StanzaFrom] = _order.AddLast(packet);
+        var node = _order.AddLast(packet);
+        if (supersede) _bySender[packet.StanzaFrom] = node;
         Bytes = after;
         return replaced ? Outcome.Replaced : Outcome.Held;
     }

@@ -15,7 +15,7 @@ public static class StreamPreamble
     public const string SaslChannelBindingNs = "urn:xmpp:sasl-cb:0";
 
     /// <param name="channelBindings">The channel binding types the -PLUS mechanisms accept here (XEP-0440); none: the element is left out.</param>
-    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null, bool registration = false, bool csi = false, string? sasl2 = null)
+    public static string Features(StreamStage stage, bool tlsOffered, bool tlsRequired, IReadOnlyList<string> mechanisms, IEnumerable<string>? channelBindings = null, bool registration = false, bool csi = false, string? sasl2 = null, bool sm = false)
     {
         var sb = new System.Text.StringBuilder("<stream:features>");
         if (stage is StreamStage.Connected && tlsOffered)
@@ -42,6 +42,7 @@ public static class StreamPreamble
             sb.Append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
             sb.Append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
             if (csi) sb.Append($"<csi xmlns='{CsiHold.Namespace}'/>"); // XEP-0352
+            if (sm) sb.Append(StreamManagementNonzas.Feature); // XEP-0198
         }
         if (stage is StreamStage.Established && csi) sb.Append($"<csi xmlns='{CsiHold.Namespace}'/>"); // after SASL2 with Bind 2 (no restart)
         return sb.Append("</stream:features>").ToString();

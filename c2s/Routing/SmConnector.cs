@@ -109,6 +109,13 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         }
         if (connection is null || !connection.OwnsSmSession(packet.SmSession))
         {
+            if (packet.HasSmSeq)
+            {
+                // XEP-0198: sm keeps the stanza; the session loses its gone connection and waits for a resumption.
+                C2sTelemetry.NotDelivered(span, "unknown session");
+                Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.Detach, C2SSession = packet.C2SSession, SmSession = packet.SmSession } });
+                return;
+            }
             // Self-healing: sm holds a session we no longer have; tell it to end it, and give it back the stanza.
             C2sTelemetry.NotDelivered(span, "unknown session");
             Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = packet.C2SSession, SmSession = packet.SmSession } });
@@ -143,6 +150,24 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
                 break;
             case Session.Types.Action.Start when session.Failed:
                 connection?.OnStartFailed(session.RequestId, session.Reason);
+                break;
+            // XEP-0198, on the link's reader so that what follows on the link finds the stream ready:
+            case Session.Types.Action.SmEnabled:
+                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmEnabled(session);
+                break;
+            case Session.Types.Action.SmEnable when session.Failed:
+                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmEnableFailed(session.Reason);
+                break;
+            case Session.Types.Action.SmAnswer:
+                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmAnswer(session.SmH);
+                break;
+            case Session.Types.Action.Resumed:
+                // Resumed for a connection that is gone meanwhile: the session waits for the next resumption.
+                if (connection is null || !connection.TryAcceptResumed(session, frame.From))
+                    Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.Detach, C2SSession = session.C2SSession, SmSession = session.SmSession } });
+                break;
+            case Session.Types.Action.Resume when session.Failed:
+                connection?.OnResumeFailed(session.RequestId, session.Reason);
                 break;
         }
     }

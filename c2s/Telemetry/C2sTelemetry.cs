@@ -166,4 +166,9 @@ public static class C2sTelemetry
     public static void CsiState(string state) => CsiStates.Add(1, new KeyValuePair<string, object?>("state", state));
     public static void CsiFlushed(string why, int count) => CsiFlushes.Add(count, new KeyValuePair<string, object?>("reason", why));
     public static void CsiSuperseded() => CsiSupersededPresence.Add(1);
+
+    public static readonly Counter<long> StreamManagementEvents = Meter.CreateCounter<long>("xmpp.c2s.stream_management", "{event}",
+        "XEP-0198 events, by event (enabled, resumed, resume-failed; duplicate: a numbered stanza from sm came twice and was dropped; gap: numbered stanzas from sm were lost, the stream was closed for a resumption)");
+
+    public static void StreamManagement(string what) => StreamManagementEvents.Add(1, new KeyValuePair<string, object?>("event", what));
 }

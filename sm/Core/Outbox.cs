@@ -54,22 +54,29 @@ public sealed class Outbox(IFrameSink sink, string address)
         else ToSession(session, e.Stanza);
     }
 
+    /// <summary>XEP-0198: numbers and keeps what goes to sessions with stream management (and holds it for detached ones).</summary>
+    internal StreamManagement.StreamManagementService? Streams { get; set; }
+
+    /// <summary>Delivers stanza bytes as they are, past the delivery filters (c2s's own answer to its client, sent back numbered).</summary>
+    internal void ToSessionRaw(SmSession session, ByteString stanza, string kind, string type, string to, string from) =>
+        Deliver(session, stanza, kind, type, to, from);
+
     /// <summary>A packet frame to the session's c2s, with the hints c2s reads without parsing.</summary>
-    private void Deliver(SmSession session, ByteString stanza, string kind, string type, string to, string from) =>
-        Send(new Frame
+    private void Deliver(SmSession session, ByteString stanza, string kind, string type, string to, string from)
+    {
+        var packet = new Packet
         {
-            To = session.C2sAddress,
-            Packet = new Packet
-            {
-                C2SSession = session.C2sSession,
-                SmSession = session.Id,
-                Stanza = stanza,
-                Kind = kind,
-                Type = type,
-                StanzaTo = to,
-                StanzaFrom = from,
-            },
-        });
+            C2SSession = session.C2sSession,
+            SmSession = session.Id,
+            Stanza = stanza,
+            Kind = kind,
+            Type = type,
+            StanzaTo = to,
+            StanzaFrom = from,
+        };
+        if (session.Stream is { } stream && Streams is { } streams && !streams.Number(session, stream, packet)) return; // kept for a resumption
+        Send(new Frame { To = session.C2sAddress, Packet = packet });
+    }
 
     /// <summary>A session action to a component (an answer, or an unasked ENDED).</summary>
     public void Session(string to, Session session) => Send(new Frame { To = to, Session = session });

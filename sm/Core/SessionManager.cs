@@ -24,7 +24,14 @@ public sealed class SessionManager
     private readonly SessionActions _actions;
     private readonly PacketIntake _intake;
     private readonly ReturnedPackets _returned;
+    private readonly StreamManagement.StreamManagementService _streams;
     private readonly ILogger _logger;
+
+    /// <summary>
+    /// Not a frame from the router: the host hands this one in about once a second, so that work
+    /// due by time (detached sessions whose resumption timeout passed) runs on the single consumer.
+    /// </summary>
+    public static readonly Frame Tick = new();
 
     /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
     /// <param name="configuration">The process's configuration, where modules read their sections (<see cref="SmContext.Settings{T}"/>).</param>
@@ -52,8 +59,14 @@ public sealed class SessionManager
         _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
-        _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);
+        _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
+            clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
+        _outbox.Streams = _streams;
+        _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned, _streams);
     }
+
+    /// <summary>XEP-0198 state of the sessions (detached sessions, timeouts).</summary>
+    public StreamManagement.StreamManagementService StreamManagement => _streams;
 
     public SessionTable Sessions { get; }
     public HookTable Hooks { get; }
@@ -62,6 +75,18 @@ public sealed class SessionManager
     /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
     public void Handle(Frame frame)
     {
+        if (ReferenceEquals(frame, Tick))
+        {
+            try
+            {
+                _streams.Expire();
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Ending timed-out detached sessions failed");
+            }
+            return;
+        }
         // One span per frame, child of the router's; the frames it causes carry this span's context.
         using var activity = SmTelemetry.StartHandle(frame);
         _outbox.CurrentTrace = activity is null ? frame.Trace : FrameTrace.ContextOf(activity);
@@ -74,6 +99,7 @@ public sealed class SessionManager
             }
             switch (frame.BodyCase)
             {
+                case Frame.BodyOneofCase.Session when Xmpp.Sm.StreamManagement.StreamManagementService.Handles(frame.Session.Action): _streams.Handle(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
@@ -87,7 +113,20 @@ public sealed class SessionManager
         }
         finally
         {
+            EndOverflowed();
             _outbox.CurrentTrace = null;
+        }
+    }
+
+    private void EndOverflowed()
+    {
+        try
+        {
+            _streams.EndOverflowed();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Ending sessions past Sm:StreamManagement:MaxUnackedBytes failed");
         }
     }
 
@@ -99,14 +138,20 @@ public sealed class SessionManager
         return all.Length;
     }
 
-    /// <summary>Modules hear of every component; a c2s whose link dropped takes its sessions with it, nobody is left to tell.</summary>
+    /// <summary>
+    /// Modules hear of every component; a c2s whose link dropped takes its sessions with it, nobody
+    /// is left to tell, except the resumable ones (XEP-0198): they are detached and wait for their
+    /// clients to resume on another c2s.
+    /// </summary>
     private void OnComponent(ComponentEvent change)
     {
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
         if (change.Up || !change.Address.StartsWith("c2s/", StringComparison.Ordinal)) return;
         var owned = Sessions.OwnedBy(change.Address);
-        if (owned.Count > 0) _logger.LogInformation("{C2s} is down; ending its {Count} sessions", change.Address, owned.Count);
-        _lifecycle.EndAll(owned, EndReasons.C2sDown, tellC2s: false);
+        var ending = owned.Where(s => !_streams.Detach(s, "c2s-down")).ToArray();
+        if (owned.Count > 0)
+            _logger.LogInformation("{C2s} is down; ending {Count} of its sessions, {Detached} wait for a resumption", change.Address, ending.Length, owned.Count - ending.Length);
+        _lifecycle.EndAll(ending, EndReasons.C2sDown, tellC2s: false);
     }
 
     /// <summary>
@@ -133,9 +178,11 @@ public sealed class SessionManager
             frame.BodyCase, smSession, frame.RouteError?.Code, frame.RouteError?.Reason ?? frame.Session?.Reason);
         // A congested c2s is still there: its session lives on, only this stanza did not get through.
         var congested = frame.RouteError?.Code == RouteError.Types.Code.RouteCongested;
-        if (!congested && Sessions.Find(smSession) is { } session && session.C2sSession == c2sSession)
+        // (The router returns a frame from the address it was for; connection ids repeat across c2s instances.)
+        if (!congested && Sessions.Find(smSession) is { } session && session.IsOwnedBy(frame.From, c2sSession) && !_streams.Detach(session, "route-failed"))
             _lifecycle.End(session, EndReasons.RouteFailed, tellC2s: false);
-        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered)
+        // A numbered packet (XEP-0198) stays in its session's queue: sent again on resumption, or handled when the session ends.
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered && !frame.Packet.HasSmSeq)
             _returned.Handle(frame.Packet, $"the router returned it: {FrameTrace.CodeName(frame.RouteError?.Code ?? RouteError.Types.Code.RouteErrorNone)}");
     }
 
@@ -146,7 +193,8 @@ public sealed class SessionManager
     public void OnNotSent(Frame frame)
     {
         SmTelemetry.LinkRefused(frame);
-        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered)
+        // A numbered packet stays in its session's queue (c2s sees the gap in the numbers and closes the stream for a resumption).
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered && !frame.Packet.HasSmSeq)
             _returned.Handle(frame.Packet, "sm's router link would not take it");
     }
 }

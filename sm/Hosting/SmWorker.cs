@@ -41,7 +41,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity)
         {
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = false, // the link's reader, and the once-a-second tick (TickAsync)
             AllowSynchronousContinuations = true,
         });
         using var linkStop = new CancellationTokenSource();
@@ -54,6 +54,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         var commit = new GroupCommit(sm, storage, () => storage.ScopesBegun, held, Math.Max(1, settings.GroupCommitFrames), _logger);
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
+        _ = TickAsync(inbox.Writer, clock, stoppingToken);
         link.StateChanged += linkState.Set;
         _ = AnnounceReadyAsync(link, settings.Address, stoppingToken);
 
@@ -81,6 +82,19 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         try
         {
             await linkTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Hands sm its <see cref="SessionManager.Tick"/> once a second (XEP-0198 resumption timeouts), on the single consumer.</summary>
+    private static async Task TickAsync(ChannelWriter<Frame> inbox, TimeProvider clock, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct)) inbox.TryWrite(SessionManager.Tick);
         }
         catch (OperationCanceledException)
         {

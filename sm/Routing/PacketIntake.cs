@@ -14,7 +14,8 @@ namespace Xmpp.Sm.Routing;
 /// and its stanza must come from that session's full JID; then it goes to the router. A packet
 /// c2s returns undelivered (a stanza of sm's its client never got) goes to <see cref="ReturnedPackets"/>.
 /// </summary>
-public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecycle, StanzaRouter router, Outbox outbox, ILogger logger, ReturnedPackets returned)
+public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecycle, StanzaRouter router, Outbox outbox, ILogger logger, ReturnedPackets returned,
+    StreamManagement.StreamManagementService? streams = null)
 {
     public const string UnknownSession = "unknown-session";
 
@@ -26,6 +27,12 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
         if (packet.Undelivered)
         {
             // A stanza of ours that c2s could not write to its client; its session may be over already.
+            if (packet.HasSmSeq)
+            {
+                // Numbered (XEP-0198): it waits in the session's queue for a resumption, or was handled when the session ended.
+                logger.LogDebug("A numbered packet #{Seq} of session {Session} came back from {From}; it stays with stream management", packet.SmSeq, packet.SmSession, frame.From);
+                return;
+            }
             if (frame.From.StartsWith("c2s/", StringComparison.Ordinal)) returned.Handle(packet, "returned by " + frame.From);
             else logger.LogWarning("An undelivered packet from {From}, which is not a c2s, ignored", frame.From);
             return;
@@ -43,6 +50,20 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
                 Reason = UnknownSession,
             });
             return;
+        }
+        if (packet.Loopback && (streams is null || session.Stream is null))
+        {
+            logger.LogWarning("A loopback packet from {From} for session {Session}, which has no stream management; dropped", frame.From, session.Id);
+            return;
+        }
+        if (streams is not null && session.Stream is not null)
+        {
+            if (!streams.TakeInbound(session, packet)) return;
+            if (packet.Loopback)
+            {
+                streams.Loopback(session, packet);
+                return;
+            }
         }
 
         // c2s checked the stanza and stamped 'from' with the session's full JID (RFC 6120 §8.1.2.1);

@@ -29,11 +29,21 @@ public sealed class SmSession
     /// <summary>The full JID as c2s writes it in 'from' (and in packet hints).</summary>
     public string FullJidText { get; }
 
-    /// <summary>Router address of the owning c2s (the `from` of its START), e.g. "c2s/c2s-1".</summary>
-    public string C2sAddress { get; }
+    /// <summary>Router address of the owning c2s (the `from` of its START, or of the RESUME that moved it), e.g. "c2s/c2s-1".</summary>
+    public string C2sAddress { get; private set; }
 
     /// <summary>The connection id on that c2s (the c2s_session of frames).</summary>
-    public string C2sSession { get; }
+    public string C2sSession { get; private set; }
+
+    /// <summary>XEP-0198 state once the client enabled stream management; null otherwise.</summary>
+    public StreamManagement.SessionStream? Stream { get; set; }
+
+    /// <summary>A resumption moved the session to another connection (XEP-0198); nothing caches the old one.</summary>
+    public void Rebind(string c2sAddress, string c2sSession)
+    {
+        C2sAddress = c2sAddress;
+        C2sSession = c2sSession;
+    }
 
     /// <summary>True after an available presence, until an unavailable one.</summary>
     public bool Available { get; set; }

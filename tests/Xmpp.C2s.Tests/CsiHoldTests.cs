@@ -24,6 +24,16 @@ public sealed class CsiHoldTests
         Assert.Equal((0, 0, 1L), (hold.Count, hold.Bytes, hold.Superseded));
     }
 
+    [Fact]
+    public void With_stream_management_nothing_is_superseded_every_numbered_presence_goes_out_in_order()
+    {
+        var hold = new CsiHold(1024, supersede: false);
+        Assert.Equal(CsiHold.Outcome.Held, hold.Offer(P("presence", "", "romeo@l/a", "<presence>away</presence>")));
+        Assert.Equal(CsiHold.Outcome.Held, hold.Offer(P("presence", "", "romeo@l/a", "<presence>dnd</presence>")));
+        Assert.Equal(["<presence>away</presence>", "<presence>dnd</presence>"], hold.TakeAll().Select(p => p.Stanza.ToStringUtf8()));
+        Assert.Equal(0L, hold.Superseded);
+    }
+
     [Theory]
     [InlineData("message", "chat")]
     [InlineData("iq", "set")]

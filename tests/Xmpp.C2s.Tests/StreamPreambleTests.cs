@@ -48,5 +48,13 @@ public sealed class StreamPreambleTests
         Assert.Contains("<ver xmlns='urn:xmpp:features:rosterver'/>", features);
         Assert.Contains("<sub xmlns='urn:xmpp:features:pre-approval'/>", features);
         Assert.DoesNotContain("mechanisms", features);
+        Assert.DoesNotContain("urn:xmpp:sm:3", features);
+    }
+
+    [Fact]
+    public void Stream_management_is_offered_after_sasl_only_when_on()
+    {
+        Assert.Contains("<sm xmlns='urn:xmpp:sm:3'/>", StreamPreamble.Features(StreamStage.Authenticated, tlsOffered: false, tlsRequired: true, [], sm: true));
+        Assert.DoesNotContain("urn:xmpp:sm:3", StreamPreamble.Features(StreamStage.Secured, tlsOffered: false, tlsRequired: true, ["PLAIN"], sm: true));
     }
 }

@@ -73,6 +73,20 @@ public sealed class LinkPermissionsTests
         { "sm", "c2s/c2s-1", Action.Start, false, false },
         { "sm", "ctl/9f2c61", Action.Create, false, false },
         { "sm", "sm/example.org", Action.Started, false, false },
+        // XEP-0198 stream management: c2s asks sm, sm answers c2s only
+        { "c2s", "sm/localhost", Action.SmEnable, false, true },
+        { "c2s", "sm/localhost", Action.SmAck, false, true },
+        { "c2s", "sm/localhost", Action.SmRequest, false, true },
+        { "c2s", "sm/localhost", Action.Detach, false, true },
+        { "c2s", "sm/localhost", Action.Resume, false, true },
+        { "c2s", "sm/localhost", Action.Resumed, false, false },
+        { "admin", "sm/localhost", Action.Resume, false, false },
+        { "sm", "c2s/c2s-1", Action.SmEnabled, false, true },
+        { "sm", "c2s/c2s-1", Action.SmAnswer, false, true },
+        { "sm", "c2s/c2s-1", Action.Resumed, false, true },
+        { "sm", "c2s/c2s-1", Action.Resume, true, true },
+        { "sm", "c2s/c2s-1", Action.Resume, false, false },
+        { "sm", "ctl/9f2c61", Action.Resumed, false, false },
     };
 
     [Theory]

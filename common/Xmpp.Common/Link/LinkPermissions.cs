@@ -22,6 +22,9 @@ public static class LinkPermissions
 
     private static readonly HashSet<Action> C2sRequests = [Action.Start, Action.End, Action.Auth, Action.Create, Action.Passwd];
     private static readonly HashSet<Action> AdminRequests = [Action.Create, Action.Delete, Action.Passwd, Action.List, Action.Online, Action.Kick, Action.Announce];
+    // XEP-0198 stream management (protos/router.proto): the c2s's requests and sm's answers.
+    private static readonly HashSet<Action> C2sStreamRequests = [Action.SmEnable, Action.SmAck, Action.SmRequest, Action.Detach, Action.Resume];
+    private static readonly HashSet<Action> SmStreamAnswers = [Action.SmEnabled, Action.SmAnswer, Action.Resumed];
     private static readonly HashSet<Action> SmAnswers = [Action.Started, Action.Ended, Action.Authed, Action.Created, Action.Deleted, Action.PasswdDone, Action.Listed, Action.OnlineList, Action.Kicked, Action.Announced];
 
     /// <summary>Null if the identity may bind every one of <paramref name="addresses"/>; otherwise why not.</summary>
@@ -57,10 +60,11 @@ public static class LinkPermissions
                 var action = frame.Session.Action;
                 var allowed = identity.Role switch
                 {
-                    ComponentRole.C2s => to == "sm" && C2sRequests.Contains(action),
+                    ComponentRole.C2s => to == "sm" && (C2sRequests.Contains(action) || C2sStreamRequests.Contains(action)),
                     ComponentRole.Admin => to == "sm" && AdminRequests.Contains(action),
                     ComponentRole.Sm => to is "c2s" or "ctl" &&
-                        (SmAnswers.Contains(action) || (frame.Session.Failed && (C2sRequests.Contains(action) || AdminRequests.Contains(action)))),
+                        (SmAnswers.Contains(action) || (frame.Session.Failed && (C2sRequests.Contains(action) || AdminRequests.Contains(action)))
+                         || (to == "c2s" && (SmStreamAnswers.Contains(action) || (frame.Session.Failed && C2sStreamRequests.Contains(action))))),
                     _ => false,
                 };
                 return allowed ? null : $"{identity.Role.Name()} may not send session action {action}{(frame.Session.Failed ? " (failed)" : "")} to {frame.To}";

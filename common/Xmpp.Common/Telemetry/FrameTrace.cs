@@ -152,6 +152,14 @@ public static class FrameTrace
         Session.Types.Action.Kicked => "KICKED",
         Session.Types.Action.Announce => "ANNOUNCE",
         Session.Types.Action.Announced => "ANNOUNCED",
+        Session.Types.Action.SmEnable => "SM_ENABLE",
+        Session.Types.Action.SmEnabled => "SM_ENABLED",
+        Session.Types.Action.SmAck => "SM_ACK",
+        Session.Types.Action.SmRequest => "SM_REQUEST",
+        Session.Types.Action.SmAnswer => "SM_ANSWER",
+        Session.Types.Action.Detach => "DETACH",
+        Session.Types.Action.Resume => "RESUME",
+        Session.Types.Action.Resumed => "RESUMED",
         _ => "NONE",
     };
 

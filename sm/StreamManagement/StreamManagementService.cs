@@ -1,0 +1,389 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Xmpp.Common;
+using Xmpp.Protos;
+using Xmpp.Sm.Core;
+using Xmpp.Sm.Routing;
+using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Telemetry;
+using Action = Xmpp.Protos.Session.Types.Action;
+
+namespace Xmpp.Sm.StreamManagement;
+
+/// <summary>
+/// XEP-0198 stream management held in sm (protos/router.proto, "Stream management"): the session
+/// actions SM_ENABLE, SM_ACK, SM_REQUEST, DETACH and RESUME; numbering and keeping what sm sends an
+/// enabled session (<see cref="Number"/>, called by <see cref="Outbox"/>); counting what sm takes
+/// from the client (<see cref="TakeInbound"/>, called by <see cref="PacketIntake"/>); detached
+/// sessions and their timeout (<see cref="Expire"/>); and, when a session ends for good, its
+/// unacknowledged stanzas handled like undelivered ones (<see cref="ReturnedPackets"/>: messages
+/// to offline storage, iqs answered with an error). Runs on sm's single consumer.
+/// </summary>
+public sealed class StreamManagementService
+{
+    public static class Reasons
+    {
+        public const string ItemNotFound = "item-not-found";
+        public const string UnexpectedRequest = "unexpected-request";
+        /// <summary>ENDED to the old connection's c2s: close that stream, the session lives on elsewhere.</summary>
+        public const string Resumed = "resumed";
+        /// <summary>ENDED to c2s: the client's stanzas came with a gap; close the stream, the client resumes and resends.</summary>
+        public const string Resync = "resync";
+    }
+
+    /// <summary>ENDED reasons of this feature.</summary>
+    public const string EndTimeout = "resume-timeout";
+    public const string EndOverflow = "unacked-overflow";
+
+    private readonly StreamManagementOptions _options;
+    private readonly SessionTable _sessions;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly Outbox _outbox;
+    private readonly ReturnedPackets _returned;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, SmSession> _byResumeId = new(StringComparer.Ordinal);
+    private readonly List<SmSession> _detached = [];
+    private readonly List<SmSession> _overflowed = [];
+
+    public StreamManagementService(StreamManagementOptions options, SessionTable sessions, SessionLifecycle lifecycle, HookTable hooks,
+        Outbox outbox, ReturnedPackets returned, TimeProvider clock, ILogger logger)
+    {
+        _options = options;
+        _sessions = sessions;
+        _lifecycle = lifecycle;
+        _outbox = outbox;
+        _returned = returned;
+        _clock = clock;
+        _logger = logger;
+        hooks.On<SessionEnded>(e => OnEnded(e.Session, e.Reason));
+    }
+
+    /// <summary>Sessions waiting for a resumption.</summary>
+    public int DetachedCount => _detached.Count;
+
+    public static bool Handles(Action action) =>
+        action is Action.SmEnable or Action.SmAck or Action.SmRequest or Action.Detach or Action.Resume;
+
+    public void Handle(Frame frame)
+    {
+        switch (frame.Session.Action)
+        {
+            case Action.SmEnable: Enable(frame); break;
+            case Action.SmAck: Ack(frame); break;
+            case Action.SmRequest: Request(frame); break;
+            case Action.Detach: DetachRequested(frame); break;
+            case Action.Resume: Resume(frame); break;
+        }
+    }
+
+    private SmSession? Owned(Frame frame)
+    {
+        var s = frame.Session;
+        return _sessions.Find(s.SmSession) is { } session && session.IsOwnedBy(frame.From, s.C2SSession) ? session : null;
+    }
+
+    private void Enable(Frame frame)
+    {
+        var request = frame.Session;
+        if (Owned(frame) is not { } session)
+        {
+            Fail(frame, SessionActions.Reasons.UnknownSession);
+            return;
+        }
+        if (session.Stream is not null)
+        {
+            Fail(frame, Reasons.UnexpectedRequest);
+            return;
+        }
+        var timeout = request.SmMax > 0 ? TimeSpan.FromSeconds(request.SmMax) : _options.ResumeTimeout;
+        if (timeout > _options.MaxResumeTimeout) timeout = _options.MaxResumeTimeout;
+        string? resumeId = null;
+        if (request.SmResume)
+        {
+            resumeId = NewResumeId();
+            _byResumeId.Add(resumeId, session);
+        }
+        session.Stream = new SessionStream(resumeId, timeout);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Enabled, "resumable", request.SmResume ? "true" : "false");
+        _logger.LogDebug("Session {Session}: stream management enabled (resumable {Resumable}, timeout {Timeout})", session.Id, request.SmResume, timeout);
+        var answer = AnswerFor(request, Action.SmEnabled);
+        answer.SmResumeId = resumeId ?? "";
+        answer.SmMax = (uint)timeout.TotalSeconds;
+        _outbox.Session(frame.From, answer);
+    }
+
+    private void Ack(Frame frame)
+    {
+        if (Owned(frame) is not { Stream: { } stream } session) return; // not answered: a late ack of a moved or ended session
+        var result = stream.Outbound.Ack(frame.Session.SmH);
+        if (result == UnackedQueue.AckResult.Ok) return;
+        var name = result == UnackedQueue.AckResult.TooHigh ? "too-high" : "stale";
+        _logger.LogInformation("Session {Session}: the client acknowledged h={H} ({Result}; {Sent} sent)", session.Id, frame.Session.SmH, name, stream.Outbound.LastSeq);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.BadAcks, "result", name);
+    }
+
+    /// <summary>The client's &lt;r/&gt;: every packet of the session before this frame has been handled (and is committed when the answer leaves).</summary>
+    private void Request(Frame frame)
+    {
+        if (Owned(frame) is not { Stream: { } stream })
+        {
+            Fail(frame, SessionActions.Reasons.UnknownSession);
+            return;
+        }
+        var answer = AnswerFor(frame.Session, Action.SmAnswer);
+        answer.SmH = stream.Inbound;
+        _outbox.Session(frame.From, answer);
+    }
+
+    private void DetachRequested(Frame frame)
+    {
+        if (Owned(frame) is not { } session) return; // resumed elsewhere already, or over
+        if (session.Stream is { Resumable: true }) Detach(session, "connection");
+        else _lifecycle.End(session, EndReasons.Requested, tellC2s: false);
+    }
+
+    /// <summary>
+    /// The session's connection is gone: it stays (presence unchanged) and keeps what comes for it
+    /// until its client resumes or its timeout passes. True when detached (it is resumable).
+    /// </summary>
+    public bool Detach(SmSession session, string why)
+    {
+        if (session.Stream is not { Resumable: true } stream) return false;
+        if (stream.Detached) return true;
+        stream.DetachedAt = _clock.GetUtcNow();
+        _detached.Add(session);
+        StreamManagementTelemetry.SetDetached(_detached.Count);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Detached, "reason", why);
+        _logger.LogInformation("Session {Session} of {Jid} detached ({Why}); {Count} stanzas unacknowledged; resumable for {Timeout}",
+            session.Id, session.FullJid, why, stream.Outbound.Count, stream.Timeout);
+        return true;
+    }
+
+    private void Resume(Frame frame)
+    {
+        var request = frame.Session;
+        if (request.C2SSession.Length == 0 || !Jid.TryParse(request.Target, out var user) || user.Local is null || user.IsFull)
+        {
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.ResumeFailed, "reason", "bad-request");
+            Fail(frame, SessionActions.Reasons.BadRequest);
+            return;
+        }
+        if (!_byResumeId.TryGetValue(request.SmResumeId, out var session) || session.Stream is not { } stream)
+        {
+            _logger.LogInformation("Resumption by {User} on {C2s} refused: unknown or expired previd", user, frame.From);
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.ResumeFailed, "reason", Reasons.ItemNotFound);
+            Fail(frame, Reasons.ItemNotFound);
+            return;
+        }
+        if (session.BareJid != user)
+        {
+            // The same answer as an unknown previd: another account learns nothing about it.
+            _logger.LogWarning("Resumption of session {Session} ({Owner}) refused: {User} on {C2s} is another account", session.Id, session.BareJid, user, frame.From);
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.ResumeFailed, "reason", "other-account");
+            Fail(frame, Reasons.ItemNotFound);
+            return;
+        }
+
+        var (oldAddress, oldConnection) = (session.C2sAddress, session.C2sSession);
+        var wasAttached = !stream.Detached;
+        if (stream.Outbound.Ack(request.SmH) is not UnackedQueue.AckResult.Ok and var bad)
+        {
+            _logger.LogInformation("Session {Session}: resumed with h={H} ({Result}; {Sent} sent)", session.Id, request.SmH, bad, stream.Outbound.LastSeq);
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.BadAcks, "result", bad == UnackedQueue.AckResult.TooHigh ? "too-high" : "stale");
+        }
+        session.Rebind(frame.From, request.C2SSession);
+        if (stream.Detached)
+        {
+            stream.DetachedAt = null;
+            _detached.Remove(session);
+            StreamManagementTelemetry.SetDetached(_detached.Count);
+        }
+        if (wasAttached)
+        {
+            // The old connection may still be open (the client lost it, its c2s did not notice yet): its c2s closes it, the session stays.
+            _outbox.Session(oldAddress, new Session
+            {
+                Action = Action.Ended, C2SSession = oldConnection, SmSession = session.Id, Target = session.FullJidText, Reason = Reasons.Resumed,
+            });
+        }
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Resumed, "c2s", oldAddress == frame.From ? "same" : "other");
+        _logger.LogInformation("Session {Session} of {Jid} resumed on {C2s}#{Connection}; {Count} stanzas sent again", session.Id, session.FullJid,
+            frame.From, request.C2SSession, stream.Outbound.Count);
+
+        var answer = AnswerFor(request, Action.Resumed);
+        answer.SmSession = session.Id;
+        answer.Target = session.FullJidText;
+        answer.SmH = stream.Inbound;
+        answer.SmResumeId = request.SmResumeId;
+        _outbox.Session(frame.From, answer);
+
+        // What the client's h did not cover goes again, in order, with its number, to the new connection.
+        stream.Outbound.ReplaceAll(p => new Packet(p) { C2SSession = request.C2SSession });
+        foreach (var packet in stream.Outbound.Pending)
+            _outbox.Send(new Frame { To = session.C2sAddress, Packet = packet });
+    }
+
+    /// <summary>
+    /// A stanza for <paramref name="session"/> (which has stream management): numbered and kept until
+    /// acknowledged. False when it must not be sent now (the session is detached: it waits).
+    /// </summary>
+    public bool Number(SmSession session, SessionStream stream, Packet packet)
+    {
+        stream.Outbound.Push(packet);
+        if (stream.Outbound.Bytes > _options.MaxUnackedBytes && !stream.Overflowed)
+        {
+            stream.Overflowed = true;
+            _overflowed.Add(session); // ended once the current frame is handled (not in the middle of a module's delivery)
+            _logger.LogWarning("Session {Session} of {Jid}: more than {Bytes} bytes unacknowledged ({Count} stanzas); ending it", session.Id, session.FullJid,
+                _options.MaxUnackedBytes, stream.Outbound.Count);
+        }
+        return !stream.Detached && !stream.Overflowed;
+    }
+
+    /// <summary>
+    /// A client stanza (or c2s's loopback answer to one) of a session with stream management: true
+    /// when it is the next one and is taken; otherwise it is dropped (logged, counted) and, after a
+    /// gap, the stream is closed so that the client resumes and resends.
+    /// </summary>
+    public bool TakeInbound(SmSession session, Packet packet)
+    {
+        if (session.Stream is not { } stream) return true;
+        if (stream.Detached)
+        {
+            Dropped(session, packet, "detached");
+            return false;
+        }
+        if (!packet.HasSmSeq) return true; // sent before c2s knew of the enable
+        switch (stream.TakeInbound(packet.SmSeq))
+        {
+            case SessionStream.Take.Next:
+                return true;
+            case SessionStream.Take.Duplicate:
+                Dropped(session, packet, "duplicate");
+                return false;
+            default:
+                Dropped(session, packet, "gap");
+                if (stream.Resumable)
+                {
+                    _outbox.Session(session.C2sAddress, new Session
+                    {
+                        Action = Action.Ended, C2SSession = session.C2sSession, SmSession = session.Id, Target = session.FullJidText, Reason = Reasons.Resync,
+                    });
+                    Detach(session, "inbound-gap");
+                }
+                else _lifecycle.End(session, Reasons.Resync, tellC2s: true);
+                return false;
+        }
+    }
+
+    private void Dropped(SmSession session, Packet packet, string why)
+    {
+        _logger.LogInformation("Session {Session}: client {Kind} stanza #{Seq} not taken ({Why}; {Taken} taken)", session.Id, packet.Kind, packet.SmSeq, why,
+            session.Stream?.Inbound);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Dropped, "reason", why);
+    }
+
+    /// <summary>c2s's own answer to a client stanza: numbered and sent back like sm's own stanzas (an empty one only counted).</summary>
+    public void Loopback(SmSession session, Packet packet)
+    {
+        if (packet.Stanza.IsEmpty) return;
+        _outbox.ToSessionRaw(session, packet.Stanza, packet.Kind, packet.Type, packet.StanzaTo, packet.StanzaFrom);
+    }
+
+    /// <summary>Ends the sessions whose unacknowledged stanzas passed the bound while the last frame was handled.</summary>
+    public void EndOverflowed()
+    {
+        if (_overflowed.Count == 0) return;
+        var sessions = _overflowed.ToArray();
+        _overflowed.Clear();
+        foreach (var session in sessions)
+            if (_sessions.Find(session.Id) == session)
+                _lifecycle.End(session, EndOverflow, tellC2s: session.Stream is not { Detached: true });
+    }
+
+    /// <summary>Ends the detached sessions whose resumption timeout passed. Called about once a second.</summary>
+    public int Expire()
+    {
+        if (_detached.Count == 0) return 0;
+        var now = _clock.GetUtcNow();
+        var expired = _detached.Where(s => s.Stream is { DetachedAt: { } at } stream && now - at >= stream.Timeout).ToArray();
+        foreach (var session in expired)
+        {
+            _logger.LogInformation("Session {Session} of {Jid} was not resumed within {Timeout}; ending it", session.Id, session.FullJid, session.Stream!.Timeout);
+            _lifecycle.End(session, EndTimeout, tellC2s: false);
+        }
+        return expired.Length;
+    }
+
+    /// <summary>A session ended for good: forget its resumption id and handle what its client never acknowledged as undelivered.</summary>
+    private void OnEnded(SmSession session, string reason)
+    {
+        if (session.Stream is not { } stream) return;
+        if (stream.ResumeId is { } id) _byResumeId.Remove(id);
+        if (stream.Detached && _detached.Remove(session)) StreamManagementTelemetry.SetDetached(_detached.Count);
+        var unacked = stream.Outbound.TakeAll();
+        if (unacked.Count == 0) return;
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Ended, "reason", reason);
+        _logger.LogInformation("Session {Session} of {Jid} ended ({Reason}) with {Count} stanzas unacknowledged; handled as undelivered",
+            session.Id, session.FullJid, reason, unacked.Count);
+        foreach (var packet in unacked)
+        {
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.Unacked, "kind", packet.Kind);
+            if (IsCopy(packet))
+            {
+                // A carbon copy or an archive result: the message itself is stored or delivered elsewhere (as Prosody's mod_smacks).
+                _logger.LogDebug("Session {Session}: an unacknowledged copy (carbon or archive result) dropped", session.Id);
+                SmTelemetry.Undeliverable(packet.Kind, "dropped");
+                continue;
+            }
+            var copy = new Packet(packet);
+            copy.ClearSmSeq();
+            _returned.Handle(copy, $"unacknowledged when session {session.Id} ended ({reason})");
+        }
+    }
+
+    private static readonly string[] CopyNamespaces = ["urn:xmpp:carbons:2", "urn:xmpp:mam:2"];
+
+    /// <summary>A message that only copies another (XEP-0280 received/sent, a XEP-0313 result): never stored offline.</summary>
+    private static bool IsCopy(Packet packet)
+    {
+        if (packet.Kind != "message") return false;
+        try
+        {
+            var stanza = Xmpp.Common.Stanzas.StanzaCodec.Parse(packet.Stanza.Span);
+            return stanza.Elements().Any(e => CopyNamespaces.Contains(e.Name.NamespaceName) && e.Name.LocalName is "received" or "sent" or "result");
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false; // the undelivered path logs an unreadable one
+        }
+    }
+
+    /// <summary>128 random bits, URL-safe: a previd nobody can guess (and it is checked against the account anyway).</summary>
+    private string NewResumeId()
+    {
+        while (true)
+        {
+            var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            if (!_byResumeId.ContainsKey(id)) return id;
+        }
+    }
+
+    private static Session AnswerFor(Session request, Action action) => new()
+    {
+        Action = action,
+        C2SSession = request.C2SSession,
+        SmSession = request.SmSession,
+        Target = request.Target,
+        RequestId = request.RequestId,
+    };
+
+    private void Fail(Frame frame, string reason)
+    {
+        var answer = AnswerFor(frame.Session, frame.Session.Action);
+        answer.Failed = true;
+        answer.Reason = reason;
+        _outbox.Session(frame.From, answer);
+    }
+}
