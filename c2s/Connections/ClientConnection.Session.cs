@@ -67,6 +67,8 @@ public sealed partial class ClientConnection
                 StanzaFrom = _jid!.ToString(),
             },
         };
+        RememberForReattach(frame, forward.Stanza);
+        if (TryHold(frame, forward.Stanza)) return; // sm is away: it waits (ClientConnection.Reattach.cs)
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
         var sent = _sm.Send(frame);
         if (!sent)
@@ -85,6 +87,11 @@ public sealed partial class ClientConnection
     /// <summary>sm ended the session unasked (conflict, account deleted, shutdown) or does not know it.</summary>
     public void OnEndedBySm(string reason)
     {
+        if (reason == "unknown-session" && _stage == StreamStage.Established)
+        {
+            Reattach(); // sm lost it (a restart, or a router outage): take it back rather than end the stream
+            return;
+        }
         Interlocked.Exchange(ref _smSessionOver, 1);
         var condition = reason switch
         {

@@ -24,7 +24,14 @@ public sealed class SessionManager
     private readonly SessionActions _actions;
     private readonly PacketIntake _intake;
     private readonly ReturnedPackets _returned;
+    private readonly C2sLinks _c2sLinks;
     private readonly ILogger _logger;
+
+    /// <summary>Fed by the host about once a second (a frame nobody sends): time-based work such as <see cref="C2sLinks.Tick"/>.</summary>
+    public static readonly Frame TickFrame = new();
+
+    /// <summary>Fed by the host when sm's router link is up again (before any frame of the new link).</summary>
+    public static readonly Frame RelinkedFrame = new();
 
     /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
     /// <param name="configuration">The process's configuration, where modules read their sections (<see cref="SmContext.Settings{T}"/>).</param>
@@ -52,6 +59,7 @@ public sealed class SessionManager
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);
+        _c2sLinks = new C2sLinks(options, Sessions, _lifecycle, _outbox, _returned, clock ?? TimeProvider.System, logs.CreateLogger<C2sLinks>());
     }
 
     public SessionTable Sessions { get; }
@@ -61,6 +69,17 @@ public sealed class SessionManager
     /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
     public void Handle(Frame frame)
     {
+        if (ReferenceEquals(frame, TickFrame))
+        {
+            while (_failedByLink.TryDequeue(out var failed)) OnLinkFailed(failed);
+            _c2sLinks.Tick();
+            return;
+        }
+        if (ReferenceEquals(frame, RelinkedFrame))
+        {
+            _c2sLinks.OnRelinked();
+            return;
+        }
         // One span per frame, child of the router's; the frames it causes carry this span's context.
         using var activity = SmTelemetry.StartHandle(frame);
         _outbox.CurrentTrace = activity is null ? frame.Trace : FrameTrace.ContextOf(activity);
@@ -73,6 +92,7 @@ public sealed class SessionManager
             }
             switch (frame.BodyCase)
             {
+                case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Sync: _c2sLinks.OnSync(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
@@ -98,14 +118,14 @@ public sealed class SessionManager
         return all.Length;
     }
 
-    /// <summary>Modules hear of every component; a c2s whose link dropped takes its sessions with it, nobody is left to tell.</summary>
+    /// <summary>
+    /// Modules hear of every component; a c2s the router says left takes its sessions with it,
+    /// nobody is left to tell (a router restart does not: see <see cref="C2sLinks"/>).
+    /// </summary>
     private void OnComponent(ComponentEvent change)
     {
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
-        if (change.Up || !change.Address.StartsWith("c2s/", StringComparison.Ordinal)) return;
-        var owned = Sessions.OwnedBy(change.Address);
-        if (owned.Count > 0) _logger.LogInformation("{C2s} is down; ending its {Count} sessions", change.Address, owned.Count);
-        _lifecycle.EndAll(owned, EndReasons.C2sDown, tellC2s: false);
+        _c2sLinks.OnComponent(change);
     }
 
     /// <summary>
@@ -122,6 +142,7 @@ public sealed class SessionManager
     /// </summary>
     private void Undeliverable(Frame frame)
     {
+        if (_c2sLinks.TryHold(frame)) return; // for a c2s not linked again yet after a router restart: it waits
         var (c2sSession, smSession) = frame.BodyCase switch
         {
             Frame.BodyOneofCase.Packet => (frame.Packet.C2SSession, frame.Packet.SmSession),
@@ -142,6 +163,22 @@ public sealed class SessionManager
     /// A frame sm's router link would not take (down, or its queue full): counted, and a stanza for
     /// a client handled as undelivered (a message goes to offline storage). Called by the host's sink.
     /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Frame> _failedByLink = new();
+
+    /// <summary>
+    /// Thread-safe: a frame sm's router link had accepted but could not get to the router (it
+    /// waited longer than Router:OfflineQueueTimeout, or the link broke while writing it). Handled
+    /// at the next <see cref="TickFrame"/> like a frame the link would not take.
+    /// </summary>
+    public void LinkFailed(Frame frame) => _failedByLink.Enqueue(frame);
+
+    private void OnLinkFailed(Frame frame)
+    {
+        SmTelemetry.LinkFailed(frame);
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered)
+            _returned.Handle(frame.Packet, "sm's router link could not deliver it");
+    }
+
     public void OnNotSent(Frame frame)
     {
         SmTelemetry.LinkRefused(frame);

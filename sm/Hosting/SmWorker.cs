@@ -41,7 +41,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity)
         {
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = false, // the link's reader, and the timer's ticks
             AllowSynchronousContinuations = true,
         });
         using var linkStop = new CancellationTokenSource();
@@ -55,7 +55,19 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         _logger.LogInformation("Modules, in order: {Modules}", string.Join(", ", sm.Modules.Select(m => m.Name)));
 
         link.StateChanged += linkState.Set;
+        // Before any frame of a new link: sm's sessions are kept through a router restart (C2sLinks).
+        link.StateChanged += up =>
+        {
+            if (up) inbox.Writer.TryWrite(SessionManager.RelinkedFrame);
+        };
+        link.FrameFailed += (frame, _) =>
+        {
+            sm.LinkFailed(frame);
+            inbox.Writer.TryWrite(SessionManager.TickFrame);
+        };
+        SmTelemetry.ObserveCircuit(() => (int)link.RequestCircuit);
         _ = AnnounceReadyAsync(link, settings.Address, stoppingToken);
+        _ = TickAsync(inbox.Writer, stoppingToken);
 
         var linkTask = link.RunAsync(linkStop.Token);
         try
@@ -81,6 +93,20 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         try
         {
             await linkTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Feeds <see cref="SessionManager.TickFrame"/> about once a second (grace periods, failed frames).</summary>
+    private static async Task TickAsync(ChannelWriter<Frame> inbox, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                inbox.TryWrite(SessionManager.TickFrame);
         }
         catch (OperationCanceledException)
         {
