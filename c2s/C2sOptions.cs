@@ -122,4 +122,7 @@ public sealed class C2sOptions
 
     /// <summary>Largest available presence c2s remembers to replay when it re-attaches a session on a new sm (a larger one is not replayed).</summary>
     public int MaxRememberedPresenceBytes { get; set; } = 16 * 1024;
+
+    /// <summary>The host's shutdown timeout: the most a stop (SIGTERM) takes; client streams still open then are cut.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

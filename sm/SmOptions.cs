@@ -46,8 +46,12 @@ public sealed class SmOptions
     /// <summary>Bare JIDs of the administrators: they may run the XEP-0133 admin commands (XEP-0050); everyone else gets &lt;forbidden/&gt;.</summary>
     public List<string> Admins { get; set; } = [];
 
-    /// <summary>On shutdown, tell every session's c2s ENDED reason "system-shutdown".</summary>
-    public bool EndSessionsOnShutdown { get; set; } = true;
+    /// <summary>
+    /// On shutdown, tell every session's c2s ENDED reason "system-shutdown" (its client sees
+    /// &lt;system-shutdown/&gt;). Off by default: an sm stop is a restart, c2s keeps its clients and
+    /// re-attaches their sessions on the next sm (C2s:SmGracePeriod).
+    /// </summary>
+    public bool EndSessionsOnShutdown { get; set; }
 
     /// <summary>
     /// PBKDF2 iteration count of SCRAM keys: an account whose keys have another count gets new ones

@@ -31,6 +31,9 @@ public sealed partial class ClientConnection
     /// <summary>Whether the client's stanzas wait for sm (see the class summary).</summary>
     public bool Holding => Interlocked.Read(ref _holdingSince) != 0;
 
+    /// <summary>A re-attaching START waits for its answer.</summary>
+    public bool Reattaching => _reattachId is not null;
+
     /// <summary>How long the stanzas have waited for sm, or zero.</summary>
     public TimeSpan HoldingFor => Interlocked.Read(ref _holdingSince) is var since and not 0 ? TimeSpan.FromMilliseconds(Environment.TickCount64 - since) : TimeSpan.Zero;
 
@@ -253,4 +256,16 @@ public sealed partial class ClientConnection
             // c2s serialized it itself; cannot happen
         }
     }
+
+    private volatile bool _serverStopping;
+
+    /// <summary>c2s is stopping (SIGTERM): the stream closes with &lt;system-shutdown/&gt; next.</summary>
+    public void OnServerStopping() => _serverStopping = true;
+
+    /// <summary>
+    /// The hook for stream management (XEP-0198, branch sm0198): on a stop, a session the client
+    /// may resume should be detached on sm (kept for resumption on another c2s) instead of ended.
+    /// True when it was; then no END is sent. Nothing to detach yet.
+    /// </summary>
+    private bool TryDetachOnStop() => false;
 }

@@ -124,6 +124,7 @@ public sealed partial class ClientConnection
     private void EndSmSession()
     {
         if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
+        if (_serverStopping && TryDetachOnStop()) return; // ClientConnection.Reattach.cs
         var sent = _sm.Send(new Frame
         {
             To = _smOwner,

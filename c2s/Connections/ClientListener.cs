@@ -245,7 +245,11 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         _directListener?.Dispose();
         await _acceptLoop;
         await _directAcceptLoop;
-        foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
+        foreach (var connection in registry.All)
+        {
+            connection.OnServerStopping(); // where XEP-0198 detaches a resumable session instead of ending it
+            connection.CloseWithStreamError(StreamErrors.SystemShutdown);
+        }
         OnClosed(); // the listener's own count
         try
         {

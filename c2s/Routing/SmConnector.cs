@@ -20,6 +20,8 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
     private readonly SessionResync _resync;
     private CancellationTokenSource? _resyncCts;
     private CancellationToken _stopping;
+    private int _resyncs; // running
+    private static readonly TimeSpan RetryHeldAfter = TimeSpan.FromSeconds(2);
 
     public SmConnector(IOptions<C2sOptions> options, IOptions<RouterLinkOptions> linkOptions, ConnectionRegistry registry, ILogger<SmConnector> logger)
     {
@@ -55,6 +57,14 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         return Task.WhenAll(Link.RunAsync(stoppingToken), EndOverdueHoldsAsync(stoppingToken));
     }
 
+    /// <summary>On stop (after the listener closed the client streams): the ENDs they caused go out before the link closes.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!await Link.FlushAsync(TimeSpan.FromSeconds(1)))
+            _logger.LogWarning("Stopping: {Bytes} bytes of frames were not taken by the router link", Link.QueuedBytes);
+        await base.StopAsync(cancellationToken);
+    }
+
     /// <summary>Sessions whose stanzas waited for sm longer than C2s:SmGracePeriod end (the client is told).</summary>
     private async Task EndOverdueHoldsAsync(CancellationToken ct)
     {
@@ -68,6 +78,11 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
                         _logger.LogWarning("Connection {Id}: the session manager did not come back within {Grace}; closing", connection.Id, _options.SmGracePeriod);
                         C2sTelemetry.Held("session", "expired");
                         connection.GiveUpOnSm("the session manager is not available");
+                    }
+                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && connection.HoldingFor > RetryHeldAfter)
+                    {
+                        // Returned by the router after the resync settled it: sm is up, so try again (held again if it bounces).
+                        connection.ResumeWithSm();
                     }
         }
         catch (OperationCanceledException)
@@ -217,6 +232,21 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         // sm is (back) up: it may be a new sm, or the same one after a router outage. Either way, state our sessions.
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         _resyncCts = cts;
-        _ = Task.Run(() => _resync.RunAsync(cts.Token), CancellationToken.None);
+        Interlocked.Increment(ref _resyncs);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _resync.RunAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // a newer event started another resync, or c2s is stopping
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _resyncs);
+            }
+        }, CancellationToken.None);
     }
 }

@@ -67,6 +67,7 @@ public sealed class C2sLinks(SmOptions options, SessionTable sessions, SessionLi
     public bool TryHold(Frame frame)
     {
         if (frame.RouteError?.Code is not (RouteError.Types.Code.RouteUnknown or RouteError.Types.Code.RouteGone)) return false;
+        if (_routerStopping) _awaiting.TryAdd(frame.To, clock.GetTimestamp()); // the router ended the c2s's link as it stops: it comes back with the next one
         if (!_awaiting.ContainsKey(frame.To)) return false;
         if (!_held.TryGetValue(frame.To, out var queue)) _held[frame.To] = queue = new Queue<Frame>();
         if (queue.Count >= options.MaxHeldFramesPerC2s)

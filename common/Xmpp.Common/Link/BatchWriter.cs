@@ -44,6 +44,9 @@ public sealed class BatchWriter<T>
         _written = written;
     }
 
+    /// <summary>A write is in progress (or the writer stopped for good).</summary>
+    public bool IsWriting => Volatile.Read(ref _writing) == 1;
+
     /// <summary>Starts writing to <paramref name="stream"/>, the frames already queued first.</summary>
     public void Attach(IAsyncStreamWriter<FrameBatch> stream, CancellationToken ct)
     {

@@ -377,6 +377,13 @@ public sealed class RouterLink : IAsyncDisposable
         }
     }
 
+    /// <summary>After <see cref="RunAsync"/> ended: takes every frame still waiting for the router, for the component to answer for (a final stop).</summary>
+    public IReadOnlyList<Frame> TakeUnsent()
+    {
+        lock (_writerLock)
+            return _writer is null ? _queue.TakeAll() : [];
+    }
+
     /// <summary>Waits (at most <paramref name="timeout"/>) until every queued frame was taken by a link's writer; false if some still wait.</summary>
     public async Task<bool> FlushAsync(TimeSpan timeout)
     {
