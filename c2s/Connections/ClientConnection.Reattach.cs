@@ -105,6 +105,7 @@ public sealed partial class ClientConnection
         var size = frame.Packet.Stanza.Length;
         if (_waitingForSmBytes + size > _options.HeldStanzaBytes && _waitingForSm.Count > 0) return false;
         frame.RouteError = null;
+        frame.From = ""; // a returned frame names its destination as from; the link stamps ours again
         _waitingForSm.Enqueue(frame);
         _waitingForSmBytes += size;
         C2sTelemetry.Held(frame.Packet.Kind, "held");

@@ -67,15 +67,17 @@ public sealed class C2sLinks(SmOptions options, SessionTable sessions, SessionLi
     public bool TryHold(Frame frame)
     {
         if (frame.RouteError?.Code is not (RouteError.Types.Code.RouteUnknown or RouteError.Types.Code.RouteGone)) return false;
-        if (_routerStopping) _awaiting.TryAdd(frame.To, clock.GetTimestamp()); // the router ended the c2s's link as it stops: it comes back with the next one
-        if (!_awaiting.ContainsKey(frame.To)) return false;
-        if (!_held.TryGetValue(frame.To, out var queue)) _held[frame.To] = queue = new Queue<Frame>();
+        var c2s = frame.From; // a returned frame comes from where it was going
+        if (_routerStopping) _awaiting.TryAdd(c2s, clock.GetTimestamp()); // the router ended the c2s's link as it stops: it comes back with the next one
+        if (!_awaiting.ContainsKey(c2s)) return false;
+        if (!_held.TryGetValue(c2s, out var queue)) _held[c2s] = queue = new Queue<Frame>();
         if (queue.Count >= options.MaxHeldFramesPerC2s)
         {
             SmTelemetry.HeldForC2s("refused");
             return false;
         }
         frame.RouteError = null;
+        frame.To = c2s;
         frame.From = "";
         queue.Enqueue(frame);
         SmTelemetry.HeldForC2s("held");

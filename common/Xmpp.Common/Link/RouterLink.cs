@@ -38,6 +38,8 @@ public sealed class RouterLink : IAsyncDisposable
     private readonly LinkSendQueue _queue;
     private readonly Lock _writerLock = new();
     private BatchWriter<PendingFrame>? _writer; // the current link's, while one is up
+    private readonly List<Frame> _retryFirst = []; // a batch whose write failed: first out on the next link (guarded by _writerLock)
+    private long _retryFirstSince;
     private volatile bool _up;
     private volatile bool _routerStopping;
     private long _requestCounter;
@@ -174,8 +176,36 @@ public sealed class RouterLink : IAsyncDisposable
             try { linkCts.Cancel(); } catch (ObjectDisposedException) { /* the link is already gone */ }
         })
         {
-            Unwritten = frames => Fail(frames, "the router link broke while it was being written"),
+            // A failed write did not reach the router (a gRPC message is whole or nothing): it goes first on the next link.
+            Unwritten = frames =>
+            {
+                lock (_writerLock)
+                {
+                    if (_retryFirst.Count == 0) _retryFirstSince = _clock.GetTimestamp();
+                    _retryFirst.AddRange(frames);
+                }
+                _logger.LogWarning("{Count} frames were being written when the router link broke; they go first on the next link", frames.Count);
+            },
         };
+        Frame[] retry;
+        lock (_writerLock)
+        {
+            retry = _retryFirst.ToArray();
+            _retryFirst.Clear();
+        }
+        if (retry.Length > 0)
+        {
+            try
+            {
+                await call.RequestStream.WriteAsync(new FrameBatch { Frames = { retry } }, ct);
+            }
+            catch
+            {
+                lock (_writerLock) _retryFirst.InsertRange(0, retry);
+                throw;
+            }
+            _logger.LogInformation("{Count} frames whose write had failed on the last link were sent again", retry.Length);
+        }
         lock (_writerLock) _writer = writer;
         writer.Attach(call.RequestStream, linkCts.Token);
         var upSince = _clock.GetTimestamp();
@@ -289,6 +319,11 @@ public sealed class RouterLink : IAsyncDisposable
         {
             if (_writer is not null) return 0;
             expired = _queue.TakeExpired(_options.OfflineQueueTimeout);
+            if (_retryFirst.Count > 0 && _clock.GetElapsedTime(_retryFirstSince) > _options.OfflineQueueTimeout)
+            {
+                expired.InsertRange(0, _retryFirst);
+                _retryFirst.Clear();
+            }
         }
         if (expired.Count > 0) Fail(expired, $"it waited more than {_options.OfflineQueueTimeout.TotalSeconds:0.#} s for the router");
         return expired.Count;
@@ -381,7 +416,13 @@ public sealed class RouterLink : IAsyncDisposable
     public IReadOnlyList<Frame> TakeUnsent()
     {
         lock (_writerLock)
-            return _writer is null ? _queue.TakeAll() : [];
+        {
+            if (_writer is not null) return [];
+            var all = new List<Frame>(_retryFirst);
+            _retryFirst.Clear();
+            all.AddRange(_queue.TakeAll());
+            return all;
+        }
     }
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until every queued frame was taken by a link's writer; false if some still wait.</summary>
