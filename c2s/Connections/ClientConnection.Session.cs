@@ -75,12 +75,17 @@ public sealed partial class ClientConnection
         {
             C2sTelemetry.SendFailed(span);
             C2sTelemetry.NotSentToSm(forward.Kind, _sm.Link.IsUp);
+            if (_notSentWarnings.ShouldReport(out var refused))
+                _logger.LogWarning("Connection {Id}: the router link would not take {Count} client stanzas ({State}); each was answered with an error unless presence or a result",
+                    Id, refused, _sm.Link.IsUp ? "its queue is full" : "it is down and its offline queue is full");
         }
         if (!sent && forward.Kind != "presence" && forward.Type is not ("error" or "result"))
             SendStanza(_sm.Link.IsUp // up: its send queue is full (Router:MaxSendQueueBytes)
                 ? StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.ResourceConstraint, "the server is busy; try again later")
                 : StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
+
+    private readonly Common.Link.RateLimitedCount _notSentWarnings = new();
 
     private void SendStanza(XElement stanza) => Send(StanzaCodec.ToText(stanza));
 
