@@ -67,7 +67,14 @@ public sealed partial class ProcessRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task An_sm_kill_9_and_restart_keeps_the_clients_connected_with_presence_roster_and_chat()
+    public Task An_sm_kill_9_and_restart_keeps_the_clients_connected_with_presence_roster_and_chat() =>
+        SmRestartAsync(graceful: false);
+
+    [Fact]
+    public Task An_sm_sigterm_stops_within_seconds_and_the_clients_carry_on_with_the_next_sm() =>
+        SmRestartAsync(graceful: true);
+
+    private async Task SmRestartAsync(bool graceful)
     {
         await using var cluster = await Cluster.StartAsync();
         await using var clients = new OwnClusterClients(cluster, output, tailLines: 160);
@@ -82,8 +89,20 @@ public sealed partial class ProcessRestartTests(ITestOutputHelper output)
 
         var c2sLines = cluster.C2sInstances.Select(c => c.LineCount).ToArray();
         var aliceSeen = alice.History.ToHashSet(); // by reference: what she had before the kill
-        cluster.Sm.Kill9();
-        await cluster.Sm.Exited.WaitAsync(Relink);
+        if (graceful)
+        {
+            var stopping = Stopwatch.StartNew();
+            await cluster.Sm.TerminateAsync(TimeSpan.FromSeconds(20));
+            output.WriteLine($"sm SIGTERM: exited after {stopping.ElapsedMilliseconds} ms");
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(8), $"sm took {stopping.Elapsed} to stop\n{cluster.OutputTail()}");
+        }
+        else
+        {
+            cluster.Sm.Kill9();
+            await cluster.Sm.Exited.WaitAsync(Relink);
+        }
+        // Sent while there is no sm: c2s holds them for the next one.
+        await chat.SendAsync(PerPhase + 1, 2 * PerPhase);
         await cluster.RestartSmAsync();
         await Task.WhenAll(cluster.C2sInstances.Select((c, i) => c.WaitForLineAsync(Resynced(), Relink, c2sLines[i])));
 
@@ -93,9 +112,9 @@ public sealed partial class ProcessRestartTests(ITestOutputHelper output)
         // The roster is there (storage), and the clients chat on the same streams.
         var roster = await alice.GetRosterAsync();
         Assert.Contains(roster.Descendants(ImClient.R + "item"), i => i.Attr("jid") == bob.BareJid && i.Attr("subscription") == "both");
-        await chat.SendAsync(PerPhase + 1, 2 * PerPhase);
-        await chat.ExpectAsync(PerPhase + 1, 2 * PerPhase, Arrival);
-        await chat.AssertExactlyOnceAndNoErrorsAsync(2 * PerPhase);
+        await chat.SendAsync(2 * PerPhase + 1, 3 * PerPhase);
+        await chat.ExpectAsync(PerPhase + 1, 3 * PerPhase, Arrival);
+        await chat.AssertExactlyOnceAndNoErrorsAsync(3 * PerPhase);
         Assert.DoesNotContain(alice.History.Concat(bob.History), s => s.StreamErrorCondition() is not null);
         Assert.False(cluster.Router.HasExited || cluster.C2s1.HasExited || cluster.C2s2.HasExited, $"a process died\n{cluster.OutputTail()}");
     }
