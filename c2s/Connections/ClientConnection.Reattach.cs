@@ -150,6 +150,7 @@ public sealed partial class ClientConnection
     public void Reattach()
     {
         if (_jid is not { } jid || _stage != StreamStage.Established || Volatile.Read(ref _smSessionOver) == 1) return;
+        if (_reattachId is not null) return; // one START at a time: a second would be answered with the same session, and the first's answer ended
         HoldForSm(); // whatever the client sends until STARTED waits
         var requestId = $"{Id}.r{Interlocked.Increment(ref _reattachCounter)}";
         _reattachId = requestId;

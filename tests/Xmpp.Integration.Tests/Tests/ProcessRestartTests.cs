@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xmpp.Integration.Tests.Clients;
 using Xmpp.Integration.Tests.Harness;
+using Xmpp.Integration.Tests.Observability;
 using Xmpp.Integration.Tests.Rfc6121;
 using Xunit.Abstractions;
 
@@ -64,6 +65,11 @@ public sealed partial class ProcessRestartTests(ITestOutputHelper output)
         await chat.ExpectAsync(PerPhase + 1, 3 * PerPhase, Arrival); // 1..PerPhase were taken above
         await chat.AssertExactlyOnceAndNoErrorsAsync(3 * PerPhase);
         Assert.False(cluster.Sm.HasExited || cluster.C2s1.HasExited || cluster.C2s2.HasExited, $"a process died\n{cluster.OutputTail()}");
+
+        // The resyncs are counted, and the request circuit breakers are exported (closed).
+        await Scrape.UntilAsync(cluster.MetricsPortOf(cluster.C2s1), m =>
+            Scrape.Value(m, "xmpp_c2s_resyncs_total", "outcome=\"done\"") >= 2 && Scrape.Value(m, "xmpp_c2s_router_request_circuit") == 0, Relink, "c2s-1's resync metrics");
+        await Scrape.UntilAsync(cluster.MetricsPortOf(cluster.Sm), m => Scrape.Value(m, "xmpp_sm_router_request_circuit") == 0, Relink, "sm's circuit gauge");
     }
 
     [Fact]
