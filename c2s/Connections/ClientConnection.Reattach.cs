@@ -46,12 +46,18 @@ public sealed partial class ClientConnection
         return _stage is StreamStage.Binding or StreamStage.Established ? new SessionEntry { C2SSession = Id, Target = jid.ToString() } : null;
     }
 
-    /// <summary>sm is gone for now: the client's stanzas wait (only sessions; a connection still logging in is not affected).</summary>
+    /// <summary>
+    /// sm is gone for now: the client's stanzas wait (only sessions; a connection still logging in
+    /// is not affected). A re-attach in progress is forgotten: that sm is gone, the next resync starts another.
+    /// </summary>
     public void HoldForSm()
     {
         if (_stage != StreamStage.Established) return;
         lock (_holdLock)
+        {
             if (_holdingSince == 0) _holdingSince = Environment.TickCount64;
+            _reattachId = null;
+        }
     }
 
     /// <summary>Remembers what a replay needs: the last broadcast available presence (unavailable forgets it), and roster interest.</summary>
@@ -150,10 +156,14 @@ public sealed partial class ClientConnection
     public void Reattach()
     {
         if (_jid is not { } jid || _stage != StreamStage.Established || Volatile.Read(ref _smSessionOver) == 1) return;
-        if (_reattachId is not null) return; // one START at a time: a second would be answered with the same session, and the first's answer ended
-        HoldForSm(); // whatever the client sends until STARTED waits
         var requestId = $"{Id}.r{Interlocked.Increment(ref _reattachCounter)}";
-        _reattachId = requestId;
+        lock (_holdLock)
+        {
+            // One START at a time: a second would be answered with the same session, and the first's answer ended.
+            if (_reattachId is not null) return;
+            _reattachId = requestId;
+            if (_holdingSince == 0) _holdingSince = Environment.TickCount64; // whatever the client sends until STARTED waits
+        }
         _logger.LogInformation("Connection {Id}: sm does not hold session {Session} of {Jid}; re-attaching it", Id, _smSession, jid);
         C2sTelemetry.Reattached("started");
         var sent = _sm.Send(new Frame
