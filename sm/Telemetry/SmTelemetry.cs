@@ -53,6 +53,9 @@ public static class SmTelemetry
     public static readonly Counter<long> LinkFailures = Meter.CreateCounter<long>("xmpp.sm.link.failed", "{frame}",
         "Frames sm's router link accepted but could not get to the router (waited longer than Router:OfflineQueueTimeout, or the link broke while writing them), by body; handled as undelivered");
     private static Func<int>? _circuit;
+    public static readonly Counter<long> UnknownSessionPackets = Meter.CreateCounter<long>("xmpp.sm.unknown_session_packets", "{stanza}",
+        "Packets from c2s for a session sm does not hold (after an sm restart, before c2s re-attached it; or a session sm ended), dropped and answered ENDED unknown-session, by kind");
+    public static void UnknownSessionPacket(string kind) => UnknownSessionPackets.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind));
 
     public static void HeldForC2s(string outcome) => HeldFrames.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     public static void Resynced(int ended, int unknown)
