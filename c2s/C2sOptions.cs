@@ -125,4 +125,20 @@ public sealed class C2sOptions
 
     /// <summary>The TLS implementation (the "C2s:Tls" section: Stack = BouncyCastle, the default, or SslStream).</summary>
     public Tls.TlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// How long a client's session waits for the session manager (sm restarting, or a router
+    /// outage that found sm without the session) before its stream is closed with
+    /// &lt;internal-server-error/&gt;. Meanwhile the client stays connected and its stanzas wait.
+    /// </summary>
+    public TimeSpan SmGracePeriod { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bytes of a client's stanzas that may wait for the session manager; past it they are answered with &lt;resource-constraint/&gt;.</summary>
+    public long HeldStanzaBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Largest available presence c2s remembers to replay when it re-attaches a session on a new sm (a larger one is not replayed).</summary>
+    public int MaxRememberedPresenceBytes { get; set; } = 16 * 1024;
+
+    /// <summary>The host's shutdown timeout: the most a stop (SIGTERM) takes; client streams still open then are cut.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

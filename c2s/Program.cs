@@ -22,6 +22,8 @@ RouterLinkStartup.ExitUnlessLinkConfigured(builder.Configuration, "xmpp-c2s"); /
 var options = builder.Configuration.GetSection("C2s").Get<C2sOptions>() ?? new C2sOptions();
 ResolveInstanceId(options);
 
+// A stop closes every client stream (C2s:CloseTimeout each, in parallel) and flushes the router link: a few seconds.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.StopTimeout);
 builder.Services.AddSingleton<ConnectionRegistry>();
 builder.Services.AddSingleton<SmConnector>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<SmConnector>());

@@ -54,8 +54,12 @@ builder.Services.AddGrpc(grpc =>
 builder.Services.AddSingleton<RoutingTable>();
 builder.Services.AddSingleton<TrafficTap>();
 builder.Services.AddSingleton<FrameRouter>();
+builder.Services.AddSingleton<RouterShutdown>();
+// A graceful stop drains in Router:DrainTimeout (RouterShutdown); the host waits no longer than Router:StopTimeout in all.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = routerOptions.StopTimeout);
 
 var app = builder.Build();
+app.Services.GetRequiredService<RouterShutdown>(); // hooks ApplicationStopping before anything can stop
 app.MapGrpcService<RouterService>();
 app.MapGrpcHealthChecksService(); // grpc.health.v1.Health on the router's gRPC port
 app.MapXmppTelemetry();

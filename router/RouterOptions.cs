@@ -22,6 +22,15 @@ public sealed class RouterOptions
     /// <summary>Frames waiting for one component go out together in one batch up to about this many bytes.</summary>
     public int MaxBatchBytes { get; set; } = Xmpp.Common.Link.FrameBatching.DefaultMaxBatchBytes;
 
+    /// <summary>
+    /// On a graceful stop (SIGTERM), how long the router waits for components to stop sending and
+    /// for its queues to be written out before it cuts the links that remain.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The host's shutdown timeout: the most a graceful stop takes in all (keep it above <see cref="DrainTimeout"/>).</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The router's server certificate (PEM), issued by the deployment CA (`xmppctl pki init`: router.crt).</summary>
     public string? ServerCertificate { get; set; }
 

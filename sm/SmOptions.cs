@@ -24,6 +24,16 @@ public sealed class SmOptions
     public int GroupCommitFrames { get; set; } = 256;
 
     /// <summary>
+    /// After sm's own router link came back (a router restart), how long a c2s that owned sessions
+    /// has to link again (and resync) before its sessions end. A c2s the router says went away
+    /// (its link dropped while the router stayed) loses its sessions at once.
+    /// </summary>
+    public TimeSpan C2sGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Frames for a c2s that has not linked again yet after a router restart that wait for it (the router returned them); past it they are handled as undelivered.</summary>
+    public int MaxHeldFramesPerC2s { get; set; } = 10_000;
+
+    /// <summary>
     /// Most bytes of offline messages delivered at once, when a resource becomes available (at
     /// least one message); the rest waits for its next available presence. Keep it below c2s's
     /// C2s:MaxOutboundBytes, or a large backlog cuts the client off at every login.
@@ -36,8 +46,12 @@ public sealed class SmOptions
     /// <summary>Bare JIDs of the administrators: they may run the XEP-0133 admin commands (XEP-0050); everyone else gets &lt;forbidden/&gt;.</summary>
     public List<string> Admins { get; set; } = [];
 
-    /// <summary>On shutdown, tell every session's c2s ENDED reason "system-shutdown".</summary>
-    public bool EndSessionsOnShutdown { get; set; } = true;
+    /// <summary>
+    /// On shutdown, tell every session's c2s ENDED reason "system-shutdown" (its client sees
+    /// &lt;system-shutdown/&gt;). Off by default: an sm stop is a restart, c2s keeps its clients and
+    /// re-attaches their sessions on the next sm (C2s:SmGracePeriod).
+    /// </summary>
+    public bool EndSessionsOnShutdown { get; set; }
 
     /// <summary>
     /// PBKDF2 iteration count of SCRAM keys: an account whose keys have another count gets new ones

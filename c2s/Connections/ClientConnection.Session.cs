@@ -69,12 +69,17 @@ public sealed partial class ClientConnection
             },
         };
         if (seq is { } number) frame.Packet.SmSeq = number;
+        RememberForReattach(frame, forward.Stanza);
+        if (TryHold(frame, forward.Stanza)) return; // sm is away: it waits (ClientConnection.Reattach.cs)
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm
         var sent = _sm.Send(frame);
         if (!sent)
         {
             C2sTelemetry.SendFailed(span);
             C2sTelemetry.NotSentToSm(forward.Kind, _sm.Link.IsUp);
+            if (_notSentWarnings.ShouldReport(out var refused))
+                _logger.LogWarning("Connection {Id}: the router link would not take {Count} client stanzas ({State}); each was answered with an error unless presence or a result",
+                    Id, refused, _sm.Link.IsUp ? "its queue is full" : "it is down and its offline queue is full");
         }
         if (!sent && seq is not null)
         {
@@ -88,12 +93,19 @@ public sealed partial class ClientConnection
                 : StanzaErrors.Reply(forward.Stanza, StanzaErrors.Wait, StanzaErrors.InternalServerError, "the session manager is not reachable"));
     }
 
+    private readonly Common.Link.RateLimitedCount _notSentWarnings = new();
+
     /// <summary>c2s's own answer to a client stanza (numbered through sm once the client enabled stream management, see AnswerClient).</summary>
     private void SendStanza(XElement stanza) => AnswerClient(stanza);
 
     /// <summary>sm ended the session unasked (conflict, account deleted, shutdown) or does not know it.</summary>
     public void OnEndedBySm(string reason)
     {
+        if (reason == "unknown-session" && _stage == StreamStage.Established)
+        {
+            Reattach(); // sm lost it (a restart, or a router outage): take it back rather than end the stream
+            return;
+        }
         Interlocked.Exchange(ref _smSessionOver, 1);
         var condition = reason switch
         {
@@ -135,7 +147,7 @@ public sealed partial class ClientConnection
     private void EndSmSession()
     {
         if (_smSession is not { } smSession || Interlocked.Exchange(ref _smSessionOver, 1) == 1) return;
-        var detach = DetachOnClose();
+        var detach = DetachOnClose(); // XEP-0198: also when this c2s stops (ClientConnection.StreamManagement.cs)
         var sent = _sm.Send(new Frame
         {
             To = _smOwner,

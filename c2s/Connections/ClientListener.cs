@@ -245,6 +245,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         _directListener?.Dispose();
         await _acceptLoop;
         await _directAcceptLoop;
+        // A resumable session (XEP-0198) is detached on sm, not ended: its client resumes on another c2s.
         foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
         OnClosed(); // the listener's own count
         try

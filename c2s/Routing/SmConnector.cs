@@ -16,6 +16,12 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
     private readonly ConnectionRegistry _registry;
     private readonly ILogger<SmConnector> _logger;
     private volatile bool _smUp;
+    private readonly C2sOptions _options;
+    private readonly SessionResync _resync;
+    private CancellationTokenSource? _resyncCts;
+    private CancellationToken _stopping;
+    private int _resyncs; // running
+    private static readonly TimeSpan RetryHeldAfter = TimeSpan.FromSeconds(2);
 
     public SmConnector(IOptions<C2sOptions> options, IOptions<RouterLinkOptions> linkOptions, ConnectionRegistry registry, ILogger<SmConnector> logger)
     {
@@ -25,6 +31,10 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         AuthFailures = new AddressBackoff(options.Value);
         Registrations = new Registration.RegistrationLimiter(options.Value.Registration);
         Link = new RouterLink(["c2s/" + options.Value.InstanceId], linkOptions.Value, logger, OnFrameAsync);
+        Link.FrameFailed += OnFrameFailed;
+        _options = options.Value;
+        _resync = new SessionResync(this, registry, logger);
+        C2sTelemetry.ObserveLink(Link);
     }
 
     public RouterLink Link { get; }
@@ -41,7 +51,63 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
     /// <summary>Whether the router says an sm for our domain is linked.</summary>
     public bool SmAvailable => _smUp;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Link.RunAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        return Task.WhenAll(Link.RunAsync(stoppingToken), EndOverdueHoldsAsync(stoppingToken));
+    }
+
+    /// <summary>On stop (after the listener closed the client streams): the ENDs they caused go out before the link closes.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!await Link.FlushAsync(TimeSpan.FromSeconds(1)))
+            _logger.LogWarning("Stopping: {Bytes} bytes of frames were not taken by the router link", Link.QueuedBytes);
+        await base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Sessions whose stanzas waited for sm longer than C2s:SmGracePeriod end (the client is told).</summary>
+    private async Task EndOverdueHoldsAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                foreach (var connection in _registry.Enumerate())
+                    if (connection.Holding && connection.HoldingFor > _options.SmGracePeriod)
+                    {
+                        _logger.LogWarning("Connection {Id}: the session manager did not come back within {Grace}; closing", connection.Id, _options.SmGracePeriod);
+                        C2sTelemetry.Held("session", "expired");
+                        connection.GiveUpOnSm("the session manager is not available");
+                    }
+                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && connection.HoldingFor > RetryHeldAfter)
+                    {
+                        // Returned by the router after the resync settled it: sm is up, so try again (held again if it bounces).
+                        connection.ResumeWithSm();
+                    }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>A frame the router link accepted but could not deliver to the router (it waited too long, or the link broke under it): answered for, logged (by the link) and counted.</summary>
+    private void OnFrameFailed(Frame frame, string reason)
+    {
+        C2sTelemetry.LinkFailed(frame);
+        switch (frame.BodyCase)
+        {
+            case Frame.BodyOneofCase.Packet when frame.Packet.Undelivered:
+                _logger.LogWarning("A {Kind} stanza c2s was returning to sm is lost: {Reason}", frame.Packet.Kind, reason);
+                break;
+            case Frame.BodyOneofCase.Packet:
+                _registry.Find(frame.Packet.C2SSession)?.OnLinkFailed(frame);
+                break;
+            case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Start:
+                if (_registry.Find(frame.Session.C2SSession) is { } connection && !connection.TryFailReattach(frame.Session.RequestId, "router-unavailable"))
+                    connection.OnStartFailed(frame.Session.RequestId, "router-unavailable");
+                break;
+        }
+    }
 
     public bool Send(Frame frame) => Link.Send(frame);
 
@@ -102,8 +168,10 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
             RouteErrorHandling.OnReturned(packet, error, connection, _logger);
             if (error.Code != RouteError.Types.Code.RouteCongested && !packet.Undelivered)
             {
+                // sm is away (restarting, or not linked again yet after a router restart): the stanza waits for it.
                 C2sTelemetry.NotDelivered(span, "sm unreachable");
-                connection?.OnSmUnreachable();
+                if (connection is not null) connection.HoldReturned(frame);
+                else _logger.LogWarning("A {Kind} stanza sm could not take is dropped: its connection {Connection} is gone", packet.Kind, packet.C2SSession);
             }
             return;
         }
@@ -145,11 +213,13 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
             case Session.Types.Action.Started:
                 // Accepted here, on the link's reader, so that packets sm sends right after
                 // started already find the session.
-                if (connection is null || !connection.TryAcceptStarted(session.RequestId, session.SmSession, frame.From))
+                if (connection is null || !(connection.TryAcceptStarted(session.RequestId, session.SmSession, frame.From) ||
+                                            connection.TryAcceptReattached(session.RequestId, session.SmSession, frame.From)))
                     Send(new Frame { To = frame.From, Session = new Session { Action = Session.Types.Action.End, C2SSession = session.C2SSession, SmSession = session.SmSession } });
                 break;
             case Session.Types.Action.Start when session.Failed:
-                connection?.OnStartFailed(session.RequestId, session.Reason);
+                if (connection is not null && !connection.TryFailReattach(session.RequestId, session.Reason))
+                    connection.OnStartFailed(session.RequestId, session.Reason);
                 break;
             // XEP-0198, on the link's reader so that what follows on the link finds the stream ready:
             case Session.Types.Action.SmEnabled:
@@ -177,7 +247,32 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         if (component.Address != SmAddress) return;
         _smUp = component.Up;
         _logger.LogInformation("Session manager {Address} is {State}", component.Address, component.Up ? "up" : "down");
+        var previous = Interlocked.Exchange(ref _resyncCts, null);
+        previous?.Cancel(); // not disposed: its resync may still look at the token
         if (!component.Up)
-            foreach (var connection in _registry.All) connection.OnSmUnreachable();
+        {
+            // Clients stay connected; their stanzas wait for sm (at most C2s:SmGracePeriod).
+            foreach (var connection in _registry.Enumerate()) connection.HoldForSm();
+            return;
+        }
+        // sm is (back) up: it may be a new sm, or the same one after a router outage. Either way, state our sessions.
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        _resyncCts = cts;
+        Interlocked.Increment(ref _resyncs);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _resync.RunAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // a newer event started another resync, or c2s is stopping
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _resyncs);
+            }
+        }, CancellationToken.None);
     }
 }

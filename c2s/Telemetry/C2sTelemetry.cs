@@ -171,4 +171,26 @@ public static class C2sTelemetry
         "XEP-0198 events, by event (enabled, resumed, resume-failed; duplicate: a numbered stanza from sm came twice and was dropped; gap: numbered stanzas from sm were lost, the stream was closed for a resumption)");
 
     public static void StreamManagement(string what) => StreamManagementEvents.Add(1, new KeyValuePair<string, object?>("event", what));
+
+    public static readonly Counter<long> HeldStanzas = Meter.CreateCounter<long>("xmpp.c2s.held", "{stanza}",
+        "Client stanzas that waited for sm (restarting, or unreachable after a router outage), by kind and outcome (held, released, refused: C2s:HeldStanzaBytes reached or the session ended, dropped, expired: C2s:SmGracePeriod passed)");
+    public static readonly Counter<long> Reattaches = Meter.CreateCounter<long>("xmpp.c2s.reattached", "{session}",
+        "Sessions re-established on sm after it lost them (START reattach), by outcome (started, done, failed)");
+    public static readonly Counter<long> Resyncs = Meter.CreateCounter<long>("xmpp.c2s.resyncs", "{resync}", "Session resyncs with sm (SYNC) after it or the router came back, by outcome (done, failed)");
+    public static readonly Counter<long> LinkFailures = Meter.CreateCounter<long>("xmpp.c2s.link.failed", "{frame}",
+        "Frames the router link accepted but could not deliver to the router (waited longer than Router:OfflineQueueTimeout, or the link broke while writing them), by body; each was answered for");
+
+    public static void Held(string kind, string outcome) =>
+        HeldStanzas.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+    public static void Reattached(string outcome) => Reattaches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void Resynced(string outcome) => Resyncs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void LinkFailed(Frame frame) => LinkFailures.Add(1, new KeyValuePair<string, object?>("body", frame.BodyCase.ToString()));
+
+    /// <summary>The router link's request circuit breaker (0 closed, 1 open, 2 half-open, 3 isolated) and its queued bytes.</summary>
+    public static void ObserveLink(Xmpp.Common.Link.RouterLink link)
+    {
+        Meter.CreateObservableGauge("xmpp.c2s.router.request_circuit", () => (int)link.RequestCircuit, "{state}",
+            "State of the circuit breaker on requests to sm over the router link: 0 closed, 1 open, 2 half-open, 3 isolated");
+        Meter.CreateObservableGauge("xmpp.c2s.router.queued_bytes", () => link.QueuedBytes, "By", "Bytes of frames waiting for the router (while the link is down, or written too slowly)");
+    }
 }

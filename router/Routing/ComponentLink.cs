@@ -70,6 +70,9 @@ public sealed class ComponentLink
 
     public IReadOnlyList<string> Addresses { get; set; } = [];
 
+    /// <summary>Nothing is queued for the component and no write is in progress.</summary>
+    public bool IsIdle => QueuedBytes == 0 && !_writer.IsWriting;
+
     /// <summary>Bytes queued for the component and not yet taken into a batch.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 

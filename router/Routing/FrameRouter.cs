@@ -60,6 +60,8 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         return null;
     }
 
+    private readonly RateLimitedCount _senderGone = new();
+
     /// <summary>A frame that was queued for a component whose link then closed: back to its sender (if still linked), ROUTE_GONE.</summary>
     public void ReturnGone(Frame frame)
     {
@@ -71,6 +73,9 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
         else
         {
             RouterTelemetry.ReturnDropped(frame, "sender-gone");
+            if (_senderGone.ShouldReport(out var dropped))
+                logger.LogWarning("A {Kind} frame from {From} could not reach {To} and its sender is gone too: {Count} such frames dropped since the last report",
+                    frame.BodyCase, frame.From, frame.To, dropped);
         }
     }
 

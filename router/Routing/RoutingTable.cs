@@ -9,6 +9,9 @@ public sealed class RoutingTable
     private readonly ConcurrentDictionary<string, ComponentLink> _byAddress = new(StringComparer.Ordinal);
     private readonly Lock _bindLock = new();
 
+    /// <summary>Set when the router is stopping: links that end are not announced as down (the components only lose this router, not each other).</summary>
+    public volatile bool Stopping;
+
     public ComponentLink? Find(string address) => _byAddress.GetValueOrDefault(address);
 
     /// <summary>
@@ -44,6 +47,7 @@ public sealed class RoutingTable
         {
             foreach (var address in link.Addresses)
                 _byAddress.TryRemove(new KeyValuePair<string, ComponentLink>(address, link));
+            if (Stopping) return;
             foreach (var other in Components())
                 foreach (var address in link.Addresses) other.TryEnqueue(Event(address, up: false));
         }

@@ -9,7 +9,7 @@ using Xmpp.Router.Telemetry;
 namespace Xmpp.Router.Services;
 
 /// <summary>The Router.Link gRPC endpoint: one call per component for its whole life.</summary>
-public sealed class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, IOptions<RouterOptions> options, ILogger<RouterService> logger)
+public sealed class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, RouterShutdown shutdown, IOptions<RouterOptions> options, ILogger<RouterService> logger)
     : Xmpp.Protos.Router.RouterBase
 {
     public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)
@@ -46,11 +46,24 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
         await responseStream.WriteAsync(One(new Frame { BindResult = new BindResult { Ok = true } }), ct);
         link.Attach(responseStream, ct);
         var touched = new List<ComponentLink>(4); // destinations with frames of the current batch queued
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown.HardStop);
+        shutdown.Reading();
+        if (shutdown.Stopping) // bound while the stop began: it hears the router is going too
+            link.TryEnqueue(new Frame { From = RouterLink.RouterEventAddress, Component = new ComponentEvent { Address = RouterLink.RouterEventAddress, Up = false } });
         try
         {
-            RouteBatch(link, identity!, first, 1, touched);
-            while (await requestStream.MoveNext(ct))
-                RouteBatch(link, identity!, requestStream.Current.Frames, 0, touched);
+            try
+            {
+                RouteBatch(link, identity!, first, 1, touched);
+                while (await requestStream.MoveNext(reading.Token))
+                    RouteBatch(link, identity!, requestStream.Current.Frames, 0, touched);
+            }
+            finally
+            {
+                shutdown.ReadDone();
+            }
+            // The component half-closed (it heard the router is stopping): write out what waits for it.
+            await shutdown.DrainAsync(link);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException)
         {
@@ -120,7 +133,8 @@ public sealed class RouterService(RoutingTable table, FrameRouter router, Traffi
     /// <summary>Router.Watch: streams a summary of every routed frame matching the request until the caller cancels.</summary>
     public override async Task Watch(WatchRequest request, IServerStreamWriter<RoutedFrame> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.HardStop); // a stop ends watches too
+        var ct = watching.Token;
         var identity = IdentityOf(context);
         if (identity is null || !LinkPermissions.MayWatch(identity))
         {

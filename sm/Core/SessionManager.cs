@@ -25,13 +25,17 @@ public sealed class SessionManager
     private readonly PacketIntake _intake;
     private readonly ReturnedPackets _returned;
     private readonly StreamManagement.StreamManagementService _streams;
+    private readonly C2sLinks _c2sLinks;
     private readonly ILogger _logger;
 
     /// <summary>
     /// Not a frame from the router: the host hands this one in about once a second, so that work
-    /// due by time (detached sessions whose resumption timeout passed) runs on the single consumer.
+    /// due by time runs on the single consumer (XEP-0198 resumption timeouts, <see cref="C2sLinks.Tick"/>, frames the link failed).
     /// </summary>
-    public static readonly Frame Tick = new();
+    public static readonly Frame TickFrame = new();
+
+    /// <summary>Fed by the host when sm's router link is up again (before any frame of the new link).</summary>
+    public static readonly Frame RelinkedFrame = new();
 
     /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
     /// <param name="configuration">The process's configuration, where modules read their sections (<see cref="SmContext.Settings{T}"/>).</param>
@@ -63,6 +67,7 @@ public sealed class SessionManager
             clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
         _outbox.Streams = _streams;
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned, _streams);
+        _c2sLinks = new C2sLinks(options, Sessions, _lifecycle, _outbox, _returned, _streams, clock ?? TimeProvider.System, logs.CreateLogger<C2sLinks>());
     }
 
     /// <summary>XEP-0198 state of the sessions (detached sessions, timeouts).</summary>
@@ -75,16 +80,23 @@ public sealed class SessionManager
     /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
     public void Handle(Frame frame)
     {
-        if (ReferenceEquals(frame, Tick))
+        if (ReferenceEquals(frame, TickFrame))
         {
             try
             {
+                while (_failedByLink.TryDequeue(out var failed)) OnLinkFailed(failed);
+                _c2sLinks.Tick();
                 _streams.Expire();
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "Ending timed-out detached sessions failed");
+                _logger.LogError(e, "Time-based work (failed frames, c2s grace periods, timed-out detached sessions) failed");
             }
+            return;
+        }
+        if (ReferenceEquals(frame, RelinkedFrame))
+        {
+            _c2sLinks.OnRelinked();
             return;
         }
         // One span per frame, child of the router's; the frames it causes carry this span's context.
@@ -100,6 +112,7 @@ public sealed class SessionManager
             switch (frame.BodyCase)
             {
                 case Frame.BodyOneofCase.Session when Xmpp.Sm.StreamManagement.StreamManagementService.Handles(frame.Session.Action): _streams.Handle(frame); break;
+                case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Sync: _c2sLinks.OnSync(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
@@ -139,19 +152,14 @@ public sealed class SessionManager
     }
 
     /// <summary>
-    /// Modules hear of every component; a c2s whose link dropped takes its sessions with it, nobody
-    /// is left to tell, except the resumable ones (XEP-0198): they are detached and wait for their
-    /// clients to resume on another c2s.
+    /// Modules hear of every component; a c2s the router says left takes its sessions with it,
+    /// nobody is left to tell, except the resumable ones (XEP-0198), which are detached and wait for
+    /// their clients to resume on another c2s; a router restart ends nothing (see <see cref="C2sLinks"/>).
     /// </summary>
     private void OnComponent(ComponentEvent change)
     {
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
-        if (change.Up || !change.Address.StartsWith("c2s/", StringComparison.Ordinal)) return;
-        var owned = Sessions.OwnedBy(change.Address);
-        var ending = owned.Where(s => !_streams.Detach(s, "c2s-down")).ToArray();
-        if (owned.Count > 0)
-            _logger.LogInformation("{C2s} is down; ending {Count} of its sessions, {Detached} wait for a resumption", change.Address, ending.Length, owned.Count - ending.Length);
-        _lifecycle.EndAll(ending, EndReasons.C2sDown, tellC2s: false);
+        _c2sLinks.OnComponent(change);
     }
 
     /// <summary>
@@ -168,6 +176,7 @@ public sealed class SessionManager
     /// </summary>
     private void Undeliverable(Frame frame)
     {
+        if (_c2sLinks.TryHold(frame)) return; // for a c2s not linked again yet after a router restart: it waits
         var (c2sSession, smSession) = frame.BodyCase switch
         {
             Frame.BodyOneofCase.Packet => (frame.Packet.C2SSession, frame.Packet.SmSession),
@@ -190,6 +199,23 @@ public sealed class SessionManager
     /// A frame sm's router link would not take (down, or its queue full): counted, and a stanza for
     /// a client handled as undelivered (a message goes to offline storage). Called by the host's sink.
     /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Frame> _failedByLink = new();
+
+    /// <summary>
+    /// Thread-safe: a frame sm's router link had accepted but could not get to the router (it
+    /// waited longer than Router:OfflineQueueTimeout, or the link broke while writing it). Handled
+    /// at the next <see cref="TickFrame"/> like a frame the link would not take.
+    /// </summary>
+    public void LinkFailed(Frame frame) => _failedByLink.Enqueue(frame);
+
+    private void OnLinkFailed(Frame frame)
+    {
+        SmTelemetry.LinkFailed(frame);
+        // A numbered packet stays in its session's queue (XEP-0198): sent again on resumption, or handled when the session ends.
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && !frame.Packet.Undelivered && !frame.Packet.HasSmSeq)
+            _returned.Handle(frame.Packet, "sm's router link could not deliver it");
+    }
+
     public void OnNotSent(Frame frame)
     {
         SmTelemetry.LinkRefused(frame);

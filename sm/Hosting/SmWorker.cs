@@ -25,7 +25,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
     private const int InboxCapacity = 8192;
 
     /// <summary>Time given to the link to write the last frames (ENDED on shutdown) before it closes.</summary>
-    private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromSeconds(1);
 
     private readonly ILogger _logger = logs.CreateLogger<SmWorker>();
 
@@ -41,7 +41,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         var inbox = Channel.CreateBounded<Frame>(new BoundedChannelOptions(InboxCapacity)
         {
             SingleReader = true,
-            SingleWriter = false, // the link's reader, and the once-a-second tick (TickAsync)
+            SingleWriter = false, // the link's reader, and the timer's ticks
             AllowSynchronousContinuations = true,
         });
         using var linkStop = new CancellationTokenSource();
@@ -56,6 +56,17 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
 
         _ = TickAsync(inbox.Writer, clock, stoppingToken);
         link.StateChanged += linkState.Set;
+        // Before any frame of a new link: sm's sessions are kept through a router restart (C2sLinks).
+        link.StateChanged += up =>
+        {
+            if (up) inbox.Writer.TryWrite(SessionManager.RelinkedFrame);
+        };
+        link.FrameFailed += (frame, _) =>
+        {
+            sm.LinkFailed(frame);
+            inbox.Writer.TryWrite(SessionManager.TickFrame);
+        };
+        SmTelemetry.ObserveCircuit(() => (int)link.RequestCircuit);
         _ = AnnounceReadyAsync(link, settings.Address, stoppingToken);
 
         var linkTask = link.RunAsync(linkStop.Token);
@@ -71,13 +82,14 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         {
         }
 
-        var ended = sm.Shutdown();
+        // A graceful stop: finish what the router delivered, send what it caused, then leave. What
+        // could not be sent any more is handled as undelivered (messages to offline storage); c2s
+        // keeps its clients and re-attaches their sessions on the next sm (Sm:EndSessionsOnShutdown false).
+        var drained = await DrainInboxAsync(inbox.Reader, commit, DrainTimeout);
+        var ended = settings.EndSessionsOnShutdown ? sm.Shutdown() : 0;
         held.Release();
-        if (ended > 0 && link.IsUp)
-        {
-            _logger.LogInformation("Ended {Count} sessions for shutdown", ended);
-            await Task.Delay(FlushGrace, CancellationToken.None);
-        }
+        if (ended > 0) _logger.LogInformation("Ended {Count} sessions for shutdown", ended);
+        if (!await link.FlushAsync(FlushGrace)) _logger.LogWarning("Stopping: the router link did not take every frame within {Grace}", FlushGrace);
         await linkStop.CancelAsync();
         try
         {
@@ -86,15 +98,41 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         catch (OperationCanceledException)
         {
         }
+        drained += await DrainInboxAsync(inbox.Reader, commit, DrainTimeout); // what arrived while the link closed
+        var unsent = link.TakeUnsent();
+        foreach (var frame in unsent) sm.LinkFailed(frame);
+        if (unsent.Count > 0)
+        {
+            _logger.LogWarning("Stopping: {Count} frames could not be sent to the router; handled as undelivered", unsent.Count);
+            await commit.HandleAsync(SessionManager.TickFrame, inbox.Reader);
+        }
+        _logger.LogInformation("Stopped: {Frames} frames handled after the stop began, {Sessions} sessions left for c2s to re-attach", drained, sm.Sessions.Count);
     }
 
-    /// <summary>Hands sm its <see cref="SessionManager.Tick"/> once a second (XEP-0198 resumption timeouts), on the single consumer.</summary>
+    /// <summary>Time given to frames already received to be handled when sm stops.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    private async Task<int> DrainInboxAsync(ChannelReader<Frame> inbox, GroupCommit commit, TimeSpan timeout)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var frames = 0;
+        while (started.Elapsed < timeout && inbox.TryRead(out var frame))
+        {
+            if (ReferenceEquals(frame, SessionManager.TickFrame) || ReferenceEquals(frame, SessionManager.RelinkedFrame)) continue;
+            await commit.HandleAsync(frame, inbox);
+            frames++;
+        }
+        if (inbox.TryPeek(out _)) _logger.LogWarning("Stopping: frames still waiting after {Timeout} are not handled", timeout);
+        return frames;
+    }
+
+    /// <summary>Hands sm its <see cref="SessionManager.TickFrame"/> once a second, on the single consumer: XEP-0198 resumption timeouts, c2s grace periods, frames the link failed.</summary>
     private static async Task TickAsync(ChannelWriter<Frame> inbox, TimeProvider clock, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct)) inbox.TryWrite(SessionManager.Tick);
+            while (await timer.WaitForNextTickAsync(ct)) inbox.TryWrite(SessionManager.TickFrame);
         }
         catch (OperationCanceledException)
         {

@@ -6,6 +6,7 @@ using Xmpp.Common.Stanzas;
 using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Routing;
 
@@ -18,6 +19,8 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
     StreamManagement.StreamManagementService? streams = null)
 {
     public const string UnknownSession = "unknown-session";
+
+    private readonly Xmpp.Common.Link.RateLimitedCount _unknownWarnings = new();
 
     private static readonly XNamespace Client = Ns.Client;
 
@@ -40,7 +43,11 @@ public sealed class PacketIntake(SessionTable sessions, SessionLifecycle lifecyc
         var session = sessions.Find(packet.SmSession);
         if (session is null || !session.IsOwnedBy(frame.From, packet.C2SSession))
         {
-            logger.LogDebug("Packet from {C2s} for unknown session {SmSession}/{C2sSession}", frame.From, packet.SmSession, packet.C2SSession);
+            // Dropped (c2s re-attaches the session on the ENDED below, or closes the stream): logged and counted.
+            SmTelemetry.UnknownSessionPacket(packet.Kind);
+            if (_unknownWarnings.ShouldReport(out var count))
+                logger.LogWarning("{Count} packets for sessions sm does not hold were dropped (the last: a {Kind} from {C2s} for {SmSession}/{C2sSession}); their c2s is told ENDED unknown-session",
+                    count, packet.Kind, frame.From, packet.SmSession, packet.C2SSession);
             outbox.Session(frame.From, new Session
             {
                 Action = Session.Types.Action.Ended,

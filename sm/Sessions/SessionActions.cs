@@ -82,6 +82,11 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         if (existing is not null) lifecycle.End(existing, EndReasons.Conflict, tellC2s: true);
 
         var session = lifecycle.Start(jid, frame.From, request.C2SSession);
+        if (request.Reattach) // c2s takes back a session its client kept (issue 20: after an sm restart or a resync)
+        {
+            session.Interested = request.RosterInterest;
+            logger.LogInformation("Session {Session} re-attached for {Jid} by {C2s}", session.Id, jid, frame.From);
+        }
         Answer(frame, Action.Started, smSession: session.Id);
     }
 

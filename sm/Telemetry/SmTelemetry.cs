@@ -47,8 +47,32 @@ public static class SmTelemetry
     public static readonly Counter<long> StanzaErrors = Meter.CreateCounter<long>("xmpp.sm.stanza_errors", "{stanza}",
         "Stanzas sm refused with a stanza error to their sender (every module's refusals), by kind and condition");
 
+    public static readonly Counter<long> HeldFrames = Meter.CreateCounter<long>("xmpp.sm.held_for_c2s", "{frame}",
+        "Frames for a c2s that had not linked again yet after a router restart, by outcome (held, released, refused: Sm:MaxHeldFramesPerC2s reached, expired: it did not come back within Sm:C2sGracePeriod, handled as undelivered)");
+    public static readonly Counter<long> ResyncedSessions = Meter.CreateCounter<long>("xmpp.sm.resync.sessions", "{session}",
+        "Sessions a c2s resync (SYNC) found out of step, by outcome (ended: sm held it, c2s did not; unknown: c2s held it, sm did not, so c2s re-attaches it)");
+    public static readonly Counter<long> LinkFailures = Meter.CreateCounter<long>("xmpp.sm.link.failed", "{frame}",
+        "Frames sm's router link accepted but could not get to the router (waited longer than Router:OfflineQueueTimeout, or the link broke while writing them), by body; handled as undelivered");
+    private static Func<int>? _circuit;
+    public static readonly Counter<long> UnknownSessionPackets = Meter.CreateCounter<long>("xmpp.sm.unknown_session_packets", "{stanza}",
+        "Packets from c2s for a session sm does not hold (after an sm restart, before c2s re-attached it; or a session sm ended), dropped and answered ENDED unknown-session, by kind");
+    public static void UnknownSessionPacket(string kind) => UnknownSessionPackets.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind));
+
+    public static void HeldForC2s(string outcome) => HeldFrames.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public static void Resynced(int ended, int unknown)
+    {
+        if (ended > 0) ResyncedSessions.Add(ended, new KeyValuePair<string, object?>("outcome", "ended"));
+        if (unknown > 0) ResyncedSessions.Add(unknown, new KeyValuePair<string, object?>("outcome", "unknown"));
+    }
+    public static void LinkFailed(Frame frame) => LinkFailures.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Body, FrameTrace.KindOf(frame)));
+
+    /// <summary>Where the request circuit breaker gauge reads its state (0 closed, 1 open, 2 half-open, 3 isolated).</summary>
+    public static void ObserveCircuit(Func<int> state) => _circuit = state;
+
     static SmTelemetry()
     {
+        Meter.CreateObservableGauge("xmpp.sm.router.request_circuit", () => _circuit?.Invoke() ?? 0, "{state}",
+            "State of the circuit breaker on sm's requests over the router link: 0 closed, 1 open, 2 half-open, 3 isolated");
         Meter.CreateObservableUpDownCounter("xmpp.sm.sessions", () => Volatile.Read(ref _sessions), "{session}", "Live sessions");
         Meter.CreateObservableUpDownCounter("xmpp.sm.router_link", () => Volatile.Read(ref _linked), "{link}", "1 while the router link is up");
     }

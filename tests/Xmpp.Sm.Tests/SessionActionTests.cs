@@ -198,8 +198,9 @@ public sealed class SessionActionTests : IDisposable
     }
 
     [Fact]
-    public void Shutdown_ends_every_session_with_system_shutdown()
+    public void Shutdown_with_EndSessionsOnShutdown_ends_every_session_with_system_shutdown()
     {
+        _h.Options.EndSessionsOnShutdown = true; // off by default: c2s re-attaches its sessions on the next sm (issue 20)
         _h.CreateUser("alice");
         var alice = _h.Start("alice@localhost/phone");
         Assert.Equal(1, _h.Sm.Shutdown());

@@ -194,10 +194,10 @@ public sealed class StreamManagementTests : IDisposable
         Chat(alice, "bob@localhost/b", "m2");
 
         _clock.Now += TimeSpan.FromSeconds(299);
-        Assert.Empty(_h.Handle(SessionManager.Tick));
+        Assert.Empty(_h.Handle(SessionManager.TickFrame));
         Assert.NotNull(_h.Sm.Sessions.Find(bob.SmSession));
         _clock.Now += TimeSpan.FromSeconds(2);
-        var frames = _h.Handle(SessionManager.Tick);
+        var frames = _h.Handle(SessionManager.TickFrame);
         Assert.Null(_h.Sm.Sessions.Find(bob.SmSession));
         Assert.Equal(2, _h.Storage.Count("bob@localhost")); // m1 and m2
         var error = Assert.Single(StanzasTo(frames, alice), s => s.Name.LocalName == "iq");

@@ -24,6 +24,11 @@ public sealed class BatchWriter<T>
     private IAsyncStreamWriter<FrameBatch>? _stream;
     private CancellationToken _ct;
     private int _writing;
+    private int _stopRequested;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Told, before <c>failed</c>, the frames of the batch whose write failed (they may not have reached the other end).</summary>
+    public Action<IReadOnlyList<Frame>>? Unwritten { get; set; }
 
     /// <param name="queue">Where the frames wait (the caller writes to it, then calls <see cref="WriteIfIdle"/>).</param>
     /// <param name="frameOf">The frame of a queued item.</param>
@@ -38,6 +43,9 @@ public sealed class BatchWriter<T>
         _failed = failed;
         _written = written;
     }
+
+    /// <summary>A write is in progress (or the writer stopped for good).</summary>
+    public bool IsWriting => Volatile.Read(ref _writing) == 1;
 
     /// <summary>Starts writing to <paramref name="stream"/>, the frames already queued first.</summary>
     public void Attach(IAsyncStreamWriter<FrameBatch> stream, CancellationToken ct)
@@ -60,15 +68,36 @@ public sealed class BatchWriter<T>
     /// </summary>
     public bool TryStop() => Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
 
+    /// <summary>
+    /// Stops writing for good after the write in progress, if any: completes when nothing is being
+    /// written and nothing will be. Frames not yet taken stay in the queue (for the next link).
+    /// </summary>
+    public Task StopAsync()
+    {
+        Volatile.Write(ref _stopRequested, 1);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0) _stopped.TrySetResult();
+        return _stopped.Task;
+    }
+
     private async Task WriteQueuedAsync()
     {
         try
         {
             while (true)
             {
+                if (Volatile.Read(ref _stopRequested) == 1)
+                {
+                    _stopped.TrySetResult(); // _writing stays set: no more writes
+                    return;
+                }
                 if (FrameBatching.Fill(_queue, _batch, _frameOf, _maxBatchBytes) == 0)
                 {
                     Volatile.Write(ref _writing, 0);
+                    if (Volatile.Read(ref _stopRequested) == 1 && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+                    {
+                        _stopped.TrySetResult();
+                        return;
+                    }
                     // A sender may have queued after the queue looked empty and seen a write in progress.
                     if (!_queue.TryPeek(out _) || Interlocked.CompareExchange(ref _writing, 1, 0) != 0) return;
                     continue;
@@ -80,6 +109,9 @@ public sealed class BatchWriter<T>
         }
         catch (Exception e)
         {
+            if (_batch.Frames.Count > 0 && Unwritten is { } unwritten) unwritten(_batch.Frames.ToArray());
+            _batch.Frames.Clear();
+            _stopped.TrySetResult();
             _failed(e); // _writing stays set: this stream gets no more writes
         }
     }

@@ -8,8 +8,8 @@ namespace Xmpp.Common.Link;
 /// What each role may do on the router (pure rules; the router applies them to every link).
 /// <list type="bullet">
 /// <item>bind: a c2s only its own c2s/&lt;id&gt;, an sm only sm/&lt;domain&gt; (both as named by the certificate), an admin only ctl/* addresses;</item>
-/// <item>c2s sends to sm/*: packets and the session requests START, END, AUTH, and CREATE (XEP-0077 registration; sm refuses it unless Sm:Registration:Enabled) and PASSWD (a logged-in client's own password change; sm checks the session);</item>
-/// <item>sm sends to c2s/* and ctl/*: packets (to c2s only) and answers (STARTED, ENDED, AUTHED, CREATED, DELETED, PASSWD_DONE, LISTED, or any request marked failed);</item>
+/// <item>c2s sends to sm/*: packets and the session requests START, END, SYNC, AUTH, and CREATE (XEP-0077 registration; sm refuses it unless Sm:Registration:Enabled) and PASSWD (a logged-in client's own password change; sm checks the session);</item>
+/// <item>sm sends to c2s/* and ctl/*: packets (to c2s only) and answers (STARTED, ENDED, SYNCED, AUTHED, CREATED, DELETED, PASSWD_DONE, LISTED, or any request marked failed);</item>
 /// <item>admin sends to sm/*: the account actions CREATE, DELETE, PASSWD, LIST and the XEP-0133 operations ONLINE, KICK, ANNOUNCE; no packets;</item>
 /// <item>only admin may watch the routed traffic (Router.Watch);</item>
 /// <item>after the bind only session and packet frames are accepted from anyone.</item>
@@ -20,12 +20,12 @@ public static class LinkPermissions
     /// <summary>The reason a refused session action is returned with (failed = true).</summary>
     public const string ForbiddenReason = "forbidden";
 
-    private static readonly HashSet<Action> C2sRequests = [Action.Start, Action.End, Action.Auth, Action.Create, Action.Passwd];
+    private static readonly HashSet<Action> C2sRequests = [Action.Start, Action.End, Action.Auth, Action.Create, Action.Passwd, Action.Sync];
     private static readonly HashSet<Action> AdminRequests = [Action.Create, Action.Delete, Action.Passwd, Action.List, Action.Online, Action.Kick, Action.Announce];
     // XEP-0198 stream management (protos/router.proto): the c2s's requests and sm's answers.
     private static readonly HashSet<Action> C2sStreamRequests = [Action.SmEnable, Action.SmAck, Action.SmRequest, Action.Detach, Action.Resume];
     private static readonly HashSet<Action> SmStreamAnswers = [Action.SmEnabled, Action.SmAnswer, Action.Resumed];
-    private static readonly HashSet<Action> SmAnswers = [Action.Started, Action.Ended, Action.Authed, Action.Created, Action.Deleted, Action.PasswdDone, Action.Listed, Action.OnlineList, Action.Kicked, Action.Announced];
+    private static readonly HashSet<Action> SmAnswers = [Action.Started, Action.Ended, Action.Authed, Action.Created, Action.Deleted, Action.PasswdDone, Action.Listed, Action.OnlineList, Action.Kicked, Action.Announced, Action.Synced];
 
     /// <summary>Null if the identity may bind every one of <paramref name="addresses"/>; otherwise why not.</summary>
     public static string? CheckBind(ComponentIdentity identity, IReadOnlyList<string> addresses)

@@ -20,6 +20,29 @@ public sealed class RouterLinkOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A link that stayed up this long was healthy: when it drops, the back-off starts over (the first retry is immediate).</summary>
+    public TimeSpan RetryResetAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Bytes of frames that may wait while the link is down (for the router to come back); beyond
+    /// it, sends fail (the sender answers for the frame: a message to offline storage, an error to the client).
+    /// </summary>
+    public long OfflineQueueBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>How long a frame may wait for the router; then it goes back to its sender as failed.</summary>
+    public TimeSpan OfflineQueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The request circuit breaker opens when at least this share of requests failed (link down, timeouts) within <see cref="BreakerSamplingDuration"/>...</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>...and at least this many requests were made in it.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 10;
+
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the open circuit fails requests at once before it lets one through to try.</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a request (auth, start, create, ...) waits for its answer.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

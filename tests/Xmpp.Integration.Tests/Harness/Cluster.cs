@@ -122,6 +122,17 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts the router again (after the test killed or stopped it) on the same port with the same
+    /// certificates; returns when it logged READY. The components find it by themselves.
+    /// </summary>
+    public async Task<ServerProcess> RestartRouterAsync()
+    {
+        Router = await StartProcessAsync("router", RepoPaths.Router,
+            ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={RouterPort}", .. Pki.RouterArgs()]);
+        return Router;
+    }
+
+    /// <summary>
     /// The XEP-0313 archive is off by default (README, Sm:Archive:Enabled); test clusters run with it
     /// on, so the archive, carbons' stanza-ids and everything beside them are tested together. A
     /// test's own ExtraArgs come later on the command line and win.
