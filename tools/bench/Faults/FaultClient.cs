@@ -44,6 +44,9 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
     private long _ackRequestedAt;
     private int _pingCounter;
     private TaskCompletionSource? _synced;
+    private FaultDisconnect? _recovering;                    // dropped, not yet answered on a new stream
+    private string? _recoveryPing;
+    private long _recoveryPingAt;
 
     public FaultClientSettings Settings => settings;
     public bool StreamManagement { get; private set; }
@@ -112,16 +115,29 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
             }
             finally { _io.Release(); }
             await conn.DisposeAsync();
-            var d = new FaultDisconnect { Server = server, At = at, Reason = reason };
-            lock (_disconnects) _disconnects.Add(d);
+            // a drop before the last one had recovered is the same outage going on
+            var d = _recovering;
+            if (d is null)
+            {
+                d = new FaultDisconnect { Server = server, At = at, Reason = reason };
+                lock (_disconnects) _disconnects.Add(d);
+            }
             settings.Log($"{settings.User}: disconnected from server {server + 1} ({reason})");
             try
             {
                 var how = await EstablishAsync(stop, deadline: long.MaxValue);
-                d.RecoveredAt = Stopwatch.GetTimestamp();
-                d.How = how;
-                d.RecoveredOn = _server;
-                settings.Log($"{settings.User}: {how} on server {_server + 1} after {Stopwatch.GetElapsedTime(at, d.RecoveredAt).TotalSeconds:0.000} s");
+                await _io.WaitAsync(stop);
+                try
+                {
+                    d.LoggedInAt = Stopwatch.GetTimestamp();
+                    d.How = how;
+                    d.RecoveredOn = _server;
+                    settings.Log($"{settings.User}: {how} on server {_server + 1} after {Stopwatch.GetElapsedTime(d.At, d.LoggedInAt).TotalSeconds:0.000} s");
+                    // recovered once the server answers a ping on the new stream: messages flow again
+                    _recovering = d;
+                    await SendRecoveryPingLockedAsync(stop);
+                }
+                finally { _io.Release(); }
             }
             catch (OperationCanceledException) { return; }
         }
@@ -301,12 +317,21 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
         }
     }
 
+    private async Task SendRecoveryPingLockedAsync(CancellationToken ct)
+    {
+        _recoveryPing = "rec" + (++_pingCounter).ToString(CultureInfo.InvariantCulture);
+        _recoveryPingAt = Stopwatch.GetTimestamp();
+        await WriteStanzaLockedAsync($"<iq type='get' id='{_recoveryPing}' to='{XmppConn.Escape(settings.Login.Domain)}'><ping xmlns='{Ns.Ping}'/></iq>", -1, ct);
+    }
+
     /// <summary>Asks the server to acknowledge what was written (XEP-0198 &lt;r/&gt;, or a ping without it), when something waits for it.</summary>
     public async Task RequestAckAsync(CancellationToken ct)
     {
         await _io.WaitAsync(ct);
         try
         {
+            if (_ready && _recovering is not null && (_recoveryPing is null || Stopwatch.GetElapsedTime(_recoveryPingAt) > TimeSpan.FromSeconds(2)))
+                await SendRecoveryPingLockedAsync(ct);
             if (!_ready || _unacked.Count == 0) return;
             if (_ackOutstanding && Stopwatch.GetElapsedTime(_ackRequestedAt) < TimeSpan.FromSeconds(2)) return;
             _ackOutstanding = true;
@@ -388,6 +413,14 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
             case "iq":
                 var id = e.Attribute("id")?.Value ?? "";
                 if (id == "sync") _synced?.TrySetResult();
+                else if (id == _recoveryPing && type == "error") _recoveryPing = null; // asked again by RequestAckAsync
+                else if (id == _recoveryPing && _recovering is { } d)
+                {
+                    d.RecoveredAt = Stopwatch.GetTimestamp();
+                    _recovering = null;
+                    _recoveryPing = null;
+                    settings.Log($"{settings.User}: recovered (ping answered) {Stopwatch.GetElapsedTime(d.At, d.RecoveredAt).TotalSeconds:0.000} s after the drop");
+                }
                 else if (_pingCovers.Remove(id, out var covers))
                 {
                     AckLocked(covers);
@@ -486,6 +519,9 @@ internal sealed class FaultDisconnect
     public required int Server { get; init; }
     public required long At { get; init; }
     public required string Reason { get; init; }
+    /// <summary>The new stream is bound or resumed.</summary>
+    public long LoggedInAt { get; set; }
+    /// <summary>The server answered a ping on the new stream.</summary>
     public long RecoveredAt { get; set; }
     public int RecoveredOn { get; set; } = -1;
     public string How { get; set; } = "";
