@@ -332,7 +332,7 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
         {
             if (_ready && _recovering is not null && (_recoveryPing is null || Stopwatch.GetElapsedTime(_recoveryPingAt) > TimeSpan.FromSeconds(2)))
                 await SendRecoveryPingLockedAsync(ct);
-            if (!_ready || _unacked.Count == 0) return;
+            if (!_ready || !_unacked.Any(o => o.MessageSeq >= 0)) return;
             if (_ackOutstanding && Stopwatch.GetElapsedTime(_ackRequestedAt) < TimeSpan.FromSeconds(2)) return;
             _ackOutstanding = true;
             _ackRequestedAt = Stopwatch.GetTimestamp();

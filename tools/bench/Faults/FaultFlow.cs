@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace Xmpp.Bench.Faults;
 
@@ -18,6 +19,11 @@ internal sealed class FaultFlowSettings
     public TimeSpan FaultAt { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Kills or stops a process (and restarts it); the flow goes on meanwhile.</summary>
     public Func<CancellationToken, Task>? Fault { get; init; }
+    /// <summary>
+    /// The senders go on for at least this long after the fault is over (the process is back), however
+    /// long it took: a process that takes 30 s to stop is measured with messages flowing through its end.
+    /// </summary>
+    public TimeSpan AfterFault { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Index into <see cref="Servers"/> of the c2s the fault kills (-1: the fault is elsewhere).</summary>
     public int FaultedServer { get; init; } = -1;
     /// <summary>After the senders stop: how long to wait for the last messages and acknowledgements.</summary>
@@ -45,6 +51,8 @@ internal sealed class FaultFlowResult
     public double FaultTookS { get; init; }
     public string? FaultError { get; init; }
     public double DrainS { get; init; }
+    /// <summary>How long the senders sent (the duration, or longer when the fault outlasted it).</summary>
+    public double SentForS { get; init; }
 
     /// <summary>Connections dropped although the client's c2s was not the one the fault hit.</summary>
     public int SurvivorDisconnects => Disconnects.Count(d => d.Server != FaultedServer);
@@ -111,7 +119,8 @@ internal static class FaultFlow
             runs.AddRange(clients.Select(c => Task.Run(() => AckLoopAsync(c, s.AckEvery, stop.Token))));
 
             var start = Stopwatch.GetTimestamp();
-            var sendUntil = start + (long)(s.Duration.TotalSeconds * Stopwatch.Frequency);
+            var planned = start + (long)(s.Duration.TotalSeconds * Stopwatch.Frequency);
+            var sendUntil = new StrongBox<long>(planned);
             var pacers = clients.Where((_, i) => i % 2 == 0)
                 .Select((c, pair) => Task.Run(() => PaceAsync(c, ledger, pair, s.Rate, start, sendUntil, stop.Token))).ToArray();
 
@@ -124,17 +133,21 @@ internal static class FaultFlow
                 {
                     await Task.Delay(s.FaultAt, stop.Token);
                     var t0 = Stopwatch.GetTimestamp();
+                    if (t0 < Volatile.Read(ref sendUntil.Value)) Volatile.Write(ref sendUntil.Value, long.MaxValue); // until the fault is over
                     faultStarted = Stopwatch.GetElapsedTime(start, t0).TotalSeconds;
                     s.Log($"fault at {faultStarted:0.000} s");
                     try { await s.Fault(stop.Token); }
                     catch (Exception e) when (e is not OperationCanceledException) { faultError = e.Message; s.Log($"the fault failed: {e}"); }
                     faultTook = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    if (Volatile.Read(ref sendUntil.Value) == long.MaxValue)
+                        Volatile.Write(ref sendUntil.Value, Math.Max(planned, Stopwatch.GetTimestamp() + (long)(s.AfterFault.TotalSeconds * Stopwatch.Frequency)));
                     s.Log($"fault done after {faultTook:0.000} s");
                 });
             }
 
             await Task.WhenAll(pacers);
-            if (fault is not null) await fault; // a restart outlasting the flow is waited for before the drain
+            if (fault is not null) await fault; // a fault that began after the senders stopped is waited for before the drain
+            var sentFor = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
             var drain = Stopwatch.StartNew();
             while (drain.Elapsed < s.Drain && !(ledger.Settled() && clients.All(c => c.Idle)))
@@ -158,6 +171,7 @@ internal static class FaultFlow
                 FaultTookS = faultTook,
                 FaultError = faultError,
                 DrainS = drained,
+                SentForS = sentFor,
             };
         }
         finally
@@ -167,7 +181,7 @@ internal static class FaultFlow
         }
     }
 
-    private static async Task PaceAsync(FaultClient sender, FaultLedger ledger, int pair, double rate, long start, long until, CancellationToken ct)
+    private static async Task PaceAsync(FaultClient sender, FaultLedger ledger, int pair, double rate, long start, StrongBox<long> sendUntil, CancellationToken ct)
     {
         var interval = Stopwatch.Frequency / rate;
         var origin = start + (long)(Random.Shared.NextDouble() * interval);
@@ -175,6 +189,7 @@ internal static class FaultFlow
         while (!ct.IsCancellationRequested)
         {
             var now = Stopwatch.GetTimestamp();
+            var until = Volatile.Read(ref sendUntil.Value);
             if (now >= until) return;
             var due = now < origin ? 0 : (long)((now - origin) / interval) + 1;
             for (; n < due; n++)

@@ -19,6 +19,7 @@ internal static class FaultScenario
         var duration = o.Double("duration", 30);
         var faultAt = o.Double("fault-at", 10);
         var drain = o.Double("drain", 10);
+        var afterFault = o.Double("after-fault", 5);
         var late = o.Double("late", 5);
         var ackEveryMs = o.Int("ack-every-ms", 100);
         var faultFile = o.StrOrNull("fault-file");
@@ -75,6 +76,7 @@ internal static class FaultScenario
             Fault = fault,
             FaultedServer = faultedC2s - 1,
             Drain = TimeSpan.FromSeconds(drain),
+            AfterFault = TimeSpan.FromSeconds(afterFault),
             LateAfter = TimeSpan.FromSeconds(late),
             AckEvery = TimeSpan.FromMilliseconds(Math.Max(10, ackEveryMs)),
             LoginTimeout = loginTimeout,
@@ -87,7 +89,7 @@ internal static class FaultScenario
 
         var c = result.Counts;
         string S(double? v) => v is null ? "-" : v.Value.ToString("0.00", CultureInfo.InvariantCulture);
-        r.Human.Append($"{faultName}, {pairs} pairs at {Report.F(rate, "0")}/s for {Report.F(duration, "0")} s, stream management {(result.StreamManagement ? "on" : "off")}: ");
+        r.Human.Append($"{faultName}, {pairs} pairs at {Report.F(rate, "0")}/s for {Report.F(result.SentForS, "0")} s, stream management {(result.StreamManagement ? "on" : "off")}: ");
         r.Human.Append($"sent {c.Sent} (unsent {c.Unsent}), acknowledged {c.Acknowledged}, received {c.Received}, ");
         r.Human.Append($"lost after ack {c.LostAcknowledged}, lost unacknowledged {c.LostUnacknowledged}, duplicated {c.Duplicated}, late {c.Late}, bounced {c.Bounced}; ");
         r.Human.Append($"disconnects {result.Disconnects.Count} (of clients on a surviving c2s {result.SurvivorDisconnects}), ");
@@ -105,7 +107,7 @@ internal static class FaultScenario
             .Set("unrecovered", result.Unrecovered)
             .Set("recovery_p50_s", result.RecoveryQuantile(0.5)).Set("recovery_max_s", result.RecoveryQuantile(1))
             .Set("recovery_s", result.RecoverySeconds.Select(v => Math.Round(v, 3)).ToArray())
-            .Set("drain_s", result.DrainS);
+            .Set("drain_s", result.DrainS).Set("sent_for_s", result.SentForS);
         r.Print(Console.Out);
         return c.LostAcknowledged == 0 && c.Duplicated == 0 && c.Misrouted == 0 && result.FaultError is null ? 0 : 1;
     }
