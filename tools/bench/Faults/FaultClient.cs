@@ -47,6 +47,7 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
     private FaultDisconnect? _recovering;                    // dropped, not yet answered on a new stream
     private string? _recoveryPing;
     private long _recoveryPingAt;
+    private int _misroutesLogged;
 
     public FaultClientSettings Settings => settings;
     public bool StreamManagement { get; private set; }
@@ -439,7 +440,10 @@ internal sealed class FaultClient(FaultClientSettings settings, FaultLedger ledg
             return;
         }
         if (type == "error") { ledger.Bounced(pair, seq); return; }
-        ledger.Received(pair, seq, Stopwatch.GetTimestamp(), rightReceiver: settings.IsReceiver && pair == settings.Pair);
+        var right = settings.IsReceiver && pair == settings.Pair;
+        if (!right && _misroutesLogged++ < 3)
+            settings.Log($"{settings.User} ({(settings.IsReceiver ? "receiver" : "sender")} of pair {settings.Pair}) got pair {pair}'s message {seq}: from='{e.Attribute("from")?.Value}' to='{e.Attribute("to")?.Value}'");
+        ledger.Received(pair, seq, Stopwatch.GetTimestamp(), right);
     }
 
     /// <summary>Body: "runtag pair seq created-timestamp".</summary>
