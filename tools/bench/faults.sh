@@ -25,6 +25,7 @@ ROUNDS=${ROUNDS:-1}
 PAIRS=${PAIRS:-5}                  # sender/receiver pairs
 DURATION=${DURATION:-20}           # seconds the senders send
 FAULT_AT=${FAULT_AT:-10}           # seconds into the run when the process is hit
+AFTER_FAULT=${AFTER_FAULT:-5}      # the senders go on at least this long after the process is back (a 30 s stop is measured through)
 DRAIN=${DRAIN:-10}                 # seconds after the end (and the restart) for the last messages and acks
 RESTART_DELAY=${RESTART_DELAY:-1}  # seconds between the process's end and its new start
 STOP_TIMEOUT=${STOP_TIMEOUT:-40}   # SIGTERM: seconds to wait for the exit before SIGKILL (as systemd's TimeoutStopSec)
@@ -100,7 +101,7 @@ fault_run() { # server proc mode rate round
   if [ "$FRESH" = 1 ] || ! server_alive "$s"; then stop_server "$s"; start_server "$s" >&2; fi
   rm -f "$ff"
   "${BENCH[@]}" faults --server "$(endpoint "$s")" --domain "$DOMAIN" --password "$PASSWORD" --label "$s" \
-    --first "$first" --pairs "$PAIRS" --rate "$rate" --duration "$DURATION" --fault-at "$FAULT_AT" --drain "$DRAIN" \
+    --first "$first" --pairs "$PAIRS" --rate "$rate" --duration "$DURATION" --fault-at "$FAULT_AT" --after-fault "$AFTER_FAULT" --drain "$DRAIN" \
     --late "$LATE" --fault-file "$ff" --fault "$proc $mode" --faulted-c2s "$faulted" --fault-wait $(( STOP_TIMEOUT + 90 )) \
     --scram-cache "$WORK/scram-$s.cache" >"$out" 2>"$out.err" &
   local bench=$! rc
@@ -174,7 +175,7 @@ ELAPSED=$(( $(date +%s) - T0 ))
 ours_version="ours $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s common protos 2>/dev/null || echo ', uncommitted changes')"
 python3 "$HERE/faults_report.py" --results "$RESULTS" --out "$OUT" --elapsed "$ELAPSED" \
   --versions "ours=$ours_version|jabberd2=jabberd2 $(dpkg-query -W -f='${Version}' jabberd2)" \
-  --params "PAIRS=$PAIRS DURATION=$DURATION FAULT_AT=$FAULT_AT DRAIN=$DRAIN RESTART_DELAY=$RESTART_DELAY STOP_TIMEOUT=$STOP_TIMEOUT LATE=$LATE ROUNDS=$ROUNDS FRESH=$FRESH"
+  --params "PAIRS=$PAIRS DURATION=$DURATION FAULT_AT=$FAULT_AT AFTER_FAULT=$AFTER_FAULT DRAIN=$DRAIN RESTART_DELAY=$RESTART_DELAY STOP_TIMEOUT=$STOP_TIMEOUT LATE=$LATE ROUNDS=$ROUNDS FRESH=$FRESH"
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-faults-last.jsonl)"
 exit 0
 }
