@@ -14,6 +14,12 @@ scenarios (each bounded in count and time; servers must be loopback addresses):
                                                           write Prosody internal_hashed account files
   provision-ejabberd --api http://127.0.0.1:5280/api --users N [--parallel 8]
                                                           register accounts through ejabberd's HTTP API
+  faults    [--pairs 5] [--rate 10] [--duration 30] [--fault-at 10] [--drain 10] [--late 5] [--ack-every-ms 100]
+            [--fault-file F --fault NAME --faulted-c2s I] [--fault-wait 90] [--after-fault 5] [--no-sm]
+                                                          numbered messages between pairs over the --server c2s ports; at --fault-at
+                                                          the bench creates F and waits for a line "done" in it (faults.sh kills and
+                                                          restarts a process meanwhile); sends until --duration, and at least --after-fault
+                                                          seconds after "done"; counts lost, duplicated, late (docs/RESILIENCE.md)
   offline-store [--seconds 5] [--rounds 3] [--size 300] [--dir DIR]
                                                           no server: sm's offline store SQL in a loop, synchronous=FULL vs NORMAL
 common options:
@@ -50,6 +56,7 @@ try
         "provision-prosody" => await ProvisionCommand.ProsodyAsync(options, cts.Token),
         "provision-ejabberd" => await ProvisionCommand.EjabberdAsync(options, cts.Token),
         "offline-store" => OfflineStoreScenario.Run(options),
+        "faults" => await Xmpp.Bench.Faults.FaultScenario.RunAsync(options, cts.Token),
         _ => throw new UsageException($"unknown scenario '{args[0]}'"),
     };
 }

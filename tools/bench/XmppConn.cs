@@ -76,6 +76,16 @@ internal sealed class XmppConn : IAsyncDisposable
 
     public async Task LoginAsync(IPEndPoint server, IPAddress? local, LoginSettings s, CancellationToken ct)
     {
+        var features = await ConnectAndAuthenticateAsync(server, local, s, ct);
+        await BindAsync(features, s, ct);
+    }
+
+    /// <summary>
+    /// TCP, STARTTLS and SASL, then the restarted stream: returns its features (bind, session,
+    /// XEP-0198 sm), for a caller that binds (<see cref="BindAsync"/>) or resumes a stream itself.
+    /// </summary>
+    public async Task<XElement> ConnectAndAuthenticateAsync(IPEndPoint server, IPAddress? local, LoginSettings s, CancellationToken ct)
+    {
         _zeroByteReads = s.ZeroByteReads;
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _socket = socket;
@@ -124,8 +134,23 @@ internal sealed class XmppConn : IAsyncDisposable
 
         await AuthenticateAsync(features, s, ct);
         _parser.Reset();
-        features = await OpenStreamAsync(s.Domain, ct);
+        return await OpenStreamAsync(s.Domain, ct);
+    }
 
+    /// <summary>Resource binding, session if the server insists, initial presence and a ping whose answer ends the login.</summary>
+    public async Task BindAsync(XElement features, LoginSettings s, CancellationToken ct)
+    {
+        await BindResourceAsync(features, s, ct);
+
+        // Initial presence, then a ping: its answer comes after the server has dealt with the presence.
+        var presence = s.Presence ? "<presence/>" : "";
+        await WriteAsync($"{presence}<iq type='get' id='ping1' to='{Escape(s.Domain)}'><ping xmlns='{Ns.Ping}'/></iq>", ct);
+        await ReadIqAsync("ping1", ct); // a result or an error: either way the server answered
+    }
+
+    /// <summary>Resource binding and session (if the server insists) only: no presence, nothing read past the answers.</summary>
+    public async Task BindResourceAsync(XElement features, LoginSettings s, CancellationToken ct)
+    {
         await WriteAsync($"<iq type='set' id='bind1'><bind xmlns='{Ns.Bind}'><resource>{Escape(s.Resource)}</resource></bind></iq>", ct);
         var bound = await ReadIqAsync("bind1", ct);
         if (bound.Attribute("type")?.Value != "result") throw new BenchException("bind failed: " + Condition(bound));
@@ -137,11 +162,6 @@ internal sealed class XmppConn : IAsyncDisposable
             var started = await ReadIqAsync("sess1", ct);
             if (started.Attribute("type")?.Value != "result") throw new BenchException("session failed: " + Condition(started));
         }
-
-        // Initial presence, then a ping: its answer comes after the server has dealt with the presence.
-        var presence = s.Presence ? "<presence/>" : "";
-        await WriteAsync($"{presence}<iq type='get' id='ping1' to='{Escape(s.Domain)}'><ping xmlns='{Ns.Ping}'/></iq>", ct);
-        await ReadIqAsync("ping1", ct); // a result or an error: either way the server answered
     }
 
     private async Task AuthenticateAsync(XElement features, LoginSettings s, CancellationToken ct)
@@ -225,7 +245,7 @@ internal sealed class XmppConn : IAsyncDisposable
         return features;
     }
 
-    private async ValueTask<XmppStreamEvent> ReadEventAsync(CancellationToken ct)
+    public async ValueTask<XmppStreamEvent> ReadEventAsync(CancellationToken ct)
     {
         var reader = _reader!;
         while (true)
@@ -252,7 +272,7 @@ internal sealed class XmppConn : IAsyncDisposable
         }
     }
 
-    private async ValueTask<XElement> ReadStanzaAsync(CancellationToken ct)
+    public async ValueTask<XElement> ReadStanzaAsync(CancellationToken ct)
     {
         var ev = await ReadEventAsync(ct);
         return ev switch

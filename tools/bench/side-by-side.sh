@@ -240,6 +240,62 @@ prepare_server() { # create config and data, then the accounts (server running w
   esac
 }
 
+# One process of ours or of jabberd2 at a time (faults.sh restarts them one by one); PIDs by process.
+declare -A OURS_PID=() J2_PID=()
+spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
+  local name=$1 d=$WORK/ours router=https://127.0.0.1:$PORT_OURS_ROUTER
+  local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
+                 --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
+  case $name in
+    router)
+      spawn "$d/logs/router.log" env $OURS_ENV dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
+        --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}" \
+        --Router:ServerCertificate="$d/pki/router.crt" --Router:CaCertificate="$d/pki/ca.crt" ;;
+    sm)
+      spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
+        --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}" \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/sm-$DOMAIN.crt" ;;
+    c2s-*)
+      local i=${name#c2s-} port
+      port=$([ "$i" = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
+      # the load generator opens thousands of connections from a few loopback addresses: c2s's
+      # per-address limits (C2s:Limits, for a public server) are off here, as the peers have none
+      spawn "$d/logs/c2s-$i.log" env GLIBC_TUNABLES="$OURS_C2S_GLIBC_TUNABLES" $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
+        --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
+        --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
+        --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
+        --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}" \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/c2s-c2s-$i.crt" ;;
+  esac
+  OURS_PID[$name]=$LASTPID
+}
+wait_ours() { # name : waits for READY in its log
+  wait_log "$WORK/ours/logs/$1.log" READY 60 "${OURS_PID[$1]}" || { start_failed "our $1 did not start (see $WORK/ours/logs/$1.log)"; return 1; }
+}
+ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
+J2_C2S2=${J2_C2S2:-0}   # 1: jabberd2 runs a second c2s (id c2s2, port PORT_JABBERD2_2) against the same router and sm
+PORT_JABBERD2_2=${PORT_JABBERD2_2:-15227}
+start_j2() { # router | sm | c2s | c2s2 : starts it and waits until it is ready, sets J2_PID[name]
+  local name=$1 d=$WORK/jabberd2
+  case $name in
+    router)
+      spawn "$d/router.out" /usr/sbin/jabberd2-router -c "$d/router.xml"; J2_PID[router]=$LASTPID
+      wait_port $PORT_J2_ROUTER 30 || { start_failed "jabberd2 router did not start (see $d/router.log)"; return 1; } ;;
+    sm)
+      spawn "$d/sm.out" /usr/sbin/jabberd2-sm -c "$d/sm.xml"; J2_PID[sm]=$LASTPID
+      wait_log "$d/sm.log" "ready for sessions" 30 "$LASTPID" || { start_failed "jabberd2 sm did not start (see $d/sm.log)"; return 1; } ;;
+    c2s|c2s2)
+      local port=$PORT_JABBERD2; [ "$name" = c2s2 ] && port=$PORT_JABBERD2_2
+      if [ "$name" = c2s2 ] && [ ! -e "$d/c2s2.xml" ]; then
+        sed -e "s#<id>c2s</id>#<id>c2s2</id>#; s#<port>$PORT_JABBERD2</port>#<port>$PORT_JABBERD2_2</port>#" \
+            -e "s#c2s\.pid#c2s2.pid#; s#c2s\.log#c2s2.log#; s#jabberd/c2s<#jabberd/c2s2<#" "$d/c2s.xml" >"$d/c2s2.xml"
+      fi
+      spawn "$d/$name.out" /usr/sbin/jabberd2-c2s -c "$d/$name.xml"; J2_PID[$name]=$LASTPID
+      wait_port "$port" 60 || { start_failed "jabberd2 $name did not start (see $d/$name.log)"; return 1; } ;;
+  esac
+}
+j2_pids() { local p out=(); for p in router sm c2s c2s2; do [ -n "${J2_PID[$p]:-}" ] && out+=("${J2_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
+
 START_FATAL=1
 FAILED_RESTART=0
 start_failed() { if [ "$START_FATAL" = 1 ]; then die "$@"; else log "ERROR: $*"; fi; }
@@ -248,36 +304,14 @@ start_server() {
   case $s in
     ours)
       mkdir -p "$d/data" "$d/logs"
-      local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
-                     --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
-      local router=https://127.0.0.1:$PORT_OURS_ROUTER pids=()
       # the links are mutual TLS: the deployment CA and certificates, made once per run (xmppctl pki init)
       dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 >"$d/logs/pki.log" 2>&1 \
         || { start_failed "could not create our certificates (see $d/logs/pki.log)"; return 1; }
-      spawn "$d/logs/router.log" env $OURS_ENV dotnet "$WORK/bin/router/xmpp-router.dll" --Router:ListenAddress=127.0.0.1 \
-        --Router:ListenPort=$PORT_OURS_ROUTER --Telemetry:MetricsPort=$PORT_OURS_METRICS "${logargs[@]}" \
-        --Router:ServerCertificate="$d/pki/router.crt" --Router:CaCertificate="$d/pki/ca.crt"
-      pids+=("$LASTPID"); wait_log "$d/logs/router.log" READY 60 "$LASTPID" || { start_failed "our router did not start (see $d/logs/router.log)"; return 1; }
-      spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
-        --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}" \
-        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/sm-$DOMAIN.crt"
-      pids+=("$LASTPID"); local smpid=$LASTPID
-      local i port
-      # the load generator opens thousands of connections from a few loopback addresses: c2s's
-      # per-address limits (C2s:Limits, for a public server) are off here, as the peers have none
-      for i in 1 2; do
-        port=$([ $i = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
-        spawn "$d/logs/c2s-$i.log" env GLIBC_TUNABLES="$OURS_C2S_GLIBC_TUNABLES" $OURS_ENV dotnet "$WORK/bin/c2s/xmpp-c2s.dll" --Router:Address=$router --C2s:Domain="$DOMAIN" \
-          --C2s:ListenAddress=127.0.0.1 --C2s:Port=$port --C2s:InstanceId=c2s-$i \
-          --C2s:CertificatePath="$WORK/cert/server.pfx" --C2s:CertificatePassword=bench \
-          --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
-          --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}" \
-          --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/c2s-c2s-$i.crt"
-        pids+=("$LASTPID")
-      done
-      wait_log "$d/logs/sm.log" READY 60 "$smpid" || { start_failed "our sm did not start (see $d/logs/sm.log)"; return 1; }
-      for i in 1 2; do wait_log "$d/logs/c2s-$i.log" READY 60 "${pids[$((i + 1))]}" || { start_failed "our c2s-$i did not start (see $d/logs/c2s-$i.log)"; return 1; }; done
-      SERVER_PIDS[ours]=$(IFS=,; echo "${pids[*]}") ;;
+      spawn_ours router; wait_ours router || return 1
+      local p
+      for p in sm c2s-1 c2s-2; do spawn_ours $p; done
+      for p in sm c2s-1 c2s-2; do wait_ours $p || return 1; done
+      SERVER_PIDS[ours]=$(ours_pids) ;;
     prosody)
       spawn "$d/stdout.log" prosody -F --config "$d/prosody.cfg.lua"
       SERVER_PIDS[prosody]=$LASTPID
@@ -288,17 +322,13 @@ start_server() {
       wait_port $PORT_EJABBERD 120 || { start_failed "ejabberd did not start (see $d/logs/)"; return 1; }
       wait_port $PORT_EJD_API 30 || { start_failed "ejabberd's HTTP API did not start"; return 1; } ;;
     jabberd2)
-      local pids=()
-      spawn "$d/router.out" /usr/sbin/jabberd2-router -c "$d/router.xml"; pids+=("$LASTPID")
-      wait_port $PORT_J2_ROUTER 30 || { start_failed "jabberd2 router did not start (see $d/router.log)"; return 1; }
-      spawn "$d/sm.out" /usr/sbin/jabberd2-sm -c "$d/sm.xml"; pids+=("$LASTPID")
-      SERVER_PIDS[jabberd2]=$(IFS=,; echo "${pids[*]}")
+      start_j2 router || return 1
       # sm and c2s open the same SQLite file, without a busy timeout: started together, c2s can
       # find it locked by sm's start ("database is locked") and exit. c2s starts once sm is ready.
-      wait_log "$d/sm.log" "ready for sessions" 30 "${pids[1]}" || { start_failed "jabberd2 sm did not start (see $d/sm.log)"; return 1; }
-      spawn "$d/c2s.out" /usr/sbin/jabberd2-c2s -c "$d/c2s.xml"; pids+=("$LASTPID")
-      SERVER_PIDS[jabberd2]=$(IFS=,; echo "${pids[*]}")
-      wait_port $PORT_JABBERD2 60 || { start_failed "jabberd2 c2s did not start (see $d/c2s.log)"; return 1; } ;;
+      start_j2 sm || return 1
+      start_j2 c2s || return 1
+      [ "$J2_C2S2" = 1 ] && { start_j2 c2s2 || return 1; }
+      SERVER_PIDS[jabberd2]=$(j2_pids) ;;
   esac
   log "$s up (pids ${SERVER_PIDS[$s]})"
 }
@@ -316,7 +346,7 @@ endpoint() {
     ours) echo "127.0.0.1:$PORT_OURS,127.0.0.1:$PORT_OURS2" ;;
     prosody) echo "127.0.0.1:$PORT_PROSODY" ;;
     ejabberd) echo "127.0.0.1:$PORT_EJABBERD" ;;
-    jabberd2) echo "127.0.0.1:$PORT_JABBERD2" ;;
+    jabberd2) echo "127.0.0.1:$PORT_JABBERD2$([ "$J2_C2S2" = 1 ] && echo ",127.0.0.1:$PORT_JABBERD2_2")" ;;
   esac
 }
 
@@ -368,6 +398,9 @@ scenario_args() { # scenario -> bench arguments
     messages@*) echo "messages --online ${1#messages@} --duration $MSG_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --window $MSG_WINDOW --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
   esac
 }
+
+# faults.sh sources this file for the functions above (SIDE_BY_SIDE_LIB=1) and runs its own main.
+if [ "${SIDE_BY_SIDE_LIB:-0}" = 1 ]; then return 0; fi
 
 # ---------------------------------------------------------------- Main
 command -v python3 >/dev/null || die "python3 is needed for the tables"

@@ -148,8 +148,26 @@ public sealed class Cluster : IAsyncDisposable
             // XMPP_IT_C2S_TLS_STACK=SslStream (or BouncyCastle) runs every cluster's c2s on that TLS stack (C2s:Tls:Stack)
             .. (Environment.GetEnvironmentVariable("XMPP_IT_C2S_TLS_STACK") is { Length: > 0 } stack ? [$"--C2s:Tls:Stack={stack}"] : Array.Empty<string>())]);
 
+    /// <summary>
+    /// Starts a process of this cluster again (after the test killed or stopped it) with the same
+    /// name, arguments and ports; returns when it logged READY. <see cref="Router"/>, <see cref="Sm"/>
+    /// and <see cref="C2sInstances"/> name the new one; the dead one stays in <see cref="Processes"/> for its output.
+    /// </summary>
+    public async Task<ServerProcess> StartAgainAsync(ServerProcess dead)
+    {
+        var (dll, args) = _startedWith[dead.Name];
+        var process = await StartProcessAsync(dead.Name, dll, args);
+        if (dead.Name == "router") Router = process;
+        else if (dead.Name == "sm") Sm = process;
+        else C2sInstances = C2sInstances.Select(p => p.Name == dead.Name ? process : p).ToArray();
+        return process;
+    }
+
+    private readonly Dictionary<string, (string Dll, string[] Args)> _startedWith = [];
+
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {
+        lock (_startedWith) _startedWith[name] = (dll, args);
         var kind = name.StartsWith("c2s", StringComparison.Ordinal) ? "c2s" : name;
         var extra = _options.ExtraArgs.GetValueOrDefault(kind) ?? [];
         var process = await ServerProcess.StartAsync(name, dll,
