@@ -15,9 +15,6 @@ namespace Xmpp.Integration.Tests.Tests;
 /// </summary>
 public sealed class FaultTests(ITestOutputHelper output)
 {
-    private const string NeedsStreamManagement =
-        "needs XEP-0198 and invisible restarts (issue 20); the lead enables it after merging sm0198 and links20";
-
     private static readonly TimeSpan RestartDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The instrument itself, on a healthy cluster: every message arrives once and is acknowledged.</summary>
@@ -61,7 +58,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         });
     }
 
-    [Fact(Skip = NeedsStreamManagement)]
+    [Fact]
     [Trait("Category", "Resilience")]
     public async Task After_kill_9_of_a_c2s_its_clients_resume_on_the_other_and_nothing_acknowledged_is_lost_or_duplicated()
     {
@@ -80,7 +77,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         });
     }
 
-    [Fact(Skip = NeedsStreamManagement)]
+    [Fact]
     [Trait("Category", "Resilience")]
     public async Task After_kill_9_of_the_router_nothing_acknowledged_is_lost_or_duplicated_and_no_client_is_disconnected()
     {
@@ -91,7 +88,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.Empty(result.Disconnects);
     }
 
-    [Fact(Skip = NeedsStreamManagement)]
+    [Fact]
     [Trait("Category", "Resilience")]
     public async Task After_kill_9_of_sm_nothing_acknowledged_is_lost_or_duplicated_and_no_client_is_disconnected()
     {
