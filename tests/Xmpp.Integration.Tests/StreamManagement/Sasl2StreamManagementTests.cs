@@ -64,8 +64,7 @@ public sealed class Sasl2StreamManagementTests(ClusterFixture fixture, ITestOutp
         foreach (var (port, name) in new[] { (C2s2, "bob@c2s-2"), (C2s1, "bob@c2s-1-again") })
         {
             var handled = current.Handled;
-            current.Client.Abort(); // no </stream:stream>: the session is detached
-            await current.Client.DisposeAsync();
+            current.Client.Abort(); // no </stream:stream>: the session is detached (the harness disposes the client)
             await SendAsync(3); // meanwhile
             await alice.PingServerAsync(); // sm has taken them
 
