@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Xmpp.C2s.Protocol;
 using Xmpp.C2s.Sasl;
+using Xmpp.C2s.Telemetry;
 using Xmpp.Common;
 using Xmpp.Common.Stanzas;
 using Xmpp.Common.Xml;
@@ -29,13 +30,21 @@ public sealed partial class ClientConnection
     {
         yield return Sasl2Namespaces.Carbons; // sm's carbons module (XEP-0280)
         if (_options.Csi.Enabled) yield return CsiHold.Namespace;
-        // XEP-0198 (urn:xmpp:sm:3) is listed here once EnableStreamManagementInline implements it.
+        if (_options.StreamManagement.Enabled) yield return Sasl2Namespaces.StreamManagement; // <enable/> inside <bind/>
+    }
+
+    /// <summary>SASL2's own inline features beside Bind 2: XEP-0484 &lt;fast/&gt;, XEP-0198 &lt;sm/&gt; (resumption inside &lt;authenticate/&gt;).</summary>
+    private List<string> Sasl2OtherInline(Xmpp.Common.Sasl.ScramChannelBinding binding)
+    {
+        List<string> inline = [];
+        if (_options.Fast) inline.Add(FastXml.Feature(Xmpp.Common.Sasl.HtMechanism.Offered(binding)));
+        if (_options.StreamManagement.Enabled) inline.Add(StreamManagementNonzas.Feature);
+        return inline;
     }
 
     private string? Sasl2Feature(Xmpp.Common.Sasl.ScramChannelBinding binding) =>
         _stage is StreamStage.Secured && Sasl2Offered
-            ? Sasl2Xml.Feature(SaslNegotiator.Mechanisms(_secure, binding), Bind2InlineFeatures(), Sasl2Negotiator.UpgradeTasks,
-                _options.Fast ? [FastXml.Feature(Xmpp.Common.Sasl.HtMechanism.Offered(binding))] : null)
+            ? Sasl2Xml.Feature(SaslNegotiator.Mechanisms(_secure, binding), Bind2InlineFeatures(), Sasl2Negotiator.UpgradeTasks, Sasl2OtherInline(binding))
             : null;
 
     private async Task OnSasl2Async(XElement element, CancellationToken ct)
@@ -68,10 +77,11 @@ public sealed partial class ClientConnection
     }
 
     /// <summary>
-    /// After the mechanism and all tasks: XEP-0198 resumption (not implemented), Bind 2 if asked
-    /// (the session starts before &lt;success/&gt;, with carbons and CSI as asked), then
-    /// &lt;success/&gt; with the authorization identifier (the full JID when bound) and the
-    /// stream features of the authenticated stream.
+    /// After the mechanism and all tasks: XEP-0198 resumption if asked inline (resumed: &lt;success/&gt;
+    /// with &lt;resumed/&gt; and the resumed full JID, Bind 2 skipped, then the unacknowledged stanzas;
+    /// refused: &lt;failed/&gt; and on), Bind 2 if asked (the session starts before &lt;success/&gt;, with
+    /// carbons, CSI and XEP-0198 as asked), then &lt;success/&gt; with the authorization identifier (the
+    /// full JID when bound) and the stream features of the authenticated stream.
     /// </summary>
     private async Task CompleteSasl2Async(Sasl2Outcome.Authenticated authenticated, CancellationToken ct)
     {
@@ -85,34 +95,57 @@ public sealed partial class ClientConnection
         _sasl2 = null; // its exchange state is of no further use
         _channelBinding = null; // nor the channel binding data
         _stage = StreamStage.Authenticated;
-        var bare = _localPart + "@" + _options.Domain;
-        List<XElement> extensions = [];
+        var inline = new Sasl2StreamManagement(request, _options.StreamManagement.Enabled);
 
-        if (request.Bind is { } bind && !TryResumeInline(request, extensions))
+        if (inline.Resume is { } resume)
         {
-            if (await Bind2Async(bind, request, bare, ct) is not { } bound)
+            // Answered on the link's reader: a <resumed/> sends <success/> there, before the stanzas sm sends again.
+            _smInlineAnswer = answer =>
+            {
+                if (inline.OnResumeAnswer(answer)) SendSasl2Success(authenticated, inline);
+            };
+            var resumed = await ResumeStreamAsync(resume.PrevId, resume.H, ct);
+            Interlocked.Exchange(ref _smInlineAnswer, null);
+            if (resumed) return;
+        }
+
+        if (request.Bind is { } bind)
+        {
+            if (await Bind2Async(bind, request, ct) is not { } bound)
             {
                 _localPart = null;
                 _stage = StreamStage.Secured;
                 await OnAuthFailureAsync("temporary-auth-failure", countsAsAttempt: false, "the session could not be started", sasl2: true, ct);
                 return;
             }
-            extensions.Add(bound);
+            inline.OnBound(bound);
+            if (inline.Enable is { } enable)
+            {
+                await EnableStreamManagementInlineAsync(enable, inline, authenticated, ct);
+                return;
+            }
         }
+        SendSasl2Success(authenticated, inline);
+    }
 
+    /// <summary>&lt;success/&gt; with what <paramref name="inline"/> collected (and a XEP-0484 token), then the stream features.</summary>
+    private void SendSasl2Success(Sasl2Outcome.Authenticated authenticated, Sasl2StreamManagement inline)
+    {
+        List<XElement> extensions = [.. inline.Extensions];
         if (authenticated.Token is { } token) extensions.Add(FastXml.Token(token)); // XEP-0484: the one place a token crosses c2s
-        Send(Sasl2Xml.Success(authenticated.AdditionalData, _jid?.ToString() ?? bare, extensions));
+        Send(Sasl2Xml.Success(authenticated.AdditionalData, _jid?.ToString() ?? _localPart + "@" + _options.Domain, extensions));
         Send(StreamPreamble.Features(_stage, tlsOffered: false, tlsRequired: _options.RequireTls, [], csi: _options.Csi.Enabled, sm: _options.StreamManagement.Enabled));
-        _logger.LogInformation("Connection {Id} authenticated as {User} over SASL2 ({Mechanism}){Bound}", Id, _localPart, request.Mechanism,
-            _jid is null ? "" : ", bound " + _jid);
+        _logger.LogInformation("Connection {Id} authenticated as {User} over SASL2 ({Mechanism}){Bound}", Id, _localPart, authenticated.Request.Mechanism,
+            _jid is null ? "" : (inline.Resumed ? ", resumed " : ", bound ") + _jid);
     }
 
     /// <summary>
     /// XEP-0386: the resource (the tag and a part stable per user-agent id), the START legacy
     /// binding uses, then the inline features; the &lt;bound/&gt; element, or null when sm did not start the session.
     /// </summary>
-    private async Task<XElement?> Bind2Async(Bind2Request bind, Sasl2Request request, string bare, CancellationToken ct)
+    private async Task<XElement?> Bind2Async(Bind2Request bind, Sasl2Request request, CancellationToken ct)
     {
+        var bare = _localPart + "@" + _options.Domain;
         Jid jid;
         try
         {
@@ -132,7 +165,6 @@ public sealed partial class ClientConnection
         var bound = new XElement(XName.Get("bound", Sasl2Namespaces.Bind2));
         if (bind.EnableCarbons) EnableCarbonsInline();
         if (bind.Csi is { } csi) OnCsiNonza(csi);
-        if (bind.StreamManagement is { } enable) EnableStreamManagementInline(enable, bound);
         foreach (var other in bind.Others)
             _logger.LogDebug("Connection {Id}: Bind 2 inline {Element} not supported here; ignored", Id, other.Name);
         return bound;
@@ -167,16 +199,37 @@ public sealed partial class ClientConnection
     }
 
     /// <summary>
-    /// XEP-0198 hook (resumption inline in &lt;authenticate/&gt;): add &lt;resumed/&gt; (or
-    /// &lt;failed/&gt;) to <paramref name="successExtensions"/>, return true when the session was
-    /// resumed (Bind 2 is then skipped). Not implemented: nothing is resumed.
+    /// XEP-0198 &lt;enable/&gt; inside Bind 2, the last inline feature: the legacy enable, whose answer
+    /// (on the link's reader, before the first numbered stanza) goes into &lt;bound/&gt; and sends
+    /// &lt;success/&gt;. Without an answer within C2s:StreamManagement:ResumeTimeout, &lt;failed/&gt;.
     /// </summary>
-    private static bool TryResumeInline(Sasl2Request request, List<XElement> successExtensions) => false;
-
-    /// <summary>
-    /// XEP-0198 hook (inline &lt;enable/&gt; in Bind 2): add &lt;enabled/&gt; or &lt;failed/&gt; to
-    /// <paramref name="bound"/>. Not implemented (and not offered in the bind feature's inline list).
-    /// </summary>
-    private void EnableStreamManagementInline(XElement enable, XElement bound) =>
-        _logger.LogDebug("Connection {Id}: inline XEP-0198 <enable/> ignored: not offered", Id);
+    private async Task EnableStreamManagementInlineAsync(XElement enable, Sasl2StreamManagement inline, Sasl2Outcome.Authenticated authenticated, CancellationToken ct)
+    {
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _smInlineAnswer = answer =>
+        {
+            inline.OnEnableAnswer(answer);
+            SendSasl2Success(authenticated, inline);
+            answered.TrySetResult();
+        };
+        EnableStreamManagement(StreamManagementNonzas.WantsResume(enable), StreamManagementNonzas.Max(enable));
+        try
+        {
+            await answered.Task.WaitAsync(_options.StreamManagement.ResumeTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            Action<string>? pending;
+            lock (_smLock)
+            {
+                if (_smEnabled) return; // answered meanwhile
+                _smNumbering = false;   // a late SM_ENABLED is ignored (OnSmEnabled)
+                pending = Interlocked.Exchange(ref _smInlineAnswer, null);
+            }
+            if (pending is null) return; // refused meanwhile: answered
+            _logger.LogWarning("Connection {Id}: sm did not answer the inline XEP-0198 enable in time", Id);
+            C2sTelemetry.StreamManagement("enable-timeout");
+            pending(StreamManagementNonzas.Failed(StanzaErrors.InternalServerError));
+        }
+    }
 }

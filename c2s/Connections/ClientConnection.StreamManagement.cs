@@ -20,7 +20,9 @@ namespace Xmpp.C2s.Connections;
 /// (C2s:StreamManagement:AckRequestEvery / AckRequestDelay). A connection that drops without
 /// &lt;/stream:stream&gt; is detached, not ended, and its client may resume it on any c2s.
 /// <see cref="EnableStreamManagement"/> and <see cref="ResumeStreamAsync"/> are the entries for
-/// inline negotiation (XEP-0386/0388) as well.
+/// inline negotiation (XEP-0386/0388) as well: their answer (&lt;enabled/&gt;, &lt;resumed/&gt;,
+/// &lt;failed/&gt;) is produced once and goes through <see cref="SendSmAnswer"/>, onto the stream as
+/// a nonza or into the SASL2 &lt;success/&gt; being built.
 /// </summary>
 public sealed partial class ClientConnection
 {
@@ -40,6 +42,7 @@ public sealed partial class ClientConnection
     private string? _pendingResumeId;
     private string _pendingPrevId = "";
     private int _smCloseKind;       // CloseDropped, CloseEnded or CloseDetached
+    private Action<string>? _smInlineAnswer; // XEP-0388/0386: where the next answer goes instead of the stream (once)
 
     private const int CloseDropped = 0;   // the connection dropped: a resumable session is detached
     private const int CloseEnded = 1;     // the client closed its stream, or c2s closed it with an error: the session ends
@@ -98,7 +101,7 @@ public sealed partial class ClientConnection
         {
             if (_stage != StreamStage.Established || _smNumbering || _smSession is null)
             {
-                Send(Nonzas.Failed(StanzaErrors.UnexpectedRequest));
+                SendSmAnswer(Nonzas.Failed(StanzaErrors.UnexpectedRequest));
                 return;
             }
             _smNumbering = true;
@@ -116,7 +119,7 @@ public sealed partial class ClientConnection
         if (sent) return;
         C2sTelemetry.NotSentToSm("sm-enable", _sm.Link.IsUp);
         lock (_smLock) _smNumbering = false;
-        Send(Nonzas.Failed(StanzaErrors.InternalServerError));
+        SendSmAnswer(Nonzas.Failed(StanzaErrors.InternalServerError));
     }
 
     /// <summary>sm's SM_ENABLED, on the link's reader: &lt;enabled/&gt; goes out before any numbered stanza (they follow it on the link).</summary>
@@ -139,7 +142,7 @@ public sealed partial class ClientConnection
             _smResumable = _smResumeId is not null;
             _smOutNext = 1;
             _smOutKnown = true;
-            Send(Nonzas.Enabled(_smResumeId, answer.SmMax));
+            SendSmAnswer(Nonzas.Enabled(_smResumeId, answer.SmMax));
         }
         C2sTelemetry.StreamManagement("enabled");
         _logger.LogDebug("Connection {Id}: stream management enabled (resumable {Resumable})", Id, _smResumable);
@@ -153,7 +156,7 @@ public sealed partial class ClientConnection
             _smNumbering = false;
         }
         _logger.LogWarning("Connection {Id}: sm refused to enable stream management: {Reason}", Id, reason);
-        Send(Nonzas.Failed(reason == StanzaErrors.UnexpectedRequest ? reason : StanzaErrors.InternalServerError));
+        SendSmAnswer(Nonzas.Failed(reason == StanzaErrors.UnexpectedRequest ? reason : StanzaErrors.InternalServerError));
     }
 
     /// <summary>The number of the client's next stanza (read loop), or null when its stanzas are not numbered.</summary>
@@ -328,13 +331,14 @@ public sealed partial class ClientConnection
     /// &lt;resume previd h/&gt; after authentication: sm moves the session to this connection
     /// (RESUMED, then <see cref="TryAcceptResumed"/> on the link's reader writes &lt;resumed/&gt;, and
     /// the stanzas the client's h does not cover follow) or refuses (&lt;failed/&gt;; the client may bind).
+    /// True when resumed.
     /// </summary>
-    public async Task ResumeStreamAsync(string previd, uint h, CancellationToken ct)
+    public async Task<bool> ResumeStreamAsync(string previd, uint h, CancellationToken ct)
     {
         if (_stage != StreamStage.Authenticated || _pendingResume is not null)
         {
-            Send(Nonzas.Failed(StanzaErrors.UnexpectedRequest));
-            return;
+            SendSmAnswer(Nonzas.Failed(StanzaErrors.UnexpectedRequest));
+            return false;
         }
         _stage = StreamStage.Binding;
         var requestId = $"{Id}.r{Interlocked.Increment(ref _startCounter)}";
@@ -365,12 +369,13 @@ public sealed partial class ClientConnection
         {
             StopLoginTimer();
             _logger.LogInformation("Connection {Id} resumed session {Session} of {Jid}", Id, _smSession, _jid);
-            return;
+            return true;
         }
         _stage = StreamStage.Authenticated;
         C2sTelemetry.StreamManagement("resume-failed");
         _logger.LogInformation("Connection {Id}: resumption refused: {Reason}", Id, failure);
-        Send(Nonzas.Failed(failure == "item-not-found" ? StanzaErrors.ItemNotFound : StanzaErrors.InternalServerError));
+        SendSmAnswer(Nonzas.Failed(failure == "item-not-found" ? StanzaErrors.ItemNotFound : StanzaErrors.InternalServerError));
+        return false;
     }
 
     /// <summary>sm's RESUMED, on the link's reader: false if this resumption is no longer awaited.</summary>
@@ -389,7 +394,7 @@ public sealed partial class ClientConnection
             _smInbound = answer.SmH; // the client resends from the next one
             _smOutKnown = false;     // the first stanza sm sends again sets where numbering continues
             _stage = StreamStage.Established;
-            Send(Nonzas.Resumed(_pendingPrevId, answer.SmH));
+            SendSmAnswer(Nonzas.Resumed(_pendingPrevId, answer.SmH)); // in the lock: before the stanzas sm sends again
         }
         C2sTelemetry.StreamManagement("resumed");
         return pending.TrySetResult(null);
@@ -398,6 +403,16 @@ public sealed partial class ClientConnection
     public void OnResumeFailed(string requestId, string reason)
     {
         if (_pendingResume is { } pending && _pendingResumeId == requestId) pending.TrySetResult(reason);
+    }
+
+    /// <summary>
+    /// The answer to an &lt;enable/&gt; or &lt;resume/&gt;: to whoever negotiates inline (SASL2, once), else onto the stream.
+    /// Called where the answer must precede what follows it (in <see cref="_smLock"/>, on the link's reader).
+    /// </summary>
+    private void SendSmAnswer(string nonza)
+    {
+        if (Interlocked.Exchange(ref _smInlineAnswer, null) is { } inline) inline(nonza);
+        else Send(nonza);
     }
 
     /// <summary>Closes the stream with a stream error but keeps a resumable session for the client to resume (detached, not ended).</summary>

@@ -60,6 +60,32 @@ public sealed class SmClient(TestClient client)
         return answer;
     }
 
+    /// <summary>
+    /// XEP-0388/0386: a SASL2 &lt;success/&gt; that enabled stream management inside &lt;bound/&gt; or
+    /// resumed (&lt;resumed/&gt;, the client sent <paramref name="h"/>); stanzas after it are counted.
+    /// Returns the &lt;enabled/&gt;, &lt;resumed/&gt; or &lt;failed/&gt; it carries, or null.
+    /// </summary>
+    public XElement? OnSasl2Success(XElement success, uint h = 0)
+    {
+        var resumed = success.Element(XName.Get("resumed", Ns));
+        var enabled = success.Element(XName.Get("bound", "urn:xmpp:bind:0"))?.Element(XName.Get("enabled", Ns));
+        if (resumed is not null)
+        {
+            _marker = success;
+            _base = h;
+            ResumeId = resumed.Attr("previd");
+            return resumed;
+        }
+        if (enabled is not null)
+        {
+            _marker = success;
+            _base = 0;
+            ResumeId = enabled.Attr("id");
+            return enabled;
+        }
+        return success.Descendants(XName.Get("failed", Ns)).FirstOrDefault();
+    }
+
     /// <summary>The client's h: stanzas (message, presence, iq) received since &lt;enabled/&gt; (or h at &lt;resumed/&gt; plus those since).</summary>
     public uint Handled
     {

@@ -85,7 +85,7 @@ public sealed class Sasl2Tests(Sasl2Cluster fixture, ITestOutputHelper output) :
         Assert.Equal(features.Mechanisms(), authentication.Elements(XName.Get("mechanism", Sasl2Ns)).Select(m => m.Value));
         Assert.Contains("SCRAM-SHA-256-PLUS", features.Mechanisms());
         var bind = authentication.Element(XName.Get("inline", Sasl2Ns))!.Element(XName.Get("bind", "urn:xmpp:bind:0"))!;
-        Assert.Equal(["urn:xmpp:carbons:2", "urn:xmpp:csi:0"], bind.Descendants(XName.Get("feature", "urn:xmpp:bind:0")).Select(f => (string)f.Attribute("var")!));
+        Assert.Equal(["urn:xmpp:carbons:2", "urn:xmpp:csi:0", "urn:xmpp:sm:3"], bind.Descendants(XName.Get("feature", "urn:xmpp:bind:0")).Select(f => (string)f.Attribute("var")!));
         Assert.Equal(["UPGR-SCRAM-SHA-256", "UPGR-SCRAM-SHA-1"], authentication.Elements(XName.Get("upgrade", "urn:xmpp:sasl:upgrade:0")).Select(u => u.Value));
     }
 
