@@ -24,6 +24,7 @@ public sealed class SessionManager
     private readonly SessionActions _actions;
     private readonly PacketIntake _intake;
     private readonly ReturnedPackets _returned;
+    private readonly ComponentIntake _components;
     private readonly ILogger _logger;
 
     /// <param name="modules">The modules to load; <see cref="ModuleList.Create"/> unless given (tests add their own).</param>
@@ -50,7 +51,10 @@ public sealed class SessionManager
         var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs,
             Modules.OfType<Xmpp.Sm.Modules.Fast.FastModule>().FirstOrDefault()?.Tokens);
         _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
-        var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
+        var components = new ComponentDomains();
+        Hooks.On<ComponentChanged>(change => components.Changed(change.Address, change.Up));
+        var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>(), components);
+        _components = new ComponentIntake(context, components, logs.CreateLogger<ComponentIntake>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned);
     }
@@ -75,6 +79,7 @@ public sealed class SessionManager
             switch (frame.BodyCase)
             {
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
+                case Frame.BodyOneofCase.Packet when ComponentDomains.DomainOf(frame.From) is not null: _components.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
                 default: _logger.LogDebug("Ignored a {Kind} frame from {From}", frame.BodyCase, frame.From); break;
