@@ -19,7 +19,9 @@ ExitUnlessConfigured(options, router);
 
 builder.Services.AddSingleton<ComponentListener>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ComponentListener>());
-builder.AddXmppTelemetry(GatewayTelemetry.ServiceName, GatewayTelemetry.Name, "gateway/" + Environment.MachineName.ToLowerInvariant());
+var telemetry = builder.AddXmppTelemetry(GatewayTelemetry.ServiceName, GatewayTelemetry.Name, "gateway/" + Environment.MachineName.ToLowerInvariant());
+if (!telemetry.MetricsEndpoint)
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0)); // metrics off: no Kestrel default (localhost:5000) either
 
 var app = builder.Build();
 app.MapXmppTelemetry();

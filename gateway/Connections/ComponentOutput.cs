@@ -28,9 +28,8 @@ public sealed class ComponentOutput(Stream stream, long maxBytes)
     {
         await foreach (var data in _queue.Reader.ReadAllAsync(ct))
         {
-            await stream.WriteAsync(data, ct);
+            await stream.WriteAsync(data, ct); // a NetworkStream: unbuffered, nothing to flush
             Interlocked.Add(ref _bytes, -data.Length);
-            if (_queue.Reader.Count == 0) await stream.FlushAsync(ct);
         }
     }
 

@@ -31,6 +31,13 @@ class Service(ComponentXMPP):
         self.add_event_handler("disconnected", self.on_disconnected)
         self.add_event_handler("message", self.on_message)
 
+    def incoming_filter(self, xml):
+        # Seen as it is parsed: slixmpp runs stanza handlers later, possibly after 'disconnected'.
+        if xml.tag == "{http://etherx.jabber.org/streams}error" and not self.attached.done():
+            conditions = [c.tag.split("}", 1)[-1] for c in xml if c.tag.startswith("{urn:ietf:params:xml:ns:xmpp-streams}") and not c.tag.endswith("}text")]
+            self.attached.set_result("refused " + (conditions[0] if conditions else "?"))
+        return super().incoming_filter(xml)
+
     def on_start(self, _):
         if not self.attached.done():
             self.attached.set_result("attached")
