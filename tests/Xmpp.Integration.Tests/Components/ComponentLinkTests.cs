@@ -86,6 +86,27 @@ public sealed class ComponentLinkTests(ClusterFixture fixture, ITestOutputHelper
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
     }
 
+    [Fact]
+    public async Task Xmppctl_pki_issue_makes_a_component_certificate_from_the_existing_ca()
+    {
+        var dir = Path.Combine(Cluster.DataDirectory, "pki-issue-" + Guid.NewGuid().ToString("N")[..8]);
+        var init = await Cluster.CtlAsync("pki", "init", "--dir", dir);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        var ca = File.ReadAllText(Path.Combine(dir, "ca.crt"));
+
+        var issued = await Cluster.CtlAsync("pki", "issue", "--dir", dir, "--role", "component", "--name", "conference.localhost");
+
+        Assert.True(issued.ExitCode == 0, issued.ToString());
+        Assert.Contains("component-conference.localhost.crt", issued.Stdout);
+        Assert.Equal(ca, File.ReadAllText(Path.Combine(dir, "ca.crt"))); // the same CA issued it
+        using var certificate = PemFiles.LoadWithKey(Path.Combine(dir, "component-conference.localhost.crt"), null);
+        Assert.Equal(PkiLayout.Component("conference.localhost"), ComponentIdentity.FromCertificate(certificate));
+        Assert.Null(new CaTrust(PemFiles.LoadCertificate(Path.Combine(dir, "ca.crt"))).Check(certificate, DeploymentCa.ClientAuthOid));
+
+        var bad = await Cluster.CtlAsync("pki", "issue", "--dir", dir, "--role", "wizard", "--name", "x");
+        Assert.Equal(2, bad.ExitCode);
+    }
+
     private static Frame Packet(string from, string to, string body) => new()
     {
         To = "sm/localhost",

@@ -48,7 +48,7 @@ internal sealed class PkiCommand : ICommand
         {
             if (issueName is null || !ComponentRoles.TryParse(role, out var parsedRole)) return Task.FromResult(Usage(context));
             // Only the named certificate (the CA and router certificate exist already, or are created too).
-            request = new PkiRequest { Domains = [], C2sInstances = [], Admins = [] } with
+            request = request with
             {
                 Domains = parsedRole == ComponentRole.Sm ? [issueName] : [],
                 C2sInstances = parsedRole == ComponentRole.C2s ? [issueName] : [],
