@@ -17,6 +17,9 @@ public sealed class GatewayOptions
     /// <summary>The server's domain: stanzas from components go to sm/&lt;Domain&gt;.</summary>
     public string Domain { get; set; } = "localhost";
 
+    /// <summary>Open component connections (attached or still in their handshake); one beyond it is closed at once (logged, counted).</summary>
+    public int MaxConnections { get; set; } = 100;
+
     /// <summary>Largest stanza a component may send, in bytes (larger: &lt;policy-violation/&gt;).</summary>
     public int MaxStanzaBytes { get; set; } = 256 * 1024;
 

@@ -9,6 +9,7 @@ using Xmpp.Common;
 using Xmpp.Common.Link;
 using Xmpp.Common.Pki;
 using Xmpp.Common.Stanzas;
+using Xmpp.Common.Telemetry;
 using Xmpp.Common.Xml;
 using Xmpp.Gateway.Protocol;
 using Xmpp.Gateway.Telemetry;
@@ -159,6 +160,10 @@ public sealed class ComponentConnection(Socket socket, GatewayOptions options, R
             return false;
         }
         ComponentStanzas.ToServer(stanza);
+        // The root of this stanza's trace; the frame carries its context on to sm.
+        using var activity = FrameTrace.StartWithParent(GatewayTelemetry.Source, "component stanza receive", System.Diagnostics.ActivityKind.Server, default);
+        activity?.SetTag("xmpp.component", _domain);
+        activity?.SetTag("xmpp.stanza.kind", stanza.Name.LocalName);
         var frame = new Frame
         {
             To = "sm/" + options.Domain,
@@ -187,6 +192,8 @@ public sealed class ComponentConnection(Socket socket, GatewayOptions options, R
     private ValueTask OnFrameAsync(Frame frame)
     {
         if (frame.BodyCase != Frame.BodyOneofCase.Packet) return ValueTask.CompletedTask; // component events, nothing to do
+        using var activity = FrameTrace.StartFrom(GatewayTelemetry.Source, "component stanza deliver", System.Diagnostics.ActivityKind.Consumer, frame);
+        activity?.SetTag("xmpp.component", _domain);
         XElement stanza;
         try
         {

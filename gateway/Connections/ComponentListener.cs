@@ -12,6 +12,7 @@ public sealed class ComponentListener(IOptions<GatewayOptions> options, IOptions
     private readonly List<Task> _connections = [];
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
+    private int _open;
 
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
@@ -40,12 +41,25 @@ public sealed class ComponentListener(IOptions<GatewayOptions> options, IOptions
                 logger.LogWarning("Accepting a component connection failed: {Error}", e.Message);
                 continue;
             }
+            if (Interlocked.Increment(ref _open) > options.Value.MaxConnections)
+            {
+                Interlocked.Decrement(ref _open);
+                logger.LogWarning("Component connection from {Peer} refused: {Max} connections are open (Gateway:MaxConnections)", socket.RemoteEndPoint, options.Value.MaxConnections);
+                Telemetry.GatewayTelemetry.Refused("max-connections");
+                socket.Dispose();
+                continue;
+            }
             socket.NoDelay = true;
             var connection = new ComponentConnection(socket, options.Value, router.Value, logger);
             lock (_connections)
             {
                 _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(Task.Run(() => connection.RunAsync(ct), CancellationToken.None));
+                _connections.Add(Task.Run(async () =>
+                {
+                    try { await connection.RunAsync(ct); }
+                    catch (Exception e) { logger.LogError(e, "A component connection failed"); }
+                    finally { Interlocked.Decrement(ref _open); }
+                }, CancellationToken.None));
             }
         }
     }

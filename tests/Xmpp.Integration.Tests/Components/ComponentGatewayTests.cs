@@ -132,4 +132,51 @@ public sealed class ComponentGatewayTests(ComponentClusterFixture fixture, ITest
         Assert.DoesNotContain(ComponentClusterFixture.OtherDomain, items);
         Assert.DoesNotContain("unknown.localhost", items);
     }
+
+    [Theory]
+    [InlineData("foreign-from", "invalid-from")]
+    [InlineData("no-to", "improper-addressing")]
+    [InlineData("too-big", "policy-violation")]
+    public async Task A_component_that_breaks_the_rules_has_its_stream_closed(string fault, string condition)
+    {
+        const string domain = ComponentClusterFixture.OtherDomain;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, Cluster.GatewayPort);
+        var stream = tcp.GetStream();
+        await WriteAsync(stream, $"<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='{domain}'>");
+        var header = await ReadUntilAsync(stream, "'>");
+        var id = System.Text.RegularExpressions.Regex.Match(header, "id='([^']+)'").Groups[1].Value;
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(id + ComponentClusterFixture.OtherSecret)));
+        await WriteAsync(stream, $"<handshake>{digest}</handshake>");
+        Assert.Contains("<handshake/>", await ReadUntilAsync(stream, "<handshake/>"));
+
+        await WriteAsync(stream, fault switch
+        {
+            "foreign-from" => "<message from='admin@localhost' to='alice@localhost'><body>x</body></message>",
+            "no-to" => $"<message from='bot@{domain}'><body>x</body></message>",
+            _ => $"<message from='bot@{domain}' to='alice@localhost'><body>{new string('x', 300 * 1024)}</body></message>",
+        });
+        var rest = await ReadUntilAsync(stream, "</stream:stream>");
+        Assert.Contains($"<{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", rest);
+    }
+
+    private static Task WriteAsync(System.Net.Sockets.NetworkStream stream, string text) =>
+        stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).AsTask();
+
+    /// <summary>What the gateway writes until <paramref name="marker"/> appears (or it closes), within the timeout.</summary>
+    private static async Task<string> ReadUntilAsync(System.Net.Sockets.NetworkStream stream, string marker)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[8192];
+        while (!text.ToString().Contains(marker, StringComparison.Ordinal))
+        {
+            int n;
+            try { n = await stream.ReadAsync(buffer, cts.Token); }
+            catch (IOException) { break; }
+            if (n == 0) break;
+            text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+        }
+        return text.ToString();
+    }
 }
