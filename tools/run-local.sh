@@ -5,6 +5,8 @@
 # The links between them are mutual TLS: on first start the deployment CA and one certificate per
 # process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
 # Ctrl-C stops the three processes (only those this script started).
+# COMPONENTS="bot.localhost=secret ..." also runs the XEP-0114 gateway (loopback, GATEWAY_PORT, 5275)
+# for those component domains and secrets (passed in its environment, not on its command line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR=${DATA_DIR:-$PWD/data}
@@ -23,7 +25,7 @@ trap stop EXIT INT TERM
 
 start() { # name dll args...
   local name=$1 dll=$2; shift 2
-  dotnet "$dll" "$@" >"$DATA_DIR/logs/$name.log" 2>&1 &
+  env ${START_ENV[@]+"${START_ENV[@]}"} dotnet "$dll" "$@" >"$DATA_DIR/logs/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do
     grep -q READY "$DATA_DIR/logs/$name.log" && { echo "$name: $(grep -m1 READY "$DATA_DIR/logs/$name.log" | sed 's/^ *//')"; return; }
@@ -45,6 +47,15 @@ start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:D
 # c2s as its container runs it (c2s/Dockerfile): glibc maps OpenSSL's 16 KiB+ record buffers one by one.
 GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:DirectTlsPort=$DIRECT_TLS_PORT --C2s:InstanceId=c2s-1 \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
+
+if [ -n "${COMPONENTS:-}" ]; then
+  START_ENV=(); domains=()
+  for pair in $COMPONENTS; do domains+=("${pair%%=*}"); START_ENV+=("Gateway__Components__${pair%%=*}__Secret=${pair#*=}"); done
+  $XMPPCTL pki init --dir "$PKI" --domain "$DOMAIN" --c2s c2s-1 --component "$(IFS=,; echo "${domains[*]}")" | sed 's/^/pki: /'
+  start gateway "$(bin gateway xmpp-gateway)" --Router:Address=$ROUTER --Gateway:Domain=$DOMAIN --Gateway:Port=${GATEWAY_PORT:-5275} \
+    --Router:CaCertificate="$PKI/ca.crt" --Gateway:CertificateDirectory="$PKI"
+  START_ENV=()
+fi
 
 cat <<MSG
 

@@ -37,6 +37,9 @@ public sealed class ComponentLink
     private long _queuedBytes;
     private readonly RateLimitedCount _refusals = new();
 
+    /// <summary>When the link was opened (Router.Components shows it).</summary>
+    public DateTimeOffset Since { get; } = DateTimeOffset.UtcNow;
+
     public ComponentLink(string peer, long maxQueueBytes, int maxBatchBytes)
     {
         Peer = peer;

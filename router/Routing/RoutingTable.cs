@@ -53,6 +53,9 @@ public sealed class RoutingTable
         }
     }
 
+    /// <summary>Every bound address with its link, ordered by address (Router.Components).</summary>
+    public IReadOnlyList<KeyValuePair<string, ComponentLink>> Bound() => _byAddress.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+
     public IReadOnlyCollection<ComponentLink> Components() => _byAddress.Values.Distinct().ToList();
 
     private static bool IsValidAddress(string address)

@@ -53,7 +53,7 @@ public sealed class LinkAuthenticator
     {
         var refusal = _trust.Check(certificate, DeploymentCa.ClientAuthOid);
         if (refusal is null && certificate is X509Certificate2 leaf && ComponentIdentity.FromCertificate(leaf) is null)
-            refusal = "certificate names no component role (subject OU c2s, sm or admin and CN role/name)";
+            refusal = "certificate names no component role (subject OU c2s, sm, admin or component and CN role/name)";
         if (refusal is null) return true;
         _logger.LogWarning("TLS connection from {Peer} refused: {Reason}", peer, refusal);
         RouterTelemetry.Refused(RouterTelemetry.RefusalCertificate);

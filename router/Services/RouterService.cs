@@ -9,7 +9,7 @@ using Xmpp.Router.Telemetry;
 namespace Xmpp.Router.Services;
 
 /// <summary>The Router.Link gRPC endpoint: one call per component for its whole life.</summary>
-public sealed class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, RouterShutdown shutdown, IOptions<RouterOptions> options, ILogger<RouterService> logger)
+public sealed partial class RouterService(RoutingTable table, FrameRouter router, TrafficTap tap, RouterShutdown shutdown, IOptions<RouterOptions> options, ILogger<RouterService> logger)
     : Xmpp.Protos.Router.RouterBase
 {
     public override async Task Link(IAsyncStreamReader<FrameBatch> requestStream, IServerStreamWriter<FrameBatch> responseStream, ServerCallContext context)

@@ -38,6 +38,7 @@ public static class RouterTelemetry
     public const string RefusalFrom = "from";
     public const string RefusalAction = "action";
     public const string RefusalWatch = "watch";
+    public const string RefusalComponents = "components";
 
     public static void Refused(string what) => Refusals.Add(1, new KeyValuePair<string, object?>("refused", what));
 

@@ -26,6 +26,7 @@ public sealed class SessionManager
     private readonly ReturnedPackets _returned;
     private readonly StreamManagement.StreamManagementService _streams;
     private readonly C2sLinks _c2sLinks;
+    private readonly ComponentIntake _components;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -61,7 +62,10 @@ public sealed class SessionManager
         var auth = Auth.AuthActions.Create(options, storage.Accounts, clock ?? TimeProvider.System, logs,
             Modules.OfType<Xmpp.Sm.Modules.Fast.FastModule>().FirstOrDefault()?.Tokens);
         _actions = new SessionActions(options, Sessions, _lifecycle, storage.Accounts, accounts, auth, _outbox, logs.CreateLogger<SessionActions>());
-        var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>());
+        var components = new ComponentDomains();
+        Hooks.On<ComponentChanged>(change => components.Changed(change.Address, change.Up));
+        var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>(), components);
+        _components = new ComponentIntake(context, components, logs.CreateLogger<ComponentIntake>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
         _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
             clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
@@ -114,6 +118,7 @@ public sealed class SessionManager
                 case Frame.BodyOneofCase.Session when Xmpp.Sm.StreamManagement.StreamManagementService.Handles(frame.Session.Action): _streams.Handle(frame); break;
                 case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Sync: _c2sLinks.OnSync(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
+                case Frame.BodyOneofCase.Packet when ComponentDomains.DomainOf(frame.From) is not null: _components.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
                 default: _logger.LogDebug("Ignored a {Kind} frame from {From}", frame.BodyCase, frame.From); break;

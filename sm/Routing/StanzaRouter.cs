@@ -18,9 +18,11 @@ namespace Xmpp.Sm.Routing;
 /// <item>"&lt;kind&gt;/&lt;target&gt;", e.g. "message/bare", "presence/self", "iq/full"</item>
 /// <item>the defaults here: an unhandled iq get/set gets &lt;service-unavailable/&gt;, the rest is dropped.</item>
 /// </list>
+/// Stanzas for a service component's domain (<see cref="ComponentDomains"/>) pass the filters and
+/// go to the component (<see cref="ComponentForwarder"/>); one that is down gets &lt;service-unavailable/&gt;.
 /// Stanzas for another domain get &lt;remote-server-not-found/&gt;: there is no s2s yet.
 /// </summary>
-public sealed class StanzaRouter(SmContext ctx, ILogger logger)
+public sealed class StanzaRouter(SmContext ctx, ILogger logger, ComponentDomains? components = null)
 {
     private const string RemoteServerNotFound = "remote-server-not-found";
 
@@ -76,7 +78,19 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
             return new AddressError(StanzaErrors.JidMalformed, null);
         target = Classify(kind, parsed, origin);
         if (target == TargetKind.Remote)
-            return new AddressError(RemoteServerNotFound, StanzaErrors.Cancel); // no s2s yet
+        {
+            switch (components?.StateOf(parsed!.Domain))
+            {
+                case ComponentDomains.State.Bound:
+                    target = TargetKind.Component;
+                    break;
+                case ComponentDomains.State.Down:
+                    // RFC 6120 §10.5: a domain this deployment serves, whose service is absent now; it may come back.
+                    return new AddressError(StanzaErrors.ServiceUnavailable, StanzaErrors.Wait);
+                default:
+                    return new AddressError(RemoteServerNotFound, StanzaErrors.Cancel); // no s2s yet
+            }
+        }
         to = parsed ?? origin.BareJid;
         return null;
     }
@@ -86,6 +100,11 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger)
         try
         {
             if (e.Target != TargetKind.Self && ctx.Hooks.Fire(FilterHook, e)) return;
+            if (e.Target == TargetKind.Component)
+            {
+                ComponentForwarder.Forward(ctx.Out, e);
+                return;
+            }
             if (!Fire(e)) Unhandled(e);
         }
         catch (Exception ex)

@@ -13,6 +13,8 @@ public enum TargetKind
     Full,
     /// <summary>Another domain. We have no s2s, so these never reach the hooks.</summary>
     Remote,
+    /// <summary>A service component's domain or a JID within it (bound on the router as component/&lt;domain&gt;): forwarded to it after the filters.</summary>
+    Component,
 }
 
 public static class TargetKindNames
@@ -23,6 +25,7 @@ public static class TargetKindNames
         TargetKind.Self => "self",
         TargetKind.Bare => "bare",
         TargetKind.Full => "full",
+        TargetKind.Component => "component",
         _ => "remote",
     };
 }

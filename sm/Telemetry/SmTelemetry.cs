@@ -87,6 +87,11 @@ public static class SmTelemetry
     public static void RegistrationRefused(string reason) => RegistrationRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
     public static void AdHocRefused(string reason) => AdHocRefusals.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
 
+    public static readonly Counter<long> ComponentDrops = Meter.CreateCounter<long>("xmpp.sm.component.dropped", "{stanza}",
+        "Stanzas from service components that sm dropped, by reason (unparsable, foreign-from, not-a-stanza, subscription, undeliverable)");
+
+    public static void ComponentDropped(string reason) => ComponentDrops.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+
     public static void Undeliverable(string kind, string outcome) =>
         Undelivered.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Kind, kind), new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -4,7 +4,7 @@ using Xmpp.Tools.Ctl.Commands;
 // xmppctl [--router URL] [--domain D] [--pki DIR | --ca F --cert F [--key F]] <command> [args]
 // Exit codes: 0 success, 1 the operation failed (refused, router or sm unreachable, timeout), 2 usage error.
 
-ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand(), new OnlineCommand(), new KickCommand(), new AnnounceCommand(), new TraceCommand(), new PkiCommand()];
+ICommand[] commands = [new AddUserCommand(), new PasswdCommand(), new DelUserCommand(), new UsersCommand(), new OnlineCommand(), new KickCommand(), new AnnounceCommand(), new TraceCommand(), new PkiCommand(), new ComponentsCommand()];
 
 var parsed = CommandLine.Parse(args);
 if (parsed.Error is not null)

@@ -1,4 +1,5 @@
 using Xmpp.Common.Pki;
+using Xmpp.Common;
 using Xmpp.Protos;
 using Action = Xmpp.Protos.Session.Types.Action;
 
@@ -11,7 +12,9 @@ namespace Xmpp.Common.Link;
 /// <item>c2s sends to sm/*: packets and the session requests START, END, SYNC, AUTH, and CREATE (XEP-0077 registration; sm refuses it unless Sm:Registration:Enabled) and PASSWD (a logged-in client's own password change; sm checks the session);</item>
 /// <item>sm sends to c2s/* and ctl/*: packets (to c2s only) and answers (STARTED, ENDED, SYNCED, AUTHED, CREATED, DELETED, PASSWD_DONE, LISTED, or any request marked failed);</item>
 /// <item>admin sends to sm/*: the account actions CREATE, DELETE, PASSWD, LIST and the XEP-0133 operations ONLINE, KICK, ANNOUNCE; no packets;</item>
-/// <item>only admin may watch the routed traffic (Router.Watch);</item>
+/// <item>component (a service on its own domain, CN component/&lt;domain&gt;) binds only component/&lt;domain&gt; and sends to sm/*
+///   packets only, whose stanza_from is that domain or a JID within it (room@domain, room@domain/nick); sm sends packets to component/*;</item>
+/// <item>only admin may watch the routed traffic (Router.Watch) and list the bound components (Router.Components);</item>
 /// <item>after the bind only session and packet frames are accepted from anyone.</item>
 /// </list>
 /// </summary>
@@ -34,7 +37,7 @@ public static class LinkPermissions
         {
             var allowed = identity.Role switch
             {
-                ComponentRole.C2s or ComponentRole.Sm => address == identity.CommonName,
+                ComponentRole.C2s or ComponentRole.Sm or ComponentRole.Component => address == identity.CommonName,
                 ComponentRole.Admin => address.StartsWith("ctl/", StringComparison.Ordinal) && address.Length > 4,
                 _ => false,
             };
@@ -53,7 +56,9 @@ public static class LinkPermissions
             case Frame.BodyOneofCase.Packet:
                 return (identity.Role, to) switch
                 {
-                    (ComponentRole.C2s, "sm") or (ComponentRole.Sm, "c2s") => null,
+                    (ComponentRole.C2s, "sm") or (ComponentRole.Sm, "c2s" or "component") => null,
+                    (ComponentRole.Component, "sm") => IsWithinDomain(frame.Packet.StanzaFrom, identity.Name) ? null
+                        : $"component/{identity.Name} may not send a stanza from '{frame.Packet.StanzaFrom}' (only from {identity.Name} or a JID within it)",
                     _ => $"{identity.Role.Name()} may not send packets to {frame.To}",
                 };
             case Frame.BodyOneofCase.Session:
@@ -75,6 +80,16 @@ public static class LinkPermissions
 
     /// <summary>Whether the identity may watch routed traffic (Router.Watch, `xmppctl trace`).</summary>
     public static bool MayWatch(ComponentIdentity identity) => identity.Role == ComponentRole.Admin;
+
+    /// <summary>
+    /// Whether <paramref name="jid"/> is <paramref name="domain"/> itself or a JID of it (local@domain,
+    /// domain/resource, local@domain/resource). A hint that is empty or does not parse is not.
+    /// </summary>
+    public static bool IsWithinDomain(string jid, string domain) =>
+        Jid.TryParse(jid, out var parsed) && string.Equals(parsed.Domain, domain, StringComparison.Ordinal);
+
+    /// <summary>Whether the identity may list the bound components (Router.Components, `xmppctl components`).</summary>
+    public static bool MayListComponents(ComponentIdentity identity) => identity.Role == ComponentRole.Admin;
 
     private static string KindOf(string address)
     {

@@ -8,6 +8,8 @@ public sealed record PkiRequest
     public IReadOnlyList<string> Domains { get; init; } = ["localhost"];
     public IReadOnlyList<string> C2sInstances { get; init; } = ["c2s-1"];
     public IReadOnlyList<string> Admins { get; init; } = [PkiLayout.AdminName];
+    /// <summary>Service domains (component/&lt;domain&gt;), e.g. conference.localhost; none by default.</summary>
+    public IReadOnlyList<string> Components { get; init; } = [];
     /// <summary>DNS names and IP addresses the router is reached by (its certificate's SANs).</summary>
     public IReadOnlyList<string> RouterNames { get; init; } = ["127.0.0.1", "localhost", "router"];
 }
@@ -48,7 +50,8 @@ public static class PkiInitializer
             }
             var identities = request.C2sInstances.Select(PkiLayout.C2s)
                 .Concat(request.Domains.Select(PkiLayout.Sm))
-                .Concat(request.Admins.Select(a => PkiLayout.Admin(a)));
+                .Concat(request.Admins.Select(a => PkiLayout.Admin(a)))
+                .Concat(request.Components.Select(PkiLayout.Component));
             foreach (var identity in identities)
             {
                 Validate(identity.Name);

@@ -20,6 +20,8 @@ public sealed record PkiLayout(string Directory)
     public static ComponentIdentity C2s(string instanceId) => new(ComponentRole.C2s, instanceId);
     public static ComponentIdentity Sm(string domain) => new(ComponentRole.Sm, domain);
     public static ComponentIdentity Admin(string name = AdminName) => new(ComponentRole.Admin, name);
+    /// <summary>A service on its own domain: component/conference.localhost (file component-conference.localhost.crt).</summary>
+    public static ComponentIdentity Component(string domain) => new(ComponentRole.Component, domain);
 
     public string AdminCertificate => CertificateOf(Admin());
     public string AdminKey => KeyOf(Admin());

@@ -28,7 +28,7 @@ public sealed record ClusterOptions
 /// instances (c2s-1, c2s-2), each on a free port. Every process also gets a free port for its
 /// metrics and health endpoint (Telemetry:MetricsPort), sm one for its gRPC health service.
 /// </summary>
-public sealed class Cluster : IAsyncDisposable
+public sealed partial class Cluster : IAsyncDisposable
 {
     public const string Domain = "localhost";
     public static readonly TimeSpan CtlTimeout = TimeSpan.FromSeconds(30);

@@ -36,6 +36,7 @@ public sealed class ClusterPki
             "c2s" => PkiLayout.C2s(name),
             "sm" => PkiLayout.Sm(name),
             "ctl" => PkiLayout.Admin(),
+            "component" => PkiLayout.Component(name),
             _ => throw new ArgumentException($"no role binds {address}", nameof(address)),
         };
     }
@@ -49,6 +50,7 @@ public sealed class ClusterPki
             {
                 ComponentRole.C2s => new PkiRequest { Domains = [], Admins = [], C2sInstances = [identity.Name] },
                 ComponentRole.Sm => new PkiRequest { Domains = [identity.Name], Admins = [], C2sInstances = [] },
+                ComponentRole.Component => new PkiRequest { Domains = [], Admins = [], C2sInstances = [], Components = [identity.Name] },
                 _ => new PkiRequest { Domains = [], Admins = [identity.Name], C2sInstances = [] },
             };
             PkiInitializer.Init(Directory, request);
