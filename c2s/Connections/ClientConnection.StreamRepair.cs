@@ -52,7 +52,7 @@ public sealed partial class ClientConnection
             if (++_unconfirmedSinceRequest >= _options.StreamManagement.ConfirmEvery)
             {
                 _unconfirmedSinceRequest = 0;
-                askUpTo = kept.LastSeq;
+                askUpTo = unchecked(kept.LastSeq - 1); // this one is not sent yet: the request must not overtake it
             }
         }
         if (askUpTo is { } upTo) AskConfirmation(upTo);

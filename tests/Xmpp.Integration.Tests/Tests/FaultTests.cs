@@ -113,7 +113,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         if (c.Received + c.LostAcknowledged + c.LostUnacknowledged != c.Sent) problems.Add("messages unaccounted for");
         var drops = string.Join("; ", result.Disconnects.Select(d =>
             $"c2s-{d.Server + 1} {d.Reason} -> {(d.How.Length == 0 ? "not back" : $"{d.How} on c2s-{d.RecoveredOn + 1}")} after {d.RecoverySeconds?.ToString("0.000") ?? "-"} s"));
-        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}\n{c}\ndrops: {(drops.Length == 0 ? "none" : drops)}\n{cluster.OutputTail()}");
+        Assert.True(problems.Count == 0, $"{string.Join("; ", problems)}\n{c}\ndrops: {(drops.Length == 0 ? "none" : drops)}\n{cluster.OutputTail(400)}");
     }
 
     private void Log(string line)
