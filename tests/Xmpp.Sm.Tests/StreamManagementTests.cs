@@ -116,7 +116,7 @@ public sealed class StreamManagementTests : IDisposable
         Assert.Equal(bob.C2s, ask.To);
         Assert.DoesNotContain(_h.Handle(Numbered(4)), f => f.Session is not null || f.Packet is not null); // asked already: only dropped
 
-        _clock.Advance(TimeSpan.FromSeconds(2));
+        _clock.Now += TimeSpan.FromSeconds(2);
         Assert.Equal(Action.SmResend, Assert.Single(_h.Handle(Numbered(5)), f => f.Session is not null).Session.Action); // asked again after a second
 
         var bodies = new[] { 2u, 3u, 4u, 5u }.SelectMany(n => PacketsTo(_h.Handle(Numbered(n)), alice)).Select(p => p.Stanza.ToStringUtf8()).ToList();
