@@ -27,7 +27,7 @@ public sealed class StreamManagementService
         public const string UnexpectedRequest = "unexpected-request";
         /// <summary>ENDED to the old connection's c2s: close that stream, the session lives on elsewhere.</summary>
         public const string Resumed = "resumed";
-        /// <summary>ENDED to c2s: the client's stanzas came with a gap; close the stream, the client resumes and resends.</summary>
+        /// <summary>ENDED to c2s: the stream is to be closed so that the client resumes and resends (no longer sent by sm: a gap is repaired with SM_RESEND).</summary>
         public const string Resync = "resync";
     }
 
