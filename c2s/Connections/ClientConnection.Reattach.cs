@@ -146,7 +146,11 @@ public sealed partial class ClientConnection
     }
 
     /// <summary>The resync found the session on sm: what waited goes out now.</summary>
-    public void ResumeWithSm() => ReleaseHeld();
+    public void ResumeWithSm()
+    {
+        ReleaseHeld();
+        RepairAfterRelink(); // XEP-0198: frames lost with the old router link are sent again
+    }
 
     /// <summary>
     /// sm does not hold this session (it restarted, or ended it while the router was away): start
@@ -166,15 +170,13 @@ public sealed partial class ClientConnection
         }
         _logger.LogInformation("Connection {Id}: sm does not hold session {Session} of {Jid}; re-attaching it", Id, _smSession, jid);
         C2sTelemetry.Reattached("started");
-        var sent = _sm.Send(new Frame
+        var start = new Session
         {
-            To = _sm.SmAddress,
-            Session = new Session
-            {
-                Action = Session.Types.Action.Start, C2SSession = Id, Target = jid.ToString(), RequestId = requestId,
-                Reattach = true, RosterInterest = _rosterInterest,
-            },
-        });
+            Action = Session.Types.Action.Start, C2SSession = Id, Target = jid.ToString(), RequestId = requestId,
+            Reattach = true, RosterInterest = _rosterInterest,
+        };
+        AddStreamCounters(start); // XEP-0198: the new sm goes on with the stream's numbers
+        var sent = _sm.Send(new Frame { To = _sm.SmAddress, Session = start });
         if (!sent) FailReattach("the router link would not take the START");
     }
 

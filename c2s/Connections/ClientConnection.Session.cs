@@ -69,6 +69,7 @@ public sealed partial class ClientConnection
             },
         };
         if (seq is { } number) frame.Packet.SmSeq = number;
+        KeepUnconfirmed(frame); // XEP-0198: sent again if the router link loses it (ClientConnection.StreamRepair.cs)
         RememberForReattach(frame, forward.Stanza);
         if (TryHold(frame, forward.Stanza)) return; // sm is away: it waits (ClientConnection.Reattach.cs)
         using var span = C2sTelemetry.StanzaReceived(frame); // the frame carries its trace context to sm

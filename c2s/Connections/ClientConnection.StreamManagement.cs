@@ -107,6 +107,7 @@ public sealed partial class ClientConnection
             _smNumbering = true;
             _smInbound = 0;
             _smResumable = resume;
+            StartKeepingLocked(0);
         }
         var sent = _sm.Send(new Frame
         {
@@ -142,6 +143,7 @@ public sealed partial class ClientConnection
             _smResumable = _smResumeId is not null;
             _smOutNext = 1;
             _smOutKnown = true;
+            _smMax = answer.SmMax;
             SendSmAnswer(Nonzas.Enabled(_smResumeId, answer.SmMax));
         }
         C2sTelemetry.StreamManagement("enabled");
@@ -154,6 +156,7 @@ public sealed partial class ClientConnection
         {
             if (_smEnabled) return;
             _smNumbering = false;
+            _unconfirmed = null;
         }
         _logger.LogWarning("Connection {Id}: sm refused to enable stream management: {Reason}", Id, reason);
         SendSmAnswer(Nonzas.Failed(reason == StanzaErrors.UnexpectedRequest ? reason : StanzaErrors.InternalServerError));
@@ -190,7 +193,7 @@ public sealed partial class ClientConnection
             enabled = _smEnabled;
             if (!enabled) Send(StanzaCodec.ToText(stanza));
         }
-        var sent = _sm.Send(new Frame
+        var loopback = new Frame
         {
             To = _smOwner,
             Packet = new Packet
@@ -205,18 +208,20 @@ public sealed partial class ClientConnection
                 StanzaTo = (string?)stanza.Attribute("to") ?? "",
                 StanzaFrom = (string?)stanza.Attribute("from") ?? "",
             },
-        });
-        if (!sent)
+        };
+        KeepUnconfirmed(loopback); // sent again if the router link loses it
+        if (!_sm.Send(loopback))
         {
             C2sTelemetry.NotSentToSm("loopback", _sm.Link.IsUp);
             CloseForResumption(StreamErrors.ResourceConstraint, "the server is busy; resume the stream");
         }
     }
 
-    /// <summary>A numbered stanza from sm (link reader): true to write it; a duplicate is dropped, a gap closes the stream for a resumption.</summary>
+    /// <summary>A numbered stanza from sm (link reader): true to write it; a duplicate is dropped, after a gap sm is asked to send again (ClientConnection.StreamRepair.cs).</summary>
     private bool AcceptNumbered(Packet packet)
     {
         var seq = packet.SmSeq;
+        uint lastWritten;
         lock (_smLock)
         {
             if (!_smOutKnown)
@@ -235,11 +240,14 @@ public sealed partial class ClientConnection
                 C2sTelemetry.StreamManagement("duplicate");
                 return false;
             }
+            // Frames were lost on the way (a router restart): sm keeps what the client has not acknowledged and sends it again.
+            C2sTelemetry.StreamManagement("gap");
+            lastWritten = unchecked(_smOutNext - 1);
+            if (!ShouldAskResendLocked(lastWritten)) return false;
         }
-        _logger.LogWarning("Connection {Id}: stanza #{Seq} from sm, #{Expected} expected: stanzas were lost on the way; closing the stream for a resumption",
-            Id, seq, _smOutNext);
-        C2sTelemetry.StreamManagement("gap");
-        CloseForResumption(StreamErrors.ResourceConstraint, "stanzas were lost on the way; resume the stream");
+        _logger.LogInformation("Connection {Id}: stanza #{Seq} from sm, #{Expected} expected: stanzas were lost on the way; asking sm to send them again",
+            Id, seq, unchecked(lastWritten + 1));
+        AskResend(lastWritten);
         return false;
     }
 
@@ -392,6 +400,7 @@ public sealed partial class ClientConnection
             _smResumable = true;
             _smResumeId = answer.SmResumeId;
             _smInbound = answer.SmH; // the client resends from the next one
+            StartKeepingLocked(answer.SmH);
             _smOutKnown = false;     // the first stanza sm sends again sets where numbering continues
             _stage = StreamStage.Established;
             SendSmAnswer(Nonzas.Resumed(_pendingPrevId, answer.SmH)); // in the lock: before the stanzas sm sends again

@@ -229,7 +229,10 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
                 if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmEnableFailed(session.Reason);
                 break;
             case Session.Types.Action.SmAnswer:
-                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmAnswer(session.SmH);
+                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmAnswer(session);
+                break;
+            case Session.Types.Action.SmResend:
+                if (connection is not null && connection.OwnsSmSession(session.SmSession)) connection.OnSmResendRequested(session.SmH);
                 break;
             case Session.Types.Action.Resumed:
                 // Resumed for a connection that is gone meanwhile: the session waits for the next resumption.

@@ -168,7 +168,7 @@ public static class C2sTelemetry
     public static void CsiSuperseded() => CsiSupersededPresence.Add(1);
 
     public static readonly Counter<long> StreamManagementEvents = Meter.CreateCounter<long>("xmpp.c2s.stream_management", "{event}",
-        "XEP-0198 events, by event (enabled, resumed, resume-failed; duplicate: a numbered stanza from sm came twice and was dropped; gap: numbered stanzas from sm were lost, the stream was closed for a resumption)");
+        "XEP-0198 events, by event (enabled, resumed, resume-failed; duplicate: a numbered stanza from sm came twice and was dropped; gap: a numbered stanza from sm after a lost one, dropped; resend-asked: SM_RESEND sent to sm; resent-to-sm: a client stanza sent to sm again; unconfirmed-forgotten: C2s:StreamManagement:MaxUnconfirmedBytes passed; unrepairable: sm lacked a forgotten one, the stream was closed for a resumption)");
 
     public static void StreamManagement(string what) => StreamManagementEvents.Add(1, new KeyValuePair<string, object?>("event", what));
 

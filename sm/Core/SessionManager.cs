@@ -70,6 +70,7 @@ public sealed class SessionManager
         _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
             clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
         _outbox.Streams = _streams;
+        _actions.Streams = _streams;
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned, _streams);
         _c2sLinks = new C2sLinks(options, Sessions, _lifecycle, _outbox, _returned, _streams, clock ?? TimeProvider.System, logs.CreateLogger<C2sLinks>());
     }

@@ -16,6 +16,9 @@ namespace Xmpp.Sm.Sessions;
 /// </summary>
 public sealed class SessionActions(SmOptions options, SessionTable sessions, SessionLifecycle lifecycle, IAccountStore accounts, AccountAdmin admin, AuthActions auth, Outbox outbox, ILogger logger)
 {
+    /// <summary>XEP-0198 state, for a re-attach of a session with stream management (set once by SessionManager).</summary>
+    internal StreamManagement.StreamManagementService? Streams { get; set; }
+
     public static class Reasons
     {
         public const string UserNotFound = "user-not-found";
@@ -86,6 +89,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         {
             session.Interested = request.RosterInterest;
             logger.LogInformation("Session {Session} re-attached for {Jid} by {C2s}", session.Id, jid, frame.From);
+            if (request.SmStream) Streams?.Restore(session, request); // XEP-0198: the stream's counters as c2s has them
         }
         Answer(frame, Action.Started, smSession: session.Id);
     }

@@ -30,6 +30,20 @@ public sealed class SessionStream(string? resumeId, TimeSpan timeout, UnackedQue
     /// <summary>The unacknowledged bytes passed the bound: the session is to be ended.</summary>
     public bool Overflowed { get; set; }
 
+    /// <summary>The count (<see cref="Inbound"/>) sm last asked c2s to resend after, and when (a gap is asked for once a second at most).</summary>
+    public uint? ResendAskedAfter { get; private set; }
+
+    private DateTimeOffset _resendAskedAt;
+
+    /// <summary>A gap in the client's stanzas: true when c2s should be asked (again) to send what follows <see cref="Inbound"/>.</summary>
+    public bool ShouldAskResend(DateTimeOffset now, TimeSpan again)
+    {
+        if (ResendAskedAfter == Inbound && now - _resendAskedAt < again) return false;
+        ResendAskedAfter = Inbound;
+        _resendAskedAt = now;
+        return true;
+    }
+
     public enum Take { Next, Duplicate, Gap }
 
     /// <summary>

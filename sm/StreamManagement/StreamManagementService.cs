@@ -27,7 +27,7 @@ public sealed class StreamManagementService
         public const string UnexpectedRequest = "unexpected-request";
         /// <summary>ENDED to the old connection's c2s: close that stream, the session lives on elsewhere.</summary>
         public const string Resumed = "resumed";
-        /// <summary>ENDED to c2s: the client's stanzas came with a gap; close the stream, the client resumes and resends.</summary>
+        /// <summary>ENDED to c2s: the stream is to be closed so that the client resumes and resends (no longer sent by sm: a gap is repaired with SM_RESEND).</summary>
         public const string Resync = "resync";
     }
 
@@ -63,7 +63,7 @@ public sealed class StreamManagementService
     public int DetachedCount => _detached.Count;
 
     public static bool Handles(Action action) =>
-        action is Action.SmEnable or Action.SmAck or Action.SmRequest or Action.Detach or Action.Resume;
+        action is Action.SmEnable or Action.SmAck or Action.SmRequest or Action.Detach or Action.Resume or Action.SmResend;
 
     public void Handle(Frame frame)
     {
@@ -74,7 +74,56 @@ public sealed class StreamManagementService
             case Action.SmRequest: Request(frame); break;
             case Action.Detach: DetachRequested(frame); break;
             case Action.Resume: Resume(frame); break;
+            case Action.SmResend: Resend(frame); break;
         }
+    }
+
+    /// <summary>How soon sm asks c2s again to resend after the same count (protos/router.proto, "Repair").</summary>
+    public static readonly TimeSpan AskResendAgain = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// c2s lacks sm's stanzas after sm_h (frames lost on the router link): what the client has not
+    /// acknowledged beyond it goes again, in order, with its number; c2s drops what it has already.
+    /// </summary>
+    private void Resend(Frame frame)
+    {
+        if (Owned(frame) is not { Stream: { Detached: false } stream } session) return; // moved, detached or over: a resumption sends them
+        var after = frame.Session.SmH;
+        var count = 0;
+        foreach (var packet in stream.Outbound.Pending)
+        {
+            if (unchecked((int)(packet.SmSeq - after)) <= 0) continue;
+            _outbox.Send(new Frame { To = session.C2sAddress, Packet = packet });
+            count++;
+        }
+        _logger.LogInformation("Session {Session}: c2s has stanzas up to #{H}; {Count} sent again", session.Id, after, count);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Resent, "direction", "to-c2s", count);
+    }
+
+    /// <summary>
+    /// START reattach of a session that had stream management (sm restarted): its stream goes on
+    /// with c2s's counters (sm_h: the client's stanzas counted as taken; sm_out: the last of sm's
+    /// stanzas written) and the previd its client holds, so acks and a later resumption stay right.
+    /// </summary>
+    public void Restore(SmSession session, Session request)
+    {
+        if (session.Stream is not null) return;
+        var timeout = request.SmMax > 0 ? TimeSpan.FromSeconds(request.SmMax) : _options.ResumeTimeout;
+        if (timeout > _options.MaxResumeTimeout) timeout = _options.MaxResumeTimeout;
+        string? resumeId = request.SmResumeId.Length > 0 ? request.SmResumeId : null;
+        if (resumeId is not null)
+        {
+            if (_byResumeId.TryGetValue(resumeId, out var other) && other != session)
+            {
+                _logger.LogWarning("Session {Session}: re-attach names a previd another session holds; not resumable", session.Id);
+                resumeId = null;
+            }
+            else _byResumeId[resumeId] = session;
+        }
+        session.Stream = new SessionStream(resumeId, timeout, new UnackedQueue(request.SmOut), request.SmH);
+        StreamManagementTelemetry.Add(StreamManagementTelemetry.Enabled, "resumable", resumeId is null ? "false" : "true");
+        _logger.LogInformation("Session {Session}: stream management restored on re-attach (client's stanzas taken {H}, ours sent {Out}, resumable {Resumable})",
+            session.Id, request.SmH, request.SmOut, resumeId is not null);
     }
 
     private SmSession? Owned(Frame frame)
@@ -263,16 +312,18 @@ public sealed class StreamManagementService
                 Dropped(session, packet, "duplicate");
                 return false;
             default:
+                // Frames were lost on the way (a router restart): c2s keeps what sm has not confirmed and sends it again.
                 Dropped(session, packet, "gap");
-                if (stream.Resumable)
+                if (stream.ShouldAskResend(_clock.GetUtcNow(), AskResendAgain))
                 {
+                    _logger.LogInformation("Session {Session}: client stanza #{Seq} after #{H}: asking c2s to send again from #{Next}", session.Id, packet.SmSeq,
+                        stream.Inbound, unchecked(stream.Inbound + 1));
+                    StreamManagementTelemetry.Add(StreamManagementTelemetry.Resent, "direction", "asked-of-c2s", 1);
                     _outbox.Session(session.C2sAddress, new Session
                     {
-                        Action = Action.Ended, C2SSession = session.C2sSession, SmSession = session.Id, Target = session.FullJidText, Reason = Reasons.Resync,
+                        Action = Action.SmResend, C2SSession = session.C2sSession, SmSession = session.Id, SmH = stream.Inbound,
                     });
-                    Detach(session, "inbound-gap");
                 }
-                else _lifecycle.End(session, Reasons.Resync, tellC2s: true);
                 return false;
         }
     }

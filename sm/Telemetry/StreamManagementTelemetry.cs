@@ -18,9 +18,12 @@ public static class StreamManagementTelemetry
     public static readonly Counter<long> Unacked = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.stream_management.unacked", "{stanza}",
         "Unacknowledged stanzas of sessions that ended, handled as undelivered (see xmpp.sm.undelivered for the outcome), by kind");
     public static readonly Counter<long> Dropped = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.stream_management.dropped", "{stanza}",
-        "Client stanzas sm did not take, by reason (detached: the session had no connection; duplicate; gap: earlier ones were lost, the stream is closed for resumption)");
+        "Client stanzas sm did not take, by reason (detached: the session had no connection; duplicate; gap: earlier ones were lost on the link, c2s is asked to send them again)");
     public static readonly Counter<long> BadAcks = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.stream_management.bad_acks", "{ack}",
         "Client acknowledgements that named stanzas never sent (too-high) or an h behind an earlier one (stale)");
+
+    public static readonly Counter<long> Resent = SmTelemetry.Meter.CreateCounter<long>("xmpp.sm.stream_management.resent", "{stanza}",
+        "Repair of frames lost on the router link, by direction (to-c2s: sm's stanzas sent again on c2s's SM_RESEND; asked-of-c2s: SM_RESEND requests sm sent after a gap)");
 
     private static int _detachedSessions;
 
@@ -31,4 +34,9 @@ public static class StreamManagementTelemetry
     public static void SetDetached(int count) => Volatile.Write(ref _detachedSessions, count);
 
     public static void Add(Counter<long> counter, string tag, string value) => counter.Add(1, new KeyValuePair<string, object?>(tag, value));
+
+    public static void Add(Counter<long> counter, string tag, string value, long count)
+    {
+        if (count > 0) counter.Add(count, new KeyValuePair<string, object?>(tag, value));
+    }
 }

@@ -97,20 +97,72 @@ public sealed class StreamManagementTests : IDisposable
     }
 
     [Fact]
-    public void A_gap_in_the_clients_numbers_closes_the_stream_for_a_resumption()
+    public void A_gap_in_the_clients_numbers_asks_c2s_once_to_send_again_and_the_resent_stanzas_are_taken_in_order()
     {
-        var (_, bob, _) = BobWithStreamManagement();
-        var first = PacketFrame(bob, "<message to='alice@localhost' type='chat'><body>1</body></message>");
-        first.Packet.SmSeq = 1;
-        _h.Handle(first);
-        var third = PacketFrame(bob, "<message to='alice@localhost' type='chat'><body>3</body></message>");
-        third.Packet.SmSeq = 3;
-        var frames = _h.Handle(third);
-        Assert.DoesNotContain(frames, f => f.Packet is not null); // not taken
-        var ended = Assert.Single(frames, f => f.Session is not null);
-        Assert.Equal(Action.Ended, ended.Session.Action);
-        Assert.Equal("resync", ended.Session.Reason);
-        Assert.True(_h.Sm.Sessions.Find(bob.SmSession)!.Stream!.Detached); // not ended: the client resumes with h=1
+        var (alice, bob, _) = BobWithStreamManagement();
+        Frame Numbered(uint seq)
+        {
+            var f = PacketFrame(bob, $"<message to='alice@localhost/a' type='chat'><body>{seq}</body></message>");
+            f.Packet.SmSeq = seq;
+            return f;
+        }
+        Assert.Single(PacketsTo(_h.Handle(Numbered(1)), alice));
+
+        var frames = _h.Handle(Numbered(3)); // #2 was lost on the router link
+        Assert.Empty(PacketsTo(frames, alice)); // not taken
+        var ask = Assert.Single(frames, f => f.Session is not null);
+        Assert.Equal(Action.SmResend, ask.Session.Action);
+        Assert.Equal(1u, ask.Session.SmH);
+        Assert.Equal(bob.C2s, ask.To);
+        Assert.DoesNotContain(_h.Handle(Numbered(4)), f => f.Session is not null || f.Packet is not null); // asked already: only dropped
+
+        _clock.Now += TimeSpan.FromSeconds(2);
+        Assert.Equal(Action.SmResend, Assert.Single(_h.Handle(Numbered(5)), f => f.Session is not null).Session.Action); // asked again after a second
+
+        var bodies = new[] { 2u, 3u, 4u, 5u }.SelectMany(n => PacketsTo(_h.Handle(Numbered(n)), alice)).Select(p => p.Stanza.ToStringUtf8()).ToList();
+        Assert.Equal(4, bodies.Count);
+        Assert.Contains("<body>2</body>", bodies[0]);
+        Assert.Contains("<body>5</body>", bodies[3]);
+        Assert.Empty(PacketsTo(_h.Handle(Numbered(3)), alice)); // a duplicate is dropped
+        Assert.Equal(5u, Assert.Single(Action_(bob, Action.SmRequest)).Session.SmH);
+        Assert.False(_h.Sm.Sessions.Find(bob.SmSession)!.Stream!.Detached); // the stream stays
+    }
+
+    [Fact]
+    public void Sm_resend_from_c2s_sends_again_what_follows_its_last_written_stanza_in_order()
+    {
+        var (alice, bob, _) = BobWithStreamManagement();
+        for (var i = 1; i <= 4; i++) Chat(alice, "bob@localhost/b", $"m{i}");
+        Action_(bob, Action.SmAck, 1);
+        var again = PacketsTo(Action_(bob, Action.SmResend, 2), bob);
+        Assert.Equal([3u, 4u], again.Select(p => p.SmSeq).ToList());
+        Assert.Contains("m3", again[0].Stanza.ToStringUtf8());
+        Assert.Empty(Action_(bob, Action.SmResend, 4)); // nothing after 4
+    }
+
+    [Fact]
+    public void A_reattach_with_stream_counters_goes_on_numbering_and_keeps_the_previd()
+    {
+        var alice = _h.Online("alice@localhost/a");
+        var started = _h.Request(C2s2, new Session
+        {
+            Action = Action.Start, C2SSession = "77", Target = "bob@localhost/b", RequestId = "77.r1", Reattach = true,
+            SmStream = true, SmH = 40, SmOut = 9, SmResumeId = "previd-kept-by-the-client", SmMax = 120,
+        }).Session;
+        Assert.Equal(Action.Started, started.Action);
+        var bob = new Client("bob@localhost/b", C2s2, "77", started.SmSession);
+
+        var out1 = Assert.Single(PacketsTo(Chat(alice, "bob@localhost/b", "after"), bob));
+        Assert.Equal(10u, out1.SmSeq); // after the last one c2s wrote
+        var next = PacketFrame(bob, "<message to='alice@localhost/a' type='chat'><body>x</body></message>");
+        next.Packet.SmSeq = 41;
+        Assert.Single(PacketsTo(_h.Handle(next), alice));
+        Assert.Equal(41u, Assert.Single(Action_(bob, Action.SmRequest)).Session.SmH);
+
+        Assert.Empty(_h.Handle(new Frame { To = SmAddress, From = bob.C2s, Session = new Session { Action = Action.Detach, C2SSession = "77", SmSession = bob.SmSession } }));
+        var resumed = Resume(C2s1, "5", "bob@localhost", "previd-kept-by-the-client", 10);
+        Assert.Equal(Action.Resumed, resumed.Action);
+        Assert.Equal(41u, resumed.SmH);
     }
 
     [Fact]

@@ -26,8 +26,8 @@ public static class LinkPermissions
     private static readonly HashSet<Action> C2sRequests = [Action.Start, Action.End, Action.Auth, Action.Create, Action.Passwd, Action.Sync];
     private static readonly HashSet<Action> AdminRequests = [Action.Create, Action.Delete, Action.Passwd, Action.List, Action.Online, Action.Kick, Action.Announce];
     // XEP-0198 stream management (protos/router.proto): the c2s's requests and sm's answers.
-    private static readonly HashSet<Action> C2sStreamRequests = [Action.SmEnable, Action.SmAck, Action.SmRequest, Action.Detach, Action.Resume];
-    private static readonly HashSet<Action> SmStreamAnswers = [Action.SmEnabled, Action.SmAnswer, Action.Resumed];
+    private static readonly HashSet<Action> C2sStreamRequests = [Action.SmEnable, Action.SmAck, Action.SmRequest, Action.Detach, Action.Resume, Action.SmResend];
+    private static readonly HashSet<Action> SmStreamAnswers = [Action.SmEnabled, Action.SmAnswer, Action.Resumed, Action.SmResend];
     private static readonly HashSet<Action> SmAnswers = [Action.Started, Action.Ended, Action.Authed, Action.Created, Action.Deleted, Action.PasswdDone, Action.Listed, Action.OnlineList, Action.Kicked, Action.Announced, Action.Synced];
 
     /// <summary>Null if the identity may bind every one of <paramref name="addresses"/>; otherwise why not.</summary>
