@@ -171,8 +171,12 @@ public sealed partial class ClientConnection
 
     /// <summary>
     /// START reattach of a session with stream management (sm restarted): the counters the new sm
-    /// goes on with. The client's stanzas the old sm was sent count as taken (what waited for sm
-    /// follows them); sm's stanzas continue after the last one written to the client.
+    /// goes on with. The client's stanzas count as taken up to the last number the old sm confirmed
+    /// (every ConfirmEvery stanzas, and all of them when it stopped gracefully); the new sm asks for
+    /// the rest again (SM_RESEND) and gets them from what c2s kept, so a stanza the old sm never
+    /// handled is not acknowledged to the client without being taken. Of a killed sm, the stanzas
+    /// it handled after its last confirmation can come twice: a duplicate, never a loss.
+    /// sm's stanzas continue after the last one written to the client.
     /// </summary>
     private void AddStreamCounters(Session start)
     {
@@ -184,8 +188,7 @@ public sealed partial class ClientConnection
         lock (_smLock)
         {
             if (!_smEnabled) return;
-            var taken = firstHeld is { } first ? unchecked(first - 1) : _smInbound;
-            _unconfirmed?.Rebase(taken);
+            var taken = _unconfirmed is { } kept ? kept.Confirmed : firstHeld is { } first ? unchecked(first - 1) : _smInbound;
             start.SmStream = true;
             start.SmH = taken;
             start.SmOut = _smOutKnown ? unchecked(_smOutNext - 1) : 0;

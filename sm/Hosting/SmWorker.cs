@@ -86,6 +86,8 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
         // could not be sent any more is handled as undelivered (messages to offline storage); c2s
         // keeps its clients and re-attaches their sessions on the next sm (Sm:EndSessionsOnShutdown false).
         var drained = await DrainInboxAsync(inbox.Reader, commit, DrainTimeout);
+        var announced = sm.StreamManagement.AnnounceTaken(); // XEP-0198 sessions re-attach on the next sm from exactly these counts
+        if (announced > 0) _logger.LogInformation("Stopping: told c2s the final counts of {Count} stream-managed sessions", announced);
         var ended = settings.EndSessionsOnShutdown ? sm.Shutdown() : 0;
         held.Release();
         if (ended > 0) _logger.LogInformation("Ended {Count} sessions for shutdown", ended);

@@ -185,6 +185,28 @@ public sealed class StreamManagementService
         _outbox.Session(frame.From, answer);
     }
 
+    /// <summary>
+    /// A graceful stop: each attached session's c2s hears how many of its client's stanzas sm took
+    /// (an SM_ANSWER to a confirmation it did not ask, "c2s:&lt;h&gt;"), so that the session it re-attaches
+    /// on the next sm goes on from exactly there: nothing counted twice, nothing counted that was
+    /// not taken. How many sessions were told.
+    /// </summary>
+    public int AnnounceTaken()
+    {
+        var told = 0;
+        foreach (var session in _sessions.All)
+        {
+            if (session.Stream is not { Detached: false } stream) continue;
+            _outbox.Session(session.C2sAddress, new Session
+            {
+                Action = Action.SmAnswer, C2SSession = session.C2sSession, SmSession = session.Id,
+                SmH = stream.Inbound, RequestId = "c2s:" + stream.Inbound,
+            });
+            told++;
+        }
+        return told;
+    }
+
     private void DetachRequested(Frame frame)
     {
         if (Owned(frame) is not { } session) return; // resumed elsewhere already, or over
