@@ -20,19 +20,9 @@ internal sealed class ComponentsCommand : ICommand
 
     public async Task<int> RunAsync(CtlContext context, IReadOnlyList<string> args, CancellationToken ct)
     {
-        RouterLinkTls tls;
-        try
-        {
-            tls = RouterLinkTls.FromOptions(context.LinkOptions);
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            context.Err.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        using var _ = tls;
-        using var channel = GrpcChannel.ForAddress(context.RouterAddress, new GrpcChannelOptions { HttpHandler = tls.Handler() });
-        var client = new Router.RouterClient(channel);
+        using var router = RouterClientHandle.Open(context);
+        if (router is null) return 1;
+        var client = router.Client;
         try
         {
             var list = await client.ComponentsAsync(new ComponentsRequest(), deadline: DateTime.UtcNow + CtlContext.ConnectTimeout, cancellationToken: ct);

@@ -53,19 +53,9 @@ internal sealed class TraceCommand : ICommand
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (seconds is { } limit) stop.CancelAfter(TimeSpan.FromSeconds(limit));
-        RouterLinkTls tls;
-        try
-        {
-            tls = RouterLinkTls.FromOptions(context.LinkOptions);
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            context.Err.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        using var _ = tls;
-        using var channel = GrpcChannel.ForAddress(context.RouterAddress, new GrpcChannelOptions { HttpHandler = tls.Handler() });
-        var client = new Router.RouterClient(channel);
+        using var router = RouterClientHandle.Open(context);
+        if (router is null) return 1;
+        var client = router.Client;
         var shown = 0;
         try
         {
