@@ -150,7 +150,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, failure);
             return;
         }
-        var answer = AnswerFor(frame.Session, Action.Authed);
+        var answer = SessionAnswers.For(frame.Session, Action.Authed);
         answer.SaslResult = result;
         outbox.Session(frame.From, answer);
     }
@@ -185,7 +185,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
 
     private void List(Frame frame)
     {
-        var answer = AnswerFor(frame.Session, Action.Listed);
+        var answer = SessionAnswers.For(frame.Session, Action.Listed);
         answer.Users.AddRange(accounts.List());
         outbox.Session(frame.From, answer);
     }
@@ -193,7 +193,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
     /// <summary>ONLINE (xmppctl online): the live sessions' full JIDs.</summary>
     private void Online(Frame frame)
     {
-        var answer = AnswerFor(frame.Session, Action.OnlineList);
+        var answer = SessionAnswers.For(frame.Session, Action.OnlineList);
         answer.Users.AddRange(admin.Online());
         outbox.Session(frame.From, answer);
     }
@@ -211,7 +211,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, Reasons.HostUnknown);
             return;
         }
-        var answer = AnswerFor(frame.Session, Action.Kicked);
+        var answer = SessionAnswers.For(frame.Session, Action.Kicked);
         answer.Users.AddRange(admin.Kick(jid));
         outbox.Session(frame.From, answer);
     }
@@ -224,7 +224,7 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, Reasons.BadRequest);
             return;
         }
-        var answer = AnswerFor(frame.Session, Action.Announced);
+        var answer = SessionAnswers.For(frame.Session, Action.Announced);
         answer.Users.AddRange(admin.Announce(frame.Session.Subject, frame.Session.Announcement));
         outbox.Session(frame.From, answer);
     }
@@ -260,27 +260,12 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         return true;
     }
 
-    private static Session AnswerFor(Session request, Action action) => new()
-    {
-        Action = action,
-        C2SSession = request.C2SSession,
-        SmSession = request.SmSession,
-        Target = request.Target,
-        RequestId = request.RequestId,
-    };
-
     private void Answer(Frame frame, Action action, string? smSession = null)
     {
-        var answer = AnswerFor(frame.Session, action);
+        var answer = SessionAnswers.For(frame.Session, action);
         if (smSession is not null) answer.SmSession = smSession;
         outbox.Session(frame.From, answer);
     }
 
-    private void Fail(Frame frame, string reason)
-    {
-        var answer = AnswerFor(frame.Session, frame.Session.Action);
-        answer.Failed = true;
-        answer.Reason = reason;
-        outbox.Session(frame.From, answer);
-    }
+    private void Fail(Frame frame, string reason) => outbox.Session(frame.From, SessionAnswers.Failed(frame.Session, reason));
 }

@@ -156,7 +156,7 @@ public sealed class StreamManagementService
         session.Stream = new SessionStream(resumeId, timeout);
         StreamManagementTelemetry.Add(StreamManagementTelemetry.Enabled, "resumable", request.SmResume ? "true" : "false");
         _logger.LogDebug("Session {Session}: stream management enabled (resumable {Resumable}, timeout {Timeout})", session.Id, request.SmResume, timeout);
-        var answer = AnswerFor(request, Action.SmEnabled);
+        var answer = SessionAnswers.For(request, Action.SmEnabled);
         answer.SmResumeId = resumeId ?? "";
         answer.SmMax = (uint)timeout.TotalSeconds;
         _outbox.Session(frame.From, answer);
@@ -180,7 +180,7 @@ public sealed class StreamManagementService
             Fail(frame, SessionActions.Reasons.UnknownSession);
             return;
         }
-        var answer = AnswerFor(frame.Session, Action.SmAnswer);
+        var answer = SessionAnswers.For(frame.Session, Action.SmAnswer);
         answer.SmH = stream.Inbound;
         _outbox.Session(frame.From, answer);
     }
@@ -282,7 +282,7 @@ public sealed class StreamManagementService
         _logger.LogInformation("Session {Session} of {Jid} resumed on {C2s}#{Connection}; {Count} stanzas sent again", session.Id, session.FullJid,
             frame.From, request.C2SSession, stream.Outbound.Count);
 
-        var answer = AnswerFor(request, Action.Resumed);
+        var answer = SessionAnswers.For(request, Action.Resumed);
         answer.SmSession = session.Id;
         answer.Target = session.FullJidText;
         answer.SmH = stream.Inbound;
@@ -443,20 +443,5 @@ public sealed class StreamManagementService
         }
     }
 
-    private static Session AnswerFor(Session request, Action action) => new()
-    {
-        Action = action,
-        C2SSession = request.C2SSession,
-        SmSession = request.SmSession,
-        Target = request.Target,
-        RequestId = request.RequestId,
-    };
-
-    private void Fail(Frame frame, string reason)
-    {
-        var answer = AnswerFor(frame.Session, frame.Session.Action);
-        answer.Failed = true;
-        answer.Reason = reason;
-        _outbox.Session(frame.From, answer);
-    }
+    private void Fail(Frame frame, string reason) => _outbox.Session(frame.From, SessionAnswers.Failed(frame.Session, reason));
 }
