@@ -219,17 +219,23 @@ public sealed partial class ClientConnection
         GiveUpOnSm(reason == "conflict" ? "replaced by a new session for the same resource" : "the session manager could not take the session back");
     }
 
-    /// <summary>sm did not come back in time (C2s:SmGracePeriod) or would not take the session: what waited is answered with errors and the stream ends.</summary>
-    public void GiveUpOnSm(string text)
+    /// <summary>Stops holding and returns what waited, in order.</summary>
+    private Frame[] TakeHeld()
     {
-        Frame[] held;
         lock (_holdLock)
         {
-            held = _waitingForSm.ToArray();
+            var held = _waitingForSm.ToArray();
             _waitingForSm.Clear();
             _waitingForSmBytes = 0;
             _holdingSince = 0;
+            return held;
         }
+    }
+
+    /// <summary>sm did not come back in time (C2s:SmGracePeriod) or would not take the session: what waited is answered with errors and the stream ends.</summary>
+    public void GiveUpOnSm(string text)
+    {
+        var held = TakeHeld();
         foreach (var frame in held) RefuseHeld(frame, null);
         Interlocked.Exchange(ref _smSessionOver, 1);
         CloseWithStreamError(StreamErrors.InternalServerError, text);
@@ -238,14 +244,7 @@ public sealed partial class ClientConnection
     /// <summary>Sends what waited, in order, with the current sm session; stops holding.</summary>
     private void ReleaseHeld()
     {
-        Frame[] held;
-        lock (_holdLock)
-        {
-            held = _waitingForSm.ToArray();
-            _waitingForSm.Clear();
-            _waitingForSmBytes = 0;
-            _holdingSince = 0;
-        }
+        var held = TakeHeld();
         if (held.Length > 0) _logger.LogInformation("Connection {Id}: {Count} stanzas that waited for sm go out now", Id, held.Length);
         foreach (var frame in held)
         {

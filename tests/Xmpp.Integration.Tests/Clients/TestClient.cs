@@ -133,6 +133,23 @@ public sealed class TestClient : IAsyncDisposable
         return System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData());
     }
 
+    /// <summary>Connects, opens the stream and negotiates STARTTLS (the features of the secured stream are in <see cref="Features"/>).</summary>
+    public static async Task<TestClient> ConnectSecuredAsync(int port, string name, Func<string>? diagnostics = null, System.Net.IPAddress? localAddress = null)
+    {
+        var client = await ConnectAsync(port, name, diagnostics, localAddress);
+        try
+        {
+            await client.OpenStreamAsync();
+            await client.StartTlsAsync();
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>
     /// The whole login: stream, STARTTLS, SASL, restart, bind, session (if offered) and, unless
     /// <paramref name="presence"/> is false, initial presence. Throws if any step fails.
@@ -141,11 +158,9 @@ public sealed class TestClient : IAsyncDisposable
         string mechanism = "SCRAM-SHA-256", bool presence = true, string? name = null, Func<string>? diagnostics = null,
         System.Net.IPAddress? localAddress = null)
     {
-        var client = await ConnectAsync(port, name ?? user, diagnostics, localAddress);
+        var client = await ConnectSecuredAsync(port, name ?? user, diagnostics, localAddress);
         try
         {
-            await client.OpenStreamAsync();
-            await client.StartTlsAsync();
             var auth = await client.AuthenticateAsync(Stanza.BareOf(user), password, mechanism);
             if (!auth.Success) throw new InvalidOperationException($"{client.Name}: {mechanism} authentication as {user} failed: {auth.Answer.Text()}{client.Context()}");
             await client.BindAsync(resource);

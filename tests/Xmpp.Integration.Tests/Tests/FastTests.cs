@@ -267,21 +267,8 @@ internal static class FastSteps
     /// <summary>The XEP-0388 example's user-agent id.</summary>
     public const string Phone = "d4565fa7-4d72-4749-b3d3-740edbf87770";
 
-    public static async Task<TestClient> SecuredAsync(Cluster cluster, int port, string name)
-    {
-        var client = await TestClient.ConnectAsync(port, name, () => cluster.OutputTail());
-        try
-        {
-            await client.OpenStreamAsync();
-            await client.StartTlsAsync();
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<TestClient> SecuredAsync(Cluster cluster, int port, string name) =>
+        TestClient.ConnectSecuredAsync(port, name, () => cluster.OutputTail());
 
     public static async Task<double> MetricAsync(Cluster cluster, string name, string label) =>
         Scrape.Value(await Scrape.MetricsAsync(cluster.MetricsPortOf(cluster.Sm)), name, label) ?? 0;

@@ -56,21 +56,8 @@ public sealed class Sasl2Tests(Sasl2Cluster fixture, ITestOutputHelper output) :
         return Task.CompletedTask;
     }
 
-    private async Task<TestClient> SecuredAsync(string name, IPAddress? from = null)
-    {
-        var client = await TestClient.ConnectAsync(Port, name, () => Cluster.OutputTail(), from);
-        try
-        {
-            await client.OpenStreamAsync();
-            await client.StartTlsAsync();
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<TestClient> SecuredAsync(string name, IPAddress? from = null) =>
+        TestClient.ConnectSecuredAsync(Port, name, () => Cluster.OutputTail(), from);
 
     private static IPAddress Loopback(int b) => new([127, 3, 0, (byte)b]);
 
