@@ -9,6 +9,7 @@ DOMAIN=${XMPP_DOMAIN:-localhost}
 APP_UID=${APP_UID:-1654}
 COMPONENTS=${XMPP_COMPONENTS:-} # service domains for the XEP-0114 gateway, comma-separated
 xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 ${COMPONENTS:+--component "$COMPONENTS"}
+xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 --component "upload.$DOMAIN" # the upload service's link
 
 give() { # volume-dir source-name target-name
   cp /pki/ca/ca.crt "$1/ca.crt"
@@ -22,11 +23,13 @@ give /pki/router router router
 give /pki/sm "sm-$DOMAIN" link
 for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
 give /pki/admin admin-xmppctl admin-xmppctl
+give /pki/upload "component-upload.$DOMAIN" link
 # the gateway: the CA and every component certificate under its own name (component-<domain>.crt/.key)
 cp /pki/ca/ca.crt /pki/gateway/ca.crt
 for crt in /pki/ca/component-*.crt; do
   [ -e "$crt" ] || continue
   name=$(basename "$crt" .crt)
+  [ "$name" = "component-upload.$DOMAIN" ] && continue # the upload service's own, not an external component's
   cp "$crt" "/pki/gateway/$name.crt"; cp "/pki/ca/$name.key" "/pki/gateway/$name.key"
 done
 chown "$APP_UID" /pki/gateway/*

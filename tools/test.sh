@@ -4,6 +4,7 @@
 # (Debian/Ubuntu packages, through apt-get; as root, or with sudo):
 #   python3-slixmpp  the interop tests' XMPP client (run with /usr/bin/python3)
 #   python3-yaml     the compose file test reads `docker-compose config` with it
+#   python3-aiohttp  slixmpp's xep_0363 plugin PUTs with it (the upload interop test)
 #   haproxy          the load balancer of the loopback deployment tests (deploy/haproxy.cfg)
 #   docker-compose   validates docker-compose.yml (no container engine is needed for that)
 #   openssl          the TLS interop tests' `openssl s_client`
@@ -23,6 +24,7 @@ dotnet --list-sdks | grep -q '^10\.' || fail "no .NET 10 SDK among: $(dotnet --l
 missing_packages() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || echo python3-slixmpp
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null || echo python3-yaml
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiohttp' 2>/dev/null || echo python3-aiohttp
   { command -v haproxy || [ -x /usr/sbin/haproxy ]; } >/dev/null || echo haproxy
   command -v docker-compose >/dev/null || echo docker-compose
   command -v openssl >/dev/null || echo openssl

@@ -103,6 +103,7 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
     [InlineData("router/Dockerfile", "xmpp-router.dll")]
     [InlineData("sm/Dockerfile", "xmpp-sm.dll")]
     [InlineData("c2s/Dockerfile", "xmpp-c2s.dll")]
+    [InlineData("upload/Dockerfile", "xmpp-upload.dll")]
     public async Task Each_dockerfile_is_multi_stage_onto_a_runtime_image_as_a_non_root_user(string dockerfile, string entry)
     {
         var lines = (await File.ReadAllLinesAsync(Path.Combine(RepoPaths.Root, dockerfile)))
