@@ -2,9 +2,9 @@
 """Interop for XEP-0363 HTTP File Upload with a client nobody here wrote (Debian's python3-slixmpp,
 plugin xep_0363, which PUTs with aiohttp).
 
-alice logs in; slixmpp finds the upload service itself (disco#items of the server, disco#info of
-each item: identity store/file and the feature), reads max-file-size from the form, asks for a slot
-and PUTs the file over HTTPS. The script then GETs the URL slixmpp returned and compares the bytes.
+alice logs in and finds the upload service as slixmpp's plugin would (disco#items of the server,
+disco#info of each item: identity store/file and the feature, max-file-size from the form); then
+the plugin's upload_file asks for a slot and PUTs the file over HTTPS. The script then GETs the URL slixmpp returned and compares the bytes.
 The HTTPS certificate is checked: the caller points SSL_CERT_FILE at the service's certificate.
 Exit 0 only if every step happened; each step prints one line (STEP ...), failures print FAIL.
 
@@ -29,6 +29,7 @@ except ImportError as e:
     sys.exit(3)
 
 STEP_TIMEOUT = 20
+NS = "urn:xmpp:http:upload:0"
 
 
 class Client(slixmpp.ClientXMPP):
@@ -64,11 +65,25 @@ async def run(args):
     except asyncio.TimeoutError:
         raise RuntimeError(f"alice did not log in within {STEP_TIMEOUT} s: {client.failure}") from None
 
-    # 1. slixmpp's own discovery: disco#items of the server, disco#info of each item
-    info = await client["xep_0363"].find_upload_service(timeout=STEP_TIMEOUT)
-    if info is None or info["from"].bare != args.service:
-        raise RuntimeError(f"slixmpp found no upload service (or another one): {info}")
-    log(f"STEP 1 discovered: {info['from']}")
+    # 1. discovery as slixmpp's find_upload_service does it (disco#items of the server, disco#info of
+    # each item: identity store/file with the feature), step by step: Debian's slixmpp 1.8.3 passes
+    # coroutines to asyncio.wait there, which Python 3.11 refuses. The plugin then uses what we found.
+    upload = client["xep_0363"]
+    items = await client["xep_0030"].get_items(jid=client.boundjid.domain, timeout=STEP_TIMEOUT)
+    found = None
+    for item in items["disco_items"]["items"]:
+        info = await client["xep_0030"].get_info(jid=item[0], timeout=STEP_TIMEOUT)
+        identities = [(i[0], i[1]) for i in info["disco_info"]["identities"]]
+        if ("store", "file") in identities and NS in info["disco_info"]["features"]:
+            found = info
+    if found is None or found["from"].bare != args.service:
+        raise RuntimeError(f"no upload service among the server's items (or another one): {found}")
+    upload.upload_service = found["from"]
+    for form in found["disco_info"].iterables:
+        values = form["values"]
+        if values.get("FORM_TYPE") == [NS]:
+            upload.max_file_size = int(values["max-file-size"])
+    log(f"STEP 1 discovered: {found['from']}")
 
     # 2. upload: slot request, then the PUT over HTTPS (aiohttp, certificate checked)
     data = os.urandom(args.size)

@@ -4,10 +4,12 @@ using Xunit.Abstractions;
 namespace Xmpp.Integration.Tests.Upload;
 
 /// <summary>
-/// Issue 21 interop with a client nobody here wrote: tests/interop/slixmpp_upload.py has Debian's
-/// python3-slixmpp (plugin xep_0363, aiohttp for HTTP) find upload.localhost through the server's
-/// disco, get a slot and PUT a file over HTTPS (the certificate checked against the service's own);
-/// the script downloads it through the URL slixmpp returned and finds the same bytes.
+/// Issue 21 interop with a client nobody here wrote: tests/interop/slixmpp_upload.py finds
+/// upload.localhost through the server's disco with Debian's python3-slixmpp (xep_0030; the
+/// xep_0363 plugin's own discovery passes coroutines to asyncio.wait, which Python 3.11 refuses),
+/// then the xep_0363 plugin gets a slot and PUTs a file with aiohttp over HTTPS, the certificate
+/// checked against the service's own; the script downloads it through the URL slixmpp returned
+/// and finds the same bytes.
 /// </summary>
 [Collection(UploadCollection.Name)]
 public sealed class UploadInteropTests(UploadClusterFixture fixture, ITestOutputHelper output)
