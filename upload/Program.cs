@@ -37,6 +37,7 @@ ListenOptions? uploadListen = null;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = options.MaxFileSize; // each PUT gets its slot's exact size as its limit
+    kestrel.AddServerHeader = false;
     kestrel.Listen(XmppTelemetry.ParseAddress(options.Http.ListenAddress), options.Http.Port, listen =>
     {
         listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -121,6 +121,12 @@ public sealed class UploadTests(UploadClusterFixture fixture, ITestOutputHelper 
             Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
             Assert.Equal("image/jpeg", fetched.Content.Headers.ContentType?.MediaType);
             Assert.Equal(file, await fetched.Content.ReadAsByteArrayAsync());
+            Assert.Equal("nosniff", fetched.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+        using (var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, get)))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal(file.Length, head.Content.Headers.ContentLength);
         }
 
         // The slot is spent: a second PUT is refused and the stored file is unchanged.
