@@ -28,10 +28,12 @@ public sealed class UploadTests(UploadClusterFixture fixture, ITestOutputHelper 
     private HttpClient? _http;
     private Cluster Cluster => fixture.Cluster;
 
+    private HttpClient Http => _http ??= HttpsClient(Cluster);
+
     /// <summary>An HTTPS client that trusts exactly the upload service's certificate.</summary>
-    private HttpClient Http => _http ??= new HttpClient(new SocketsHttpHandler
+    internal static HttpClient HttpsClient(Cluster cluster) => new(new SocketsHttpHandler
     {
-        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == Cluster.UploadCertificate!.GetCertHashString() },
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == cluster.UploadCertificate!.GetCertHashString() },
     }) { Timeout = Timeout };
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -57,23 +59,24 @@ public sealed class UploadTests(UploadClusterFixture fixture, ITestOutputHelper 
         return await client.ExpectAsync(e => e.IsIq() && e.Attr("id") == id, Timeout);
     }
 
-    private static Task<XElement> RequestSlotAsync(TestClient client, string fileName, long size, string contentType = "application/octet-stream") =>
+    internal static Task<XElement> RequestSlotAsync(TestClient client, string fileName, long size, string contentType = "application/octet-stream") =>
         IqAsync(client, Cluster.UploadDomain,
             new XElement(UploadNs + "request", new XAttribute("filename", fileName), new XAttribute("size", size), new XAttribute("content-type", contentType)).ToString());
 
-    private static (string Put, string Get) UrlsOf(XElement result)
+    internal static (string Put, string Get) UrlsOf(XElement result)
     {
         Assert.True(result.Attr("type") == "result", $"slot request: {result}");
         var slot = result.Element(UploadNs + "slot")!;
         return (slot.Element(UploadNs + "put")!.Attr("url")!, slot.Element(UploadNs + "get")!.Attr("url")!);
     }
 
-    private async Task<HttpResponseMessage> PutAsync(string url, byte[] body, string contentType = "application/octet-stream", long? contentLength = null)
+    private Task<HttpResponseMessage> PutAsync(string url, byte[] body, string contentType = "application/octet-stream") => PutAsync(Http, url, body, contentType);
+
+    internal static Task<HttpResponseMessage> PutAsync(HttpClient http, string url, byte[] body, string contentType = "application/octet-stream")
     {
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        content.Headers.ContentLength = contentLength ?? body.Length;
-        return await Http.PutAsync(url, content);
+        return http.PutAsync(url, content);
     }
 
     [Fact]
