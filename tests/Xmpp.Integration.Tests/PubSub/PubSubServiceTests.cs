@@ -105,6 +105,8 @@ public sealed class PubSubServiceTests(ITestOutputHelper output)
         cluster.PubSub!.Kill9();
         await cluster.PubSub.Exited.WaitAsync(TimeSpan.FromSeconds(10));
         await cluster.RestartPubSubAsync();
+        var listedByCtl = await cluster.CtlAsync("components"); // bound again, as xmppctl sees it
+        Assert.Contains($"component/{Cluster.PubSubDomain} ", listedByCtl.Stdout);
 
         var listed = await bob.IqAsync("get", Cluster.PubSubDomain, "<query xmlns='http://jabber.org/protocol/disco#items'/>");
         Assert.Contains(node, listed.Descendants(DiscoItems + "item").Select(i => i.Attr("node")));
