@@ -46,6 +46,13 @@ public sealed class SqlitePubSubStore : IPubSubStore, IPubSubSubscriptionStore, 
             ON CONFLICT (service, node) DO UPDATE SET config = excluded.config
             """, ("$s", service), ("$n", node), ("$c", JsonSerializer.Serialize(config, Json)));
 
+    public void PutOwnedNode(string service, string node, NodeConfig config, string owner) => InTransaction(() =>
+    {
+        PutNode(service, node, config);
+        SetAffiliation(service, node, owner, Affiliation.Owner);
+        return true;
+    });
+
     public bool DeleteNode(string service, string node) => InTransaction(() =>
     {
         foreach (var table in new[] { "items", "affiliations", "subscriptions" })

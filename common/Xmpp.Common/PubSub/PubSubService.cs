@@ -52,7 +52,8 @@ public sealed partial class PubSubService(IPubSubStore store, PubSubLimits limit
     /// <summary>
     /// §8.1: creates a node with the default configuration and <paramref name="options"/>; an empty
     /// name makes an instant node when <see cref="InstantNodes"/>. <paramref name="owner"/> (a bare
-    /// JID) becomes the node's owner, within <see cref="PubSubLimits.MaxNodesPerOwner"/>.
+    /// JID) becomes the node's owner in the same step, within <see cref="PubSubLimits.MaxNodesPerOwner"/>
+    /// (a service with a subscription store; PEP's owner is the service itself).
     /// </summary>
     public PubSubResult<CreatedNode> Create(string service, Requester who, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options, string? owner = null)
     {
@@ -66,13 +67,12 @@ public sealed partial class PubSubService(IPubSubStore store, PubSubLimits limit
         if (owner is not null && _subscriptions is not null &&
             _subscriptions.AffiliationsOf(service, owner).Count(a => a.Affiliation == Affiliation.Owner) >= limits.MaxNodesPerOwner)
             return PubSubError.MaxNodesExceeded;
-        var created = CreateNode(service, node, options);
+        var created = CreateNode(service, node, options, owner);
         if (!created.Ok) return created.Error!;
-        if (owner is not null) store.SetAffiliation(service, node, owner, Affiliation.Owner);
         return PubSubResult<CreatedNode>.Of(new CreatedNode(node, created.Value!));
     }
 
-    private PubSubResult<NodeConfig> CreateNode(string service, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options)
+    private PubSubResult<NodeConfig> CreateNode(string service, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options, string? owner = null)
     {
         if (store.Nodes(service).Count >= limits.MaxNodesPerService)
             return PubSubError.Limit($"at most {limits.MaxNodesPerService} nodes");
@@ -84,7 +84,8 @@ public sealed partial class PubSubService(IPubSubStore store, PubSubLimits limit
             config = applied!;
         }
         if (Unsupported(config) is { } unsupported) return unsupported;
-        store.PutNode(service, node, config);
+        if (owner is not null && _subscriptions is not null) _subscriptions.PutOwnedNode(service, node, config, owner);
+        else store.PutNode(service, node, config);
         return PubSubResult<NodeConfig>.Of(config);
     }
 

@@ -20,6 +20,9 @@ public sealed record CreatedNode(string Node, NodeConfig Config);
 /// </summary>
 public interface IPubSubSubscriptionStore
 {
+    /// <summary>Stores a new node and its owner's affiliation at once (never one without the other).</summary>
+    void PutOwnedNode(string service, string node, NodeConfig config, string owner);
+
     PubSubSubscription? GetSubscription(string service, string node, string jid);
 
     /// <summary>Adds the subscription or replaces the one of the same node and JID.</summary>
