@@ -81,7 +81,7 @@ public sealed partial class PubSubComponent
         var answer = PubSubXml.ItemsAnswer(node, result.Value!, _options.MaxResultBytes, out var truncated);
         if (truncated)
         {
-            logger.LogInformation("Items of node {Node}: some of {Total} returned, the rest beyond PubSub:MaxResultBytes", node, result.Value!.Count);
+            logger.LogInformation("Items of node {Node}: {Kept} of {Total} returned, the rest beyond PubSub:MaxResultBytes", node, answer[0].Elements().Count(), result.Value!.Count);
             PubSubTelemetry.Truncated();
         }
         Reply(r, new XElement(P + "pubsub", answer));

@@ -49,7 +49,7 @@ public sealed partial class PepModule
         var answer = PubSubXml.ItemsAnswer(node, items, _options.MaxResultBytes, out var truncated);
         if (truncated)
         {
-            _logger.LogInformation("Items of node {Node}: some of {Total} returned, the rest beyond Sm:Pep:MaxResultBytes", node, items.Count);
+            _logger.LogInformation("Items of node {Node}: {Kept} of {Total} returned, the rest beyond Sm:Pep:MaxResultBytes", node, answer[0].Elements().Count(), items.Count);
             PepTelemetry.Truncated();
         }
         return answer;
