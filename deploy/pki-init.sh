@@ -24,6 +24,8 @@ give /pki/sm "sm-$DOMAIN" link
 for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
 give /pki/admin admin-xmppctl admin-xmppctl
 give /pki/upload "component-upload.$DOMAIN" link
+xmppctl pki issue --dir /pki/ca --role component --name "pubsub.$DOMAIN" # the pubsub service (XEP-0060)
+give /pki/pubsub "component-pubsub.$DOMAIN" link
 # the gateway: the CA and every component certificate under its own name (component-<domain>.crt/.key)
 cp /pki/ca/ca.crt /pki/gateway/ca.crt
 for crt in /pki/ca/component-*.crt; do

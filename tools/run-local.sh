@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs router + sm + one c2s + upload as separate processes on this machine, with defaults:
+# Runs router + sm + one c2s + the pubsub and upload services as separate processes on this machine, with defaults:
 # domain localhost, clients on port 5222 (STARTTLS, self-signed certificate) and 5223 (direct TLS,
 # XEP-0368; DIRECT_TLS_PORT), SQLite under ./data.
 # The links between them are mutual TLS: on first start the deployment CA and one certificate per
 # process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
 # Ctrl-C stops the processes (only those this script started).
+# Also started: the XEP-0060 pubsub service on pubsub.$DOMAIN (its own process; data under $DATA_DIR/pubsub).
 # COMPONENTS="bot.localhost=secret ..." also runs the XEP-0114 gateway (loopback, GATEWAY_PORT, 5275)
 # for those component domains and secrets (passed in its environment, not on its command line).
 # The XEP-0363 upload service runs too, on upload.$DOMAIN: HTTPS on UPLOAD_PORT (5281, loopback,
@@ -49,6 +50,9 @@ start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:D
 # c2s as its container runs it (c2s/Dockerfile): glibc maps OpenSSL's 16 KiB+ record buffers one by one.
 GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:DirectTlsPort=$DIRECT_TLS_PORT --C2s:InstanceId=c2s-1 \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
+$XMPPCTL pki issue --dir "$PKI" --role component --name "pubsub.$DOMAIN" | sed 's/^/pki: /'
+start pubsub "$(bin pubsub xmpp-pubsub)" --Router:Address=$ROUTER --Component:Domain="pubsub.$DOMAIN" --Component:ServerDomain=$DOMAIN \
+  --PubSub:DataDirectory="$DATA_DIR/pubsub" --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/component-pubsub.$DOMAIN.crt"
 
 UPLOAD_PORT=${UPLOAD_PORT:-5281}
 $XMPPCTL pki init --dir "$PKI" --domain "$DOMAIN" --c2s c2s-1 --component "upload.$DOMAIN" | sed 's/^/pki: /'
@@ -69,6 +73,7 @@ cat <<MSG
 
 Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS) and $DIRECT_TLS_PORT (direct TLS), self-signed certificate.
 HTTP upload (XEP-0363) on upload.$DOMAIN, files over HTTPS on port $UPLOAD_PORT.
+Pubsub (XEP-0060) on pubsub.$DOMAIN.
 Logs in $DATA_DIR/logs. Add a user from another terminal (as the admin, with its certificate):
   $XMPPCTL --router $ROUTER --pki $PKI adduser alice@$DOMAIN secret
 Press Ctrl-C to stop.

@@ -18,6 +18,7 @@ public static class RepoPaths
     public static string C2s => Dll("c2s", "xmpp-c2s");
     public static string Gateway => Dll("gateway", "xmpp-gateway");
     public static string Upload => Dll("upload", "xmpp-upload");
+    public static string PubSub => Dll("pubsub", "xmpp-pubsub");
     public static string Xmppctl => Dll(Path.Combine("tools", "xmppctl"), "xmppctl");
     public static string InteropScripts => Path.Combine(Root, "tests", "interop");
 
