@@ -8,16 +8,17 @@
 #   sm, c2s, gateway   base + /app: that process, published the same way
 #   haproxy  Debian's haproxy package in its own root filesystem (only for the runc topology:
 #            tools/images/compose-runc.sh; a real deployment uses any haproxy image)
-# Each image is a root filesystem directory (for runc bundles, tools/images/runc-config.py) and,
-# except haproxy, an OCI image layout (two layers: the base, shared, and the application;
-# tools/images/oci-image.py) that `skopeo copy oci:DIR docker://REGISTRY/NAME` pushes anywhere.
+# Each image is an OCI image layout in $CACHE/images/NAME (tools/images/oci-image.py: the base layer,
+# shared, and the application layer; haproxy has only its Debian layer), which
+# `skopeo copy oci:DIR:latest docker://REGISTRY/NAME` pushes anywhere and `umoci unpack` turns into
+# a runc bundle (tools/images/compose-runc.sh does).
 #
 # Cached under $XMPP_IMAGE_CACHE (default ~/.cache/xmpp-images): the Debian root filesystems are
 # built once per package list (delete the cache directory to refresh them), the sources are copied
 # with rsync so that `dotnet publish` rebuilds only what changed.
 #
-# usage: tools/images/build.sh [--no-oci] [image...]     (default: router sm c2s gateway haproxy)
-# Prints each image's size at the end. Needs root (mmdebstrap's root mode; root-owned image files),
+# usage: tools/images/build.sh [image...]     (default: router sm c2s gateway haproxy)
+# Prints each image's digest and layer sizes at the end. Needs root (mmdebstrap's root mode; root-owned image files),
 # mmdebstrap, rsync and the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,13 +32,11 @@ BASE_PACKAGES=ca-certificates,libssl3,libstdc++6,zlib1g
 APP_UID=1654
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-OCI=1
 images=()
 for arg in "$@"; do
   case $arg in
-    --no-oci) OCI=0 ;;
     router|sm|c2s|gateway|haproxy) images+=("$arg") ;;
-    *) echo "build.sh: unknown argument $arg (images: router sm c2s gateway haproxy; --no-oci)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown argument $arg (images: router sm c2s gateway haproxy)" >&2; exit 2 ;;
   esac
 done
 [ ${#images[@]} -gt 0 ] || images=(router sm c2s gateway haproxy)
@@ -89,29 +88,28 @@ sync_sources() {
     "$REPO/" "$CACHE/src/"
 }
 
-# An image's root filesystem: the base (hard links into the cached base: the root filesystem is
-# read-only when run) plus /app.
-assemble() { # name base-rootfs publish-dir
-  local out=$CACHE/images/$1
-  rm -rf "$out"; mkdir -p "$out"
-  cp -al "$2" "$out/rootfs" 2>/dev/null || cp -a "$2" "$out/rootfs"
-  # mount points (the root filesystem is read-only when run): volumes, and the files a runtime binds
-  mkdir -p "$out/rootfs/pki" "$out/rootfs/data"
-  chown $APP_UID:$APP_UID "$out/rootfs/data"
-  rm -f "$out/rootfs/etc/hosts"; : >"$out/rootfs/etc/hosts"
-  if [ -n "${3:-}" ]; then
-    mkdir -p "$out/rootfs/app"
-    cp -a "$3/." "$out/rootfs/app/"
-    chown -R 0:0 "$out/rootfs/app"; chmod -R a+rX,go-w "$out/rootfs/app"
-  fi
+# The application layer's directory: /app (the publish, owned by root), and the mount points of
+# the image's volumes (/pki; /data for sm, owned by the process's uid).
+stage_layer() { # name publish-dir
+  local layer=$CACHE/layer/$1
+  rm -rf "$layer"; mkdir -p "$layer/app" "$layer/pki"
+  cp -a "$2/." "$layer/app/"
+  chown -R 0:0 "$layer"; chmod -R a+rX,go-w "$layer"
+  if [ "$1" = sm ]; then mkdir -p "$layer/data"; chown $APP_UID:$APP_UID "$layer/data"; fi
+  echo "$layer"
+}
+
+oci_image() { # name base-rootfs [layer-dir]
+  step "$1: OCI image layout"
+  /usr/bin/python3 tools/images/oci-image.py --image "$1" --uid $APP_UID --base "$2" ${3:+--layer "$3"} \
+    --layers "$CACHE/layers" --out "$CACHE/images/$1"
 }
 
 base=$(debian_rootfs base "$BASE_PACKAGES")
 published=0
 for image in "${images[@]}"; do
   if [ "$image" = haproxy ]; then
-    assemble haproxy "$(debian_rootfs haproxy haproxy)" ""
-    /usr/bin/python3 tools/images/oci-image.py --image haproxy --uid $APP_UID --config "$CACHE/images/haproxy/image-config.json"
+    oci_image haproxy "$(debian_rootfs haproxy haproxy)"
     continue
   fi
   [ $published = 1 ] || { sync_sources; published=1; }
@@ -123,15 +121,18 @@ for image in "${images[@]}"; do
       -p:UseAppHost=true -p:GenerateDocumentationFile=false >"$CACHE/publish-$image.log" 2>&1 \
       || { cat "$CACHE/publish-$image.log"; fail "dotnet publish $project failed"; }
   done
-  assemble "$image" "$base" "$out"
-  oci=()
-  [ $OCI = 0 ] || { step "$image: OCI image layout"; oci=(--base "$base" --app "$out" --layers "$CACHE/layers" --out "$CACHE/images/$image/oci"); }
-  /usr/bin/python3 tools/images/oci-image.py --image "$image" --uid $APP_UID --config "$CACHE/images/$image/image-config.json" "${oci[@]}"
+  oci_image "$image" "$base" "$(stage_layer "$image" "$out")"
 done
 
-echo "build.sh: images in $CACHE/images"
+echo "build.sh: OCI image layouts in $CACHE/images (compressed layers; the base layer is shared)"
 for image in "${images[@]}"; do
-  printf '  %-8s rootfs %s' "$image" "$(du -sh --apparent-size "$CACHE/images/$image/rootfs" | cut -f1)"
-  [ -d "$CACHE/images/$image/oci" ] && printf ', OCI layout (compressed) %s' "$(du -sh "$CACHE/images/$image/oci" | cut -f1)"
-  echo
+  /usr/bin/python3 - "$CACHE/images/$image" "$image" <<'PY'
+import json, os, sys
+d, name = sys.argv[1], sys.argv[2]
+blob = lambda digest: os.path.join(d, "blobs", "sha256", digest.split(":")[1])
+index = json.load(open(os.path.join(d, "index.json")))
+manifest = json.load(open(blob(index["manifests"][0]["digest"])))
+sizes = [f"{l['size'] / 2**20:.1f} MiB" for l in manifest["layers"]]
+print(f"  {name:8} {index['manifests'][0]['digest'][:19]}  layers: {' + '.join(sizes)}")
+PY
 done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The compose topology (docker-compose.yml) run with runc, from the images tools/images/build.sh
-# made, without a container engine: haproxy + N c2s + router + sm, each container in its own
+# The compose topology (docker-compose.yml) run with runc, from the OCI images tools/images/build.sh
+# made (unpacked with umoci), without a container engine: haproxy + N c2s + router + sm, each container in its own
 # network namespace, all joined by one Linux bridge that lives in a network namespace of its own
 # (nothing is added to the host's network: the host reaches the containers only through
 # `compose-runc.sh client CMD`, which runs CMD in a namespace on the same bridge).
@@ -26,7 +26,8 @@
 #   XMPP_RUNC_PREFIX=xr        prefix of the network namespaces and container ids (one topology per prefix)
 #   XMPP_RUNC_SUBNET=10.213.0  the bridge's /24, used only inside the namespaces made here
 #   XMPP_DOMAIN=localhost      the served domain
-#   XMPP_IMAGE_CACHE           where build.sh put the images (default ~/.cache/xmpp-images)
+#   XMPP_IMAGE_CACHE           where build.sh put the images (default ~/.cache/xmpp-images); their
+#                              unpacked root filesystems are kept there too (unpacked/)
 #   XMPP_RUNC_READY_TIMEOUT=60 seconds each container may take to become ready
 # More sm (shards) or a PostgreSQL container: add them to `services`, `address_of` and `start_all`
 # below like sm; each gets its namespace, address and /etc/hosts line from those two functions.
@@ -84,12 +85,28 @@ hosts_file() {
   { echo "127.0.0.1 localhost"; for name in $(services); do echo "$(address_of "$name") $name"; done; } >"$STATE/hosts"
 }
 
+# An image's OCI layout unpacked by umoci (its rootfs/ and the runtime config umoci derives from the
+# image config), once per image digest in $CACHE/unpacked; prints the directory. Every container of
+# the image shares the rootfs: it is mounted read-only.
+unpacked() { # image
+  local digest dir
+  [ -f "$IMAGES/$1/index.json" ] || fail "no image $1 in $IMAGES: run tools/images/build.sh"
+  digest=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"].split(":")[1][:16])' "$IMAGES/$1/index.json")
+  dir=$CACHE/unpacked/$1-$digest
+  if [ ! -e "$dir/.complete" ]; then
+    rm -rf "$CACHE/unpacked/$1"-*; mkdir -p "$CACHE/unpacked"
+    say "$1: umoci unpack $IMAGES/$1 (image $digest)" >&2
+    umoci unpack --image "$IMAGES/$1:latest" "$dir" >/dev/null || fail "umoci unpack $1 failed"
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
 # bundle NAME IMAGE [runc-config.py options...] [-- ARGS...]: writes $STATE/bundles/NAME/config.json.
 bundle() {
   local name=$1 image=$2; shift 2
-  [ -d "$IMAGES/$image/rootfs" ] || fail "no image $image in $IMAGES: run tools/images/build.sh"
   mkdir -p "$STATE/bundles/$name"
-  /usr/bin/python3 "$REPO/tools/images/runc-config.py" --image-dir "$IMAGES/$image" \
+  /usr/bin/python3 "$REPO/tools/images/runc-config.py" --image-dir "$(unpacked "$image")" \
     --out "$STATE/bundles/$name/config.json" --hostname "$name" --netns "/run/netns/$(netns "${NETNS_OF:-$name}")" \
     --mount "$STATE/hosts:/etc/hosts:ro" "$@"
 }
@@ -181,8 +198,10 @@ start_all() {
 
 up() {
   [ "$(id -u)" -eq 0 ] || fail "run as root (network namespaces, runc)"
-  for tool in runc ip curl; do command -v $tool >/dev/null || fail "$tool is missing"; done
+  for tool in runc umoci ip curl; do command -v $tool >/dev/null || fail "$tool is missing"; done
   [ ! -e "/run/netns/$(netns net)" ] || fail "a topology with prefix $PREFIX runs already (compose-runc.sh down)"
+  local image
+  for image in router sm c2s haproxy; do unpacked $image >/dev/null; done
   rm -rf "$STATE"
   mkdir -p "$STATE/logs" "$STATE/bundles" "$STATE/runc" "$STATE/volumes/sm-data"
   chown 1654:1654 "$STATE/volumes/sm-data"

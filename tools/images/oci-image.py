@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""Writes an image's OCI image config (from tools/images/images.json) and, with --out, an OCI image
-layout (https://github.com/opencontainers/image-spec/blob/main/image-layout.md): oci-layout,
-index.json (ref name "latest"), and in blobs/sha256/ the manifest, the config and two gzip layers:
-the base root filesystem (cached in --layers, shared by every image built on the same base) and
-/app. Tar archives are made by GNU tar (sorted names, numeric owners, fixed mtime for /app, so that
-an unchanged publish gives the same digest); gzip -n.
+"""Writes an OCI image layout (https://github.com/opencontainers/image-spec/blob/main/image-layout.md)
+for one image: oci-layout, index.json (ref name "latest"), and in blobs/sha256/ the manifest, the
+image config (from tools/images/images.json: entry point, environment, user, ports, volumes) and
+the gzip layers: the base root filesystem (cached in --layers, shared by every image built on the
+same base) and, with --layer, the application layer (a directory: app/, volume mount points).
+Tar archives are made by GNU tar (sorted names, numeric owners; the application layer with a fixed
+mtime, so that an unchanged publish gives the same digest); gzip -n.
 
-usage: oci-image.py --image NAME --uid UID --config OUT.json [--base ROOTFS --app DIR --layers DIR --out DIR]
+usage: oci-image.py --image NAME --uid UID --base ROOTFS [--layer DIR] --layers CACHE-DIR --out DIR
 """
 import argparse
 import hashlib
@@ -55,11 +56,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--image", required=True)
     p.add_argument("--uid", required=True)
-    p.add_argument("--config", required=True, help="where to write the image config (JSON)")
-    p.add_argument("--base")
-    p.add_argument("--app")
-    p.add_argument("--layers")
-    p.add_argument("--out")
+    p.add_argument("--base", required=True)
+    p.add_argument("--layer")
+    p.add_argument("--layers", required=True)
+    p.add_argument("--out", required=True)
     a = p.parse_args()
     with open(os.path.join(HERE, "images.json")) as f:
         spec = json.load(f)[a.image]
@@ -78,53 +78,49 @@ def main():
         },
         "rootfs": {"type": "layers", "diff_ids": []},
     }
-    if a.out:
-        os.makedirs(a.layers, exist_ok=True)
-        # The base's directory name carries its package list's hash: one cached layer per base.
-        base_name = "base-" + os.path.basename(os.path.dirname(os.path.abspath(a.base)))
-        base = layer(["-C", a.base, "--exclude=./dev/*", "."], a.layers, base_name)
+    os.makedirs(a.layers, exist_ok=True)
+    # The base's directory name carries its package list's hash: one cached layer per base.
+    base_name = os.path.basename(os.path.dirname(os.path.abspath(a.base)))
+    found = [(layer(["-C", a.base, "--exclude=./dev/*", "."], a.layers, base_name),
+              os.path.join(a.layers, base_name + ".tar.gz"))]
+    config["history"] = [{"created_by": f"mmdebstrap ({base_name})"}]
+    if a.layer:
         app_work = os.path.join(a.layers, a.image)
         shutil.rmtree(app_work, ignore_errors=True)
         os.makedirs(app_work)
-        app = layer(["-C", a.app, "--owner=0", "--group=0", "--mtime=@0", "--mode=a+rX,go-w",
-                     "--transform=s,^\\.,app,", "."], app_work, "app")
-        config["rootfs"]["diff_ids"] = [base["diff_id"], app["diff_id"]]
-        config["history"] = [{"created_by": f"mmdebstrap ({base_name})"},
-                             {"created_by": f"dotnet publish -r linux-x64 --self-contained ({a.image})"}]
+        found.append((layer(["-C", a.layer, "--mtime=@0", "."], app_work, "app"), os.path.join(app_work, "app.tar.gz")))
+        config["history"].append({"created_by": f"dotnet publish -r linux-x64 --self-contained ({a.image})"})
+    config["rootfs"]["diff_ids"] = [info["diff_id"] for info, _ in found]
 
-        shutil.rmtree(a.out, ignore_errors=True)
-        os.makedirs(os.path.join(a.out, "blobs", "sha256"))
-        layers = []
-        for info, src in ((base, os.path.join(a.layers, base_name + ".tar.gz")),
-                          (app, os.path.join(app_work, "app.tar.gz"))):
-            dst = os.path.join(a.out, "blobs", "sha256", info["digest"].split(":")[1])
-            try:
-                os.link(src, dst)
-            except OSError:
-                shutil.copyfile(src, dst)
-            layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                           "digest": info["digest"], "size": info["size"]})
-        config_desc = blob(a.out, json.dumps(config, sort_keys=True).encode())
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config_desc},
-            "layers": layers,
-        }
-        manifest_desc = blob(a.out, json.dumps(manifest, sort_keys=True).encode())
-        index = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", **manifest_desc,
-                           "annotations": {"org.opencontainers.image.ref.name": "latest"}}],
-        }
-        with open(os.path.join(a.out, "index.json"), "w") as f:
-            json.dump(index, f, indent=1)
-        with open(os.path.join(a.out, "oci-layout"), "w") as f:
-            json.dump({"imageLayoutVersion": "1.0.0"}, f)
-
-    with open(a.config, "w") as f:
-        json.dump(config, f, indent=1)
+    shutil.rmtree(a.out, ignore_errors=True)
+    os.makedirs(os.path.join(a.out, "blobs", "sha256"))
+    layers = []
+    for info, src in found:
+        dst = os.path.join(a.out, "blobs", "sha256", info["digest"].split(":")[1])
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+        layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                       "digest": info["digest"], "size": info["size"]})
+    config_desc = blob(a.out, json.dumps(config, sort_keys=True).encode())
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config_desc},
+        "layers": layers,
+    }
+    manifest_desc = blob(a.out, json.dumps(manifest, sort_keys=True).encode())
+    index = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", **manifest_desc,
+                       "annotations": {"org.opencontainers.image.ref.name": "latest"}}],
+    }
+    with open(os.path.join(a.out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    with open(os.path.join(a.out, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
     return 0
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes a runc bundle's config.json (OCI runtime spec 1.0) for one container of an image built by
-tools/images/build.sh: the image's entry point, environment, user and working directory (its
-image-config.json) with these settings on top:
+tools/images/build.sh and unpacked by `umoci unpack` (--image-dir: its rootfs/ and config.json): the
+image's entry point, environment, user and working directory (as umoci took them from the image
+config) with these settings on top:
   - the process runs as the image's non-root uid, with no capabilities (--cap: one to keep, for a
     one-shot set-up run as root) and no_new_privs;
   - the root filesystem is the image's, read-only; /tmp is a tmpfs;
@@ -39,11 +40,11 @@ def main():
     p.add_argument("--cap", action="append", default=[], help="a capability to keep (CAP_CHOWN ...); none by default")
     a = p.parse_args(argv)
 
-    with open(os.path.join(a.image_dir, "image-config.json")) as f:
-        image = json.load(f)["config"]
-    env = dict(e.split("=", 1) for e in image["Env"])
+    with open(os.path.join(a.image_dir, "config.json")) as f:
+        image = json.load(f)["process"]
+    env = dict(e.split("=", 1) for e in image["env"] if not e.startswith("TERM="))
     env.update(e.split("=", 1) for e in a.env)
-    uid, _, gid = (a.user or image["User"]).partition(":")
+    uid, _, gid = (a.user or f"{image['user']['uid']}:{image['user']['gid']}").partition(":")
     rw = "nosuid,nodev".split(",")
 
     mounts = [
@@ -70,9 +71,9 @@ def main():
         "process": {
             "terminal": False,
             "user": {"uid": int(uid), "gid": int(gid or uid)},
-            "args": args_override or image["Entrypoint"],
+            "args": args_override or image["args"],
             "env": [f"{k}={v}" for k, v in env.items()],
-            "cwd": image.get("WorkingDir") or "/",
+            "cwd": image.get("cwd") or "/",
             "capabilities": {k: list(a.cap) for k in ("bounding", "effective", "permitted")},
             "noNewPrivileges": True,
         },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The container test (run by tools/test.sh, so by CI): builds the images (tools/images/build.sh),
-# starts the compose topology with runc (tools/images/compose-runc.sh: haproxy + two c2s + router +
+# The container test (run by tools/test.sh, so by CI): builds the OCI images (tools/images/build.sh),
+# starts the compose topology from them with umoci and runc (tools/images/compose-runc.sh: haproxy + two c2s + router +
 # sm, each in its own network namespace on one bridge), creates two accounts with xmppctl in a
 # container, and has two real clients chat through haproxy:
 #   bob    go-sendxmpp (Debian's package, Go's go-xmpp library) listening (-l),
@@ -11,7 +11,7 @@
 #
 # Skipped, with the reason printed, only where the kernel refuses runc's namespaces (a trivial
 # container fails with "operation not permitted"); any other failure fails the test.
-# Needs root (namespaces, runc), runc, mmdebstrap, rsync, curl, go-sendxmpp and python3-slixmpp.
+# Needs root (namespaces, runc), runc, umoci, mmdebstrap, rsync, curl, go-sendxmpp and python3-slixmpp.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -26,7 +26,7 @@ compose() { bash "$REPO/tools/images/compose-runc.sh" "$@"; }
 CLIENT=(bash "$REPO/tools/images/compose-runc.sh" client)
 
 [ "$(id -u)" -eq 0 ] || fail "run as root (network namespaces and runc)"
-for tool in runc mmdebstrap rsync curl go-sendxmpp; do command -v $tool >/dev/null || fail "$tool is missing"; done
+for tool in runc umoci mmdebstrap rsync curl go-sendxmpp; do command -v $tool >/dev/null || fail "$tool is missing"; done
 
 # 1. Can this kernel run containers at all? A trivial container (/usr/bin/true, the host's /usr
 #    read-only, new pid/ipc/uts/mount/network namespaces, no rlimits) answers precisely.
