@@ -8,6 +8,8 @@
 #   docker-compose   validates docker-compose.yml (no container engine is needed for that)
 #   openssl          the TLS interop tests' `openssl s_client`
 #   procps           `kill`, with which the tests send SIGTERM and SIGINT to the processes they started
+#   nodejs, npm      the Kubernetes manifest test's JSON schema validator (tests/kubernetes: npm ci
+#                    installs kubernetes-models from the npm registry when node_modules is missing)
 #   mmdebstrap, rsync, umoci, runc, curl, go-sendxmpp
 #                    the container test (tools/images/test-runc.sh, run last, as root): builds the
 #                    images, runs the compose topology with runc and has slixmpp and go-sendxmpp chat
@@ -30,6 +32,8 @@ missing_packages() {
   command -v docker-compose >/dev/null || echo docker-compose
   command -v openssl >/dev/null || echo openssl
   type -P kill >/dev/null || echo procps   # the program, not the shell builtin
+  command -v node >/dev/null || echo nodejs
+  command -v npm >/dev/null || echo npm
   for tool in mmdebstrap rsync umoci runc curl go-sendxmpp; do
     { command -v $tool || [ -x /usr/sbin/$tool ]; } >/dev/null || echo $tool
   done
@@ -52,6 +56,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ ${#still[@]} -eq 0 ] || fail "still missing after apt-get install: ${still[*]}"
 fi
 
+[ -d tests/kubernetes/node_modules/kubernetes-models ] || npm ci --prefix tests/kubernetes --no-audit --no-fund
 dotnet build Distributed.sln -c Release -nologo -v q
 dotnet test Distributed.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
 # The container test (not with a --filter: that asks for particular tests). Needs root for runc and
