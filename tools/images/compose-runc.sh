@@ -29,6 +29,8 @@
 #   XMPP_IMAGE_CACHE           where build.sh put the images (default ~/.cache/xmpp-images); their
 #                              unpacked root filesystems are kept there too (unpacked/)
 #   XMPP_RUNC_READY_TIMEOUT=60 seconds each container may take to become ready
+#   XMPP_RUNC_ENV="K=V ..."    more environment for the router, sm and c2s containers
+#                              (e.g. Logging__LogLevel__Default=Warning)
 # More sm (shards) or a PostgreSQL container: add them to `services`, `address_of` and `start_all`
 # below like sm; each gets its namespace, address and /etc/hosts line from those two functions.
 set -euo pipefail
@@ -165,18 +167,19 @@ haproxy_config() {
 }
 
 start_all() {
-  local link=(--env Router__Address=https://router:5347)
-  start router router --mount "$STATE/pki/router:/pki:ro"
+  local link=(--env Router__Address=https://router:5347) extra=() kv
+  for kv in ${XMPP_RUNC_ENV:-}; do extra+=(--env "$kv"); done
+  start router router "${extra[@]}" --mount "$STATE/pki/router:/pki:ro"
   wait_ready router "http://$(address_of router):9464/health/ready"
 
   # sm with SQLite in its volume. (With PostgreSQL: --env Sm__Storage__Provider=postgres and its
   # connection string; shards: one such line per shard, each with its own pki and volume.)
-  start sm sm "${link[@]}" --env "Sm__Domain=$DOMAIN" --mount "$STATE/pki/sm:/pki:ro" --mount "$STATE/volumes/sm-data:/data"
+  start sm sm "${link[@]}" "${extra[@]}" --env "Sm__Domain=$DOMAIN" --mount "$STATE/pki/sm:/pki:ro" --mount "$STATE/volumes/sm-data:/data"
   wait_ready sm "http://$(address_of sm):9464/health/ready"
 
   local id
   for id in $(c2s_ids); do
-    start "$id" c2s "${link[@]}" --env "C2s__Domain=$DOMAIN" --env "C2s__InstanceId=$id" --env C2s__DirectTlsPort=5223 \
+    start "$id" c2s "${link[@]}" "${extra[@]}" --env "C2s__Domain=$DOMAIN" --env "C2s__InstanceId=$id" --env C2s__DirectTlsPort=5223 \
       --env "C2s__ProxyProtocol__TrustedProxies__0=$(address_of haproxy)" --mount "$STATE/pki/$id:/pki:ro"
   done
   for id in $(c2s_ids); do wait_ready "$id" "http://$(address_of "$id"):9464/health/ready"; done
