@@ -67,7 +67,7 @@ debian_rootfs() { # name packages(comma-separated)
   echo "$dir/rootfs"
 }
 
-# The projects published into an image's /app (the first one is its entry point).
+# The projects published into an image's /app (the entry point is images.json's).
 projects_of() {
   case $1 in
     router) echo router/Xmpp.Router.csproj tools/xmppctl/Xmppctl.csproj ;;

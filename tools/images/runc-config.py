@@ -45,7 +45,7 @@ def main():
     env = dict(e.split("=", 1) for e in image["env"] if not e.startswith("TERM="))
     env.update(e.split("=", 1) for e in a.env)
     uid, _, gid = (a.user or f"{image['user']['uid']}:{image['user']['gid']}").partition(":")
-    rw = "nosuid,nodev".split(",")
+    nosuid_nodev = ["nosuid", "nodev"]
 
     mounts = [
         {"destination": "/proc", "type": "proc", "source": "proc"},
@@ -58,12 +58,12 @@ def main():
         {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
         {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-         "options": rw + ["mode=1777", f"size={a.tmpfs_size}"]},
+         "options": nosuid_nodev + ["mode=1777", f"size={a.tmpfs_size}"]},
     ]
     for m in a.mount:
         parts = m.split(":")
         src, dst = os.path.abspath(parts[0]), parts[1]
-        opts = ["rbind"] + (["ro"] if len(parts) > 2 and parts[2] == "ro" else ["rw"]) + rw
+        opts = ["rbind"] + (["ro"] if len(parts) > 2 and parts[2] == "ro" else ["rw"]) + nosuid_nodev
         mounts.append({"destination": dst, "type": "bind", "source": src, "options": opts})
 
     config = {
