@@ -93,13 +93,13 @@ one_session() { [ $(( $(sessions_on c2s-1) + $(sessions_on c2s-2) )) -eq 1 ]; }
 # 4. bob listens with go-sendxmpp; alice logs in with slixmpp; haproxy's least-connections puts
 #    them on different c2s.
 work=$(mktemp -d)
-"${CLIENT[@]}" go-sendxmpp -u bob@localhost -p bob-secret -j "$HAPROXY:5222" -n -l >"$work/bob.out" 2>&1 &
+"${CLIENT[@]}" go-sendxmpp -u bob@localhost -p bob-secret -j "$HAPROXY:5222" -n -l </dev/null >"$work/bob.out" 2>&1 &
 clients+=($!)
 wait_for "bob's session (go-sendxmpp)" one_session
 log "bob (go-sendxmpp) logged in: c2s-1 has $(sessions_on c2s-1) session(s), c2s-2 $(sessions_on c2s-2)"
 
 "${CLIENT[@]}" /usr/bin/python3 "$REPO/tests/interop/slixmpp_echo.py" --host "$HAPROXY" --port 5222 \
-  --jid alice@localhost --password alice-secret --peer bob@localhost --timeout $((TIMEOUT * 2)) >"$work/alice.out" 2>&1 &
+  --jid alice@localhost --password alice-secret --peer bob@localhost --timeout $((TIMEOUT * 2)) </dev/null >"$work/alice.out" 2>&1 &
 alice=$!
 clients+=($alice)
 wait_for "alice's session (slixmpp)" grep -q '^READY' "$work/alice.out"
