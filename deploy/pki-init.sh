@@ -8,8 +8,9 @@ set -eu
 DOMAIN=${XMPP_DOMAIN:-localhost}
 APP_UID=${APP_UID:-1654}
 COMPONENTS=${XMPP_COMPONENTS:-} # service domains for the XEP-0114 gateway, comma-separated
-xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 ${COMPONENTS:+--component "$COMPONENTS"}
-xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 --component "upload.$DOMAIN" # the upload service's link
+C2S=${XMPP_C2S:-c2s-1,c2s-2,c2s-3} # the c2s instance ids, comma-separated (each has its volume /pki/<id>)
+xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s "$C2S" ${COMPONENTS:+--component "$COMPONENTS"}
+xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s "$C2S" --component "upload.$DOMAIN" # the upload service's link
 
 give() { # volume-dir source-name target-name
   cp /pki/ca/ca.crt "$1/ca.crt"
@@ -21,7 +22,7 @@ give() { # volume-dir source-name target-name
 }
 give /pki/router router router
 give /pki/sm "sm-$DOMAIN" link
-for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
+for id in $(echo "$C2S" | tr , ' '); do give "/pki/$id" "c2s-$id" link; done
 give /pki/admin admin-xmppctl admin-xmppctl
 give /pki/upload "component-upload.$DOMAIN" link
 xmppctl pki issue --dir /pki/ca --role component --name "pubsub.$DOMAIN" # the pubsub service (XEP-0060)
@@ -36,4 +37,4 @@ for crt in /pki/ca/component-*.crt; do
 done
 chown "$APP_UID" /pki/gateway/*
 chmod 644 /pki/gateway/*.crt; chmod 600 /pki/gateway/*.key 2>/dev/null || true
-echo "pki: certificates in place for router, sm, c2s-1..3 and the admin"
+echo "pki: certificates in place for router, sm, $C2S and the admin"

@@ -9,6 +9,11 @@
 #   docker-compose   validates docker-compose.yml (no container engine is needed for that)
 #   openssl          the TLS interop tests' `openssl s_client`
 #   procps           `kill`, with which the tests send SIGTERM and SIGINT to the processes they started
+#   nodejs, npm      the Kubernetes manifest test's JSON schema validator (tests/kubernetes: npm ci
+#                    installs kubernetes-models from the npm registry when node_modules is missing)
+#   mmdebstrap, rsync, umoci, runc, curl, go-sendxmpp
+#                    the container test (tools/images/test-runc.sh, run last, as root): builds the
+#                    images, runs the compose topology with runc and has slixmpp and go-sendxmpp chat
 # XMPP_TEST_NO_INSTALL=1 checks only: anything missing is an error instead of installed.
 # Arguments go to `dotnet test` (e.g. tools/test.sh --filter FullyQualifiedName~ProxyProtocol).
 set -euo pipefail
@@ -29,19 +34,21 @@ missing_packages() {
   command -v docker-compose >/dev/null || echo docker-compose
   command -v openssl >/dev/null || echo openssl
   type -P kill >/dev/null || echo procps   # the program, not the shell builtin
+  command -v node >/dev/null || echo nodejs
+  command -v npm >/dev/null || echo npm
+  for tool in mmdebstrap rsync umoci runc curl go-sendxmpp; do
+    { command -v $tool || [ -x /usr/sbin/$tool ]; } >/dev/null || echo $tool
+  done
 }
 
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
 mapfile -t missing < <(missing_packages)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "${XMPP_TEST_NO_INSTALL:-}" = 1 ] && fail "missing packages: ${missing[*]} (XMPP_TEST_NO_INSTALL=1: not installing them)"
   command -v apt-get >/dev/null || fail "missing packages: ${missing[*]}; no apt-get here, install them (or their equivalents) yourself"
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root=()
-  elif command -v sudo >/dev/null; then
-    as_root=(sudo)
-  else
-    fail "missing packages: ${missing[*]}; installing them needs root and there is no sudo: apt-get install ${missing[*]}"
-  fi
+  [ ${#as_root[@]} -eq 0 ] || command -v sudo >/dev/null \
+    || fail "missing packages: ${missing[*]}; installing them needs root and there is no sudo: apt-get install ${missing[*]}"
   echo "tools/test.sh: installing ${missing[*]} (needed by the integration tests)"
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
     || fail "apt-get update failed; install ${missing[*]} yourself"
@@ -51,5 +58,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ ${#still[@]} -eq 0 ] || fail "still missing after apt-get install: ${still[*]}"
 fi
 
+[ -d tests/kubernetes/node_modules/kubernetes-models ] || npm ci --prefix tests/kubernetes --no-audit --no-fund
 dotnet build Distributed.sln -c Release -nologo -v q
 dotnet test Distributed.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+# The container test (not with a --filter: that asks for particular tests). Needs root for runc and
+# network namespaces; skipped, with the reason printed, only where the kernel forbids containers.
+if [ $# -eq 0 ]; then
+  "${as_root[@]}" bash tools/images/test-runc.sh
+fi
