@@ -58,6 +58,22 @@ public static class MucClient
             $"<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>{xml}</x></query></iq>");
     }
 
+    /// <summary>
+    /// Pings the service until it answers: after the muc process (re)started, sm learns from the
+    /// router that its domain is bound a moment after muc does; until then a stanza for it gets &lt;service-unavailable/&gt;.
+    /// </summary>
+    public static async Task WaitForServiceAsync(this TestClient client, string domain)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var answer = await client.IqAsync($"<iq type='get' to='{domain}' id='{client.NewId("svc")}'><ping xmlns='urn:xmpp:ping'/></iq>");
+            if (answer.Attr("type") == "result") return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{domain} did not answer a ping: {answer.Text()}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Sends an iq and waits for its answer (result or error).</summary>
     public static async Task<XElement> IqAsync(this TestClient client, string iq)
     {
