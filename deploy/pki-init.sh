@@ -9,6 +9,7 @@ DOMAIN=${XMPP_DOMAIN:-localhost}
 APP_UID=${APP_UID:-1654}
 COMPONENTS=${XMPP_COMPONENTS:-} # service domains for the XEP-0114 gateway, comma-separated
 xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 ${COMPONENTS:+--component "$COMPONENTS"}
+xmppctl pki init --dir /pki/ca --domain "$DOMAIN" --c2s c2s-1,c2s-2,c2s-3 --component "conference.$DOMAIN" >/dev/null # muc
 
 give() { # volume-dir source-name target-name
   cp /pki/ca/ca.crt "$1/ca.crt"
@@ -22,13 +23,15 @@ give /pki/router router router
 give /pki/sm "sm-$DOMAIN" link
 for i in 1 2 3; do give "/pki/c2s-$i" "c2s-c2s-$i" link; done
 give /pki/admin admin-xmppctl admin-xmppctl
+give /pki/muc "component-conference.$DOMAIN" link
 # the gateway: the CA and every component certificate under its own name (component-<domain>.crt/.key)
 cp /pki/ca/ca.crt /pki/gateway/ca.crt
-for crt in /pki/ca/component-*.crt; do
+for domain in $(echo "$COMPONENTS" | tr ',' ' '); do # only the gateway's domains (not muc's)
+  name=component-$domain
+  crt=/pki/ca/$name.crt
   [ -e "$crt" ] || continue
-  name=$(basename "$crt" .crt)
   cp "$crt" "/pki/gateway/$name.crt"; cp "/pki/ca/$name.key" "/pki/gateway/$name.key"
 done
 chown "$APP_UID" /pki/gateway/*
 chmod 644 /pki/gateway/*.crt; chmod 600 /pki/gateway/*.key 2>/dev/null || true
-echo "pki: certificates in place for router, sm, c2s-1..3 and the admin"
+echo "pki: certificates in place for router, sm, c2s-1..3, muc and the admin"

@@ -4,7 +4,8 @@
 # XEP-0368; DIRECT_TLS_PORT), SQLite under ./data.
 # The links between them are mutual TLS: on first start the deployment CA and one certificate per
 # process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
-# Ctrl-C stops the three processes (only those this script started).
+# Group chat (XEP-0045, muc/) runs too, on conference.$DOMAIN (its rooms under $DATA_DIR/muc).
+# Ctrl-C stops the processes (only those this script started).
 # COMPONENTS="bot.localhost=secret ..." also runs the XEP-0114 gateway (loopback, GATEWAY_PORT, 5275)
 # for those component domains and secrets (passed in its environment, not on its command line).
 set -euo pipefail
@@ -48,6 +49,11 @@ start sm "$(bin sm xmpp-sm)" --Router:Address=$ROUTER --Sm:Domain=$DOMAIN --Sm:D
 GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} start c2s "$(bin c2s xmpp-c2s)" --Router:Address=$ROUTER --C2s:Domain=$DOMAIN --C2s:Port=$C2S_PORT --C2s:DirectTlsPort=$DIRECT_TLS_PORT --C2s:InstanceId=c2s-1 \
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/c2s-c2s-1.crt"
 
+MUC_DOMAIN=conference.$DOMAIN
+$XMPPCTL pki init --dir "$PKI" --domain "$DOMAIN" --c2s c2s-1 --component "$MUC_DOMAIN" >/dev/null
+start muc "$(bin muc xmpp-muc)" --Router:Address=$ROUTER --Component:Domain=$MUC_DOMAIN --Component:ServerDomain=$DOMAIN \
+  --Muc:DataDirectory="$DATA_DIR/muc" --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/component-$MUC_DOMAIN.crt"
+
 if [ -n "${COMPONENTS:-}" ]; then
   START_ENV=(); domains=()
   for pair in $COMPONENTS; do domains+=("${pair%%=*}"); START_ENV+=("Gateway__Components__${pair%%=*}__Secret=${pair#*=}"); done
@@ -60,6 +66,7 @@ fi
 cat <<MSG
 
 Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS) and $DIRECT_TLS_PORT (direct TLS), self-signed certificate.
+Group chat rooms on $MUC_DOMAIN.
 Logs in $DATA_DIR/logs. Add a user from another terminal (as the admin, with its certificate):
   $XMPPCTL --router $ROUTER --pki $PKI adduser alice@$DOMAIN secret
 Press Ctrl-C to stop.

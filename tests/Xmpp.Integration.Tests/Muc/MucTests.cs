@@ -120,6 +120,20 @@ public sealed class MucTests(MucClusterFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task The_service_is_listed_by_xmppctl_and_the_servers_disco_and_answers_disco_as_a_conference_service()
+    {
+        var listed = await Cluster.CtlAsync("components");
+        Assert.Contains($"component/{Cluster.MucDomain} ", listed.Stdout);
+        var alice = await LoginAsync(await Cluster.NewUserAsync("alice"), C2s1, "phone");
+        var items = await alice.IqAsync($"<iq type='get' to='{Cluster.Domain}' id='server-items'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+        Assert.Contains(items.Descendants(), e => e.Name.LocalName == "item" && e.Attr("jid") == Cluster.MucDomain);
+        var info = await alice.IqAsync($"<iq type='get' to='{Cluster.MucDomain}' id='muc-info'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        var identity = info.Descendants().Single(e => e.Name.LocalName == "identity");
+        Assert.Equal(("conference", "text"), (identity.Attr("category"), identity.Attr("type")));
+        Assert.Contains(info.Descendants(), e => e.Name.LocalName == "feature" && e.Attr("var") == MucClient.Muc);
+    }
+
+    [Fact]
     public async Task An_occupant_pings_itself_xep_0410_and_a_non_occupant_gets_not_acceptable()
     {
         var alice = await LoginAsync(await Cluster.NewUserAsync("alice"), C2s1, "phone");
