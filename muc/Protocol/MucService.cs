@@ -41,10 +41,20 @@ public sealed class MucService : IServiceComponent
         _disco = new MucDisco(_rooms);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IReadOnlyDictionary<string, int>> _expired = new();
+
     internal RoomRegistry Rooms => _rooms;
+
+    /// <summary>The expiry timer deleted archived messages (per room); the rooms' counts are corrected on the handler loop, before the next stanza.</summary>
+    public void ArchiveExpired(IReadOnlyDictionary<string, int> removed) => _expired.Enqueue(removed);
 
     public ValueTask HandleAsync(XElement stanza, CancellationToken ct)
     {
+        while (_expired.TryDequeue(out var removed))
+            foreach (var (roomJid, count) in removed)
+                if (Jid.TryParse(roomJid, out var jid) && _rooms.Find(jid) is { } expired)
+                    expired.ArchiveCount = Math.Max(0, expired.ArchiveCount - count);
+
         // The link checked both addresses: valid JIDs, 'to' within the service's domain.
         var from = Jid.Parse((string)stanza.Attribute("from")!);
         var to = Jid.Parse((string)stanza.Attribute("to")!);

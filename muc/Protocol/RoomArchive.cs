@@ -27,7 +27,8 @@ public sealed class RoomArchive(MucContext ctx)
     /// <summary>Stores <paramref name="message"/> (serialized as broadcast, without 'to', its stanza-id included).</summary>
     public void Store(Room room, byte[] message, string id, string nick, DateTimeOffset stamp)
     {
-        var removed = ctx.Store.Append(room.Jid.ToString(), new ArchivedMessage(0, id, stamp, nick, message), ctx.Options.MaxArchiveMessagesPerRoom);
+        var removed = Math.Max(0, room.ArchiveCount + 1 - ctx.Options.MaxArchiveMessagesPerRoom);
+        ctx.Store.Append(room.Jid.ToString(), new ArchivedMessage(0, id, stamp, nick, message), removed);
         room.ArchiveCount += 1 - removed;
         ctx.Telemetry.Archived.Add(1);
         ctx.Telemetry.ArchiveRemoved("quota", removed);

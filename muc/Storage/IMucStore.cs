@@ -40,8 +40,8 @@ public interface IMucStore : IDisposable
     /// <summary>Deletes the room's archive only (a temporary room that ended).</summary>
     void DeleteArchive(string room);
 
-    /// <summary>Appends a message; when the room's archive then holds more than <paramref name="maxPerRoom"/>, deletes the oldest. Returns how many were deleted.</summary>
-    int Append(string room, ArchivedMessage message, int maxPerRoom);
+    /// <summary>Deletes the room's <paramref name="removeOldest"/> oldest messages (the caller keeps the count, so the bound costs no scan) and appends one.</summary>
+    void Append(string room, ArchivedMessage message, int removeOldest);
 
     /// <summary>The archive position of the message with XEP-0359 id <paramref name="id"/>, or null.</summary>
     long? SeqOf(string room, string id);

@@ -157,11 +157,18 @@ public sealed class SqliteMucStore : IMucStore
         }
     }
 
-    public int Append(string room, ArchivedMessage message, int maxPerRoom)
+    public void Append(string room, ArchivedMessage message, int removeOldest)
     {
         lock (_lock)
         {
             using var tx = _db.BeginTransaction();
+            if (removeOldest > 0)
+            {
+                using var delete = Command("DELETE FROM archive WHERE seq IN (SELECT seq FROM archive WHERE room = $room ORDER BY seq LIMIT $n)");
+                delete.Parameters.AddWithValue("$room", room);
+                delete.Parameters.AddWithValue("$n", removeOldest);
+                delete.ExecuteNonQuery();
+            }
             using (var cmd = Command("INSERT INTO archive (room, id, stamp, nick, stanza) VALUES ($room, $id, $stamp, $nick, $stanza)"))
             {
                 cmd.Parameters.AddWithValue("$room", room);
@@ -171,17 +178,7 @@ public sealed class SqliteMucStore : IMucStore
                 cmd.Parameters.AddWithValue("$stanza", message.Stanza);
                 cmd.ExecuteNonQuery();
             }
-            var removed = 0;
-            using (var cmd = Command("""
-                DELETE FROM archive WHERE room = $room AND seq <= (SELECT seq FROM archive WHERE room = $room ORDER BY seq DESC LIMIT 1 OFFSET $max)
-                """))
-            {
-                cmd.Parameters.AddWithValue("$room", room);
-                cmd.Parameters.AddWithValue("$max", maxPerRoom);
-                removed = cmd.ExecuteNonQuery();
-            }
             tx.Commit();
-            return removed;
         }
     }
 

@@ -87,6 +87,21 @@ public sealed class ArchiveTests : IDisposable
     }
 
     [Fact]
+    public void Expired_messages_are_deleted_and_the_bound_keeps_counting_what_is_left()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new MucOptions { ArchiveRetention = TimeSpan.FromMinutes(2.5) });
+        var expiry = new ArchiveExpiry(options, _muc.Store, _muc.Muc, _muc.Clock, new Xmpp.Muc.Telemetry.MucTelemetry(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ArchiveExpiry>.Instance);
+        Assert.Equal(2, expiry.ExpireOnce()); // m3 and m4 are older than 2.5 minutes
+        Assert.Equal(["m5", "m6", "m7"], Query(Bob, "").Bodies);
+
+        _muc.In($"<message from='{Alice}' to='{Room}' type='groupchat'><body>m8</body></message>");
+        _muc.In($"<message from='{Alice}' to='{Room}' type='groupchat'><body>m9</body></message>");
+        _muc.Take();
+        Assert.Equal(["m5", "m6", "m7", "m8", "m9"], Query(Bob, "").Bodies); // room for two more: nothing pushed out
+    }
+
+    [Fact]
     public void Outcasts_may_not_read_and_in_members_only_rooms_only_members()
     {
         _muc.Iq(Alice, Room, "set", $"<query xmlns='{MucNs.Admin}'><item jid='eve@localhost' affiliation='outcast'/></query>");

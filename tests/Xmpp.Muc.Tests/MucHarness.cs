@@ -29,6 +29,7 @@ public sealed class MucHarness : IDisposable
     public MucOptions Options { get; }
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
     public MucService Muc { get; }
+    public IMucStore Store => _store;
 
     public MucHarness(MucOptions? options = null, string? directory = null)
     {
