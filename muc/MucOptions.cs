@@ -54,6 +54,9 @@ public sealed class MucOptions
     /// <summary>Affiliations (members, admins, owners, outcasts) one room may hold; one more: &lt;resource-constraint/&gt;.</summary>
     public int MaxAffiliationsPerRoom { get; set; } = 10_000;
 
+    /// <summary>iq requests between occupants waiting for their answer; beyond, the oldest is forgotten.</summary>
+    public int MaxPendingIqs { get; set; } = 1000;
+
     /// <summary>Bare JIDs that are owners of every room (and may create rooms when RestrictRoomCreation is on).</summary>
     public List<string> Admins { get; set; } = [];
 

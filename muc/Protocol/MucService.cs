@@ -26,6 +26,7 @@ public sealed class MucService : IServiceComponent
     private readonly RoomOwner _owner;
     private readonly RoomArchive _archive;
     private readonly MucDisco _disco;
+    private readonly OccupantIqs _occupantIqs;
 
     public MucService(IOptions<MucOptions> options, IStanzaSender sender, IMucStore store, TimeProvider clock, MucTelemetry telemetry, ILogger<MucService> logger)
     {
@@ -39,6 +40,7 @@ public sealed class MucService : IServiceComponent
         _admin = new RoomAdmin(_ctx, moderation);
         _owner = new RoomOwner(_ctx, _rooms, _presence, broadcast);
         _disco = new MucDisco(_rooms);
+        _occupantIqs = new OccupantIqs(_ctx);
     }
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<IReadOnlyDictionary<string, int>> _expired = new();
@@ -103,7 +105,8 @@ public sealed class MucService : IServiceComponent
         var type = (string?)iq.Attribute("type");
         if (type is not ("get" or "set"))
         {
-            _ctx.Drop(iq, "iq-" + type); // nothing the service sent asks for an answer
+            if (to.IsFull) _occupantIqs.Answer(iq, from); // an answer to a request between occupants
+            else _ctx.Drop(iq, "iq-" + type); // nothing the service itself sent asks for an answer
             return;
         }
         var payload = iq.Elements().FirstOrDefault();
@@ -149,7 +152,8 @@ public sealed class MucService : IServiceComponent
     /// <summary>
     /// XEP-0410: a ping to one's own occupant JID is answered by the room (the session is still in
     /// the room); from anyone not in the room it is &lt;not-acceptable/&gt;, so a client that was
-    /// dropped (a room service restart) learns it must enter again.
+    /// dropped (a room service restart) learns it must enter again. Requests to another occupant go
+    /// to its session (<see cref="OccupantIqs"/>).
     /// </summary>
     private void OccupantIq(XElement iq, Jid from, Room room, string nick, string? ns)
     {
@@ -158,16 +162,17 @@ public sealed class MucService : IServiceComponent
             _ctx.Refuse(iq, StanzaErrors.NotAcceptable, StanzaErrors.Cancel);
             return;
         }
-        if (!room.ByNick.ContainsKey(nick))
+        if (!room.ByNick.TryGetValue(nick, out var addressee))
         {
             _ctx.Refuse(iq, StanzaErrors.ItemNotFound, StanzaErrors.Cancel);
             return;
         }
-        if (ns == MucNs.Ping && occupant.Nick == nick)
+        if (ReferenceEquals(addressee, occupant))
         {
-            _ctx.Result(iq);
+            if (ns == MucNs.Ping) _ctx.Result(iq);
+            else _ctx.Refuse(iq, StanzaErrors.ServiceUnavailable, StanzaErrors.Cancel);
             return;
         }
-        _ctx.Refuse(iq, StanzaErrors.ServiceUnavailable, StanzaErrors.Cancel);
+        _occupantIqs.Forward(iq, occupant, addressee);
     }
 }

@@ -53,6 +53,26 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public void An_iq_to_another_occupant_goes_to_its_session_and_the_answer_comes_back_without_revealing_real_jids()
+    {
+        _muc.CreateInstant(Alice, "room@" + Service, "alice");
+        _muc.Join(Bob, "room@" + Service, "bob");
+        _muc.In($"<iq from='{Bob}' to='room@{Service}/alice' type='get' id='v1'><vCard xmlns='vcard-temp'/></iq>");
+        var forwarded = _muc.Take().Single();
+        Assert.Equal((Alice, $"room@{Service}/bob", "get"), ((string?)forwarded.Attribute("to"), (string?)forwarded.Attribute("from"), (string?)forwarded.Attribute("type")));
+        var id = (string)forwarded.Attribute("id")!;
+        Assert.NotEqual("v1", id);
+
+        _muc.In($"<iq from='bob@localhost/other' to='room@{Service}/bob' type='result' id='{id}'><vCard xmlns='vcard-temp'><FN>forged</FN></vCard></iq>");
+        Assert.Empty(_muc.Take()); // only the addressee answers
+        _muc.In($"<iq from='{Alice}' to='room@{Service}/bob' type='result' id='{id}'><vCard xmlns='vcard-temp'><FN>Alice</FN></vCard></iq>");
+        var answer = _muc.Take().Single();
+        Assert.Equal((Bob, $"room@{Service}/alice", "v1", "result"),
+            ((string?)answer.Attribute("to"), (string?)answer.Attribute("from"), (string?)answer.Attribute("id"), (string?)answer.Attribute("type")));
+        Assert.DoesNotContain(Alice, answer.ToString());
+    }
+
+    [Fact]
     public void Unknown_requests_get_service_unavailable_and_stanzas_for_missing_rooms_item_not_found()
     {
         Assert.Equal("service-unavailable", Condition(_muc.Iq(Alice, Service, "get", "<query xmlns='jabber:iq:version'/>")));
