@@ -35,18 +35,19 @@ public sealed class MucTests(MucClusterFixture fixture, ITestOutputHelper output
         await bob.ExpectAsync(p => p.IsPresence() && p.IsFrom($"{room}/carol"));
 
         // groupchat: every occupant (the sender too) gets it from the sender's occupant JID, with its occupant id and the room's stanza-id
+        // (each sender waits for its own copy before the next speaks, so the room's order is the order they were said in)
         string[] said = ["hello from alice", "bob here", "carol too"];
-        await alice.SayAsync(room, said[0]);
-        await bob.SayAsync(room, said[1]);
-        await carol.SayAsync(room, said[2]);
-        foreach (var client in new[] { alice, bob, carol })
+        var speakers = new[] { alice, bob, carol };
+        for (var i = 0; i < said.Length; i++)
         {
-            var fromAlice = await client.ExpectGroupchatAsync(room, said[0]);
-            Assert.Equal($"{room}/alice", fromAlice.Attr("from"));
-            Assert.NotNull(fromAlice.OccupantId());
-            Assert.Equal(room, (string?)fromAlice.Element(XName.Get("stanza-id", "urn:xmpp:sid:0"))?.Attribute("by"));
-            await client.ExpectGroupchatAsync(room, said[1]);
-            await client.ExpectGroupchatAsync(room, said[2]);
+            await speakers[i].SayAsync(room, said[i]);
+            foreach (var client in speakers)
+            {
+                var got = await client.ExpectGroupchatAsync(room, said[i]);
+                Assert.Equal($"{room}/{speakers[i].Jid.Split('-')[0]}", got.Attr("from"));
+                Assert.NotNull(got.OccupantId());
+                Assert.Equal(room, (string?)got.Element(XName.Get("stanza-id", "urn:xmpp:sid:0"))?.Attribute("by"));
+            }
         }
 
         // the owner kicks carol: she gets 307 and 110, the others 307
