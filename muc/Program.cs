@@ -30,6 +30,8 @@ if (!telemetry.MetricsEndpoint)
 
 var app = builder.Build();
 app.MapXmppTelemetry();
+// Before the link stops (hosted services stop after this), occupants are told the service is going (332).
+app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<MucService>().Shutdown());
 await app.StartAsync();
 using (var bound = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
     await app.Services.GetRequiredService<ServiceComponentLink>().WaitUpAsync(bound.Token);

@@ -52,6 +52,36 @@ public sealed class MucService : IServiceComponent
 
     public ValueTask HandleAsync(XElement stanza, CancellationToken ct)
     {
+        lock (_gate) Handle(stanza);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The service is stopping (SIGTERM): every occupant gets unavailable with status 332 (§7.14: system
+    /// shutdown), so clients know to enter again once it is back; persistent rooms stay stored. Nothing
+    /// is handled afterwards.
+    /// </summary>
+    public void Shutdown()
+    {
+        lock (_gate)
+        {
+            _stopped = true;
+            foreach (var room in _rooms.All.ToArray())
+                foreach (var occupant in room.Occupants.ToArray())
+                    _presence.Remove(room, occupant, new PresenceChange { Unavailable = true, Codes = [332] }, "shutdown");
+        }
+    }
+
+    private readonly Lock _gate = new();
+    private bool _stopped;
+
+    private void Handle(XElement stanza)
+    {
+        if (_stopped)
+        {
+            _ctx.Refuse(stanza, StanzaErrors.ServiceUnavailable, StanzaErrors.Wait, "The group chat service is stopping");
+            return;
+        }
         while (_expired.TryDequeue(out var removed))
             foreach (var (roomJid, count) in removed)
                 if (Jid.TryParse(roomJid, out var jid) && _rooms.Find(jid) is { } expired)
@@ -73,7 +103,6 @@ public sealed class MucService : IServiceComponent
                 Iq(stanza, from, to);
                 break;
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>A stanza of the room's that sm or the router could not deliver: the occupant it was for is gone (a ghost), unless the way was only congested.</summary>
@@ -81,7 +110,8 @@ public sealed class MucService : IServiceComponent
     {
         if (reason.Contains("Congested", StringComparison.OrdinalIgnoreCase)) return;
         if (Jid.TryParse((string?)stanza.Attribute("to"), out var realJid) && Jid.TryParse((string?)stanza.Attribute("from"), out var roomJid) && roomJid.Local is not null)
-            _presence.RemoveGhost(realJid, roomJid, "returned " + stanza.Name.LocalName);
+            lock (_gate)
+                if (!_stopped) _presence.RemoveGhost(realJid, roomJid, "returned " + stanza.Name.LocalName);
     }
 
     private void Message(XElement stanza, Jid from, Jid to)

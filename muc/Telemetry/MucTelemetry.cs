@@ -20,7 +20,7 @@ public sealed class MucTelemetry
     private readonly Counter<long> _dropped = Meter.CreateCounter<long>("xmpp.muc.dropped", "{stanza}",
         "Stanzas the service dropped without an answer (errors and results nobody waits for, presence subscriptions), by reason");
     private readonly Counter<long> _removed = Meter.CreateCounter<long>("xmpp.muc.occupants.removed", "{occupant}",
-        "Occupants removed by the service, by reason (kicked, banned, affiliation, members-only, error, destroyed)");
+        "Occupants removed by the service, by reason (kicked, banned, affiliation, members-only, error, destroyed, shutdown)");
     private readonly Counter<long> _archive = Meter.CreateCounter<long>("xmpp.muc.archive.removed", "{message}",
         "Archived messages deleted, by reason (quota: Muc:MaxArchiveMessagesPerRoom, expired: Muc:ArchiveRetention)");
 

@@ -73,6 +73,19 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_stopping_service_tells_every_occupant_332_and_refuses_what_comes_after()
+    {
+        _muc.CreateInstant(Alice, "room@" + Service, "alice");
+        _muc.Join(Bob, "room@" + Service, "bob");
+        _muc.Muc.Shutdown();
+        var own = _muc.Take().Where(p => (string?)p.Attribute("from") == $"room@{Service}/bob" && (string?)p.Attribute("to") == Bob).Single();
+        Assert.Equal("unavailable", (string?)own.Attribute("type"));
+        Assert.Equal([332, 110], Codes(own));
+        _muc.In($"<message from='{Bob}' to='room@{Service}' type='groupchat' id='late'><body>?</body></message>");
+        Assert.Equal("service-unavailable", Condition(_muc.Take().Single()));
+    }
+
+    [Fact]
     public void Unknown_requests_get_service_unavailable_and_stanzas_for_missing_rooms_item_not_found()
     {
         Assert.Equal("service-unavailable", Condition(_muc.Iq(Alice, Service, "get", "<query xmlns='jabber:iq:version'/>")));

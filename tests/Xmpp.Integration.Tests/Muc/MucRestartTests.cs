@@ -70,5 +70,10 @@ public sealed class MucRestartTests(ITestOutputHelper output)
         var answer = await alice.IqAsync($"<iq type='set' to='{room}' id='mam'><query xmlns='{MucClient.Mam}' queryid='after'/></iq>");
         Assert.Equal("result", answer.Attr("type"));
         Assert.Contains(alice.History, m => m.IsMessage() && m.IsFrom(room) && m.Descendants(XName.Get("body", "jabber:client")).Any(b => b.Value == "before the crash"));
+
+        // a graceful stop (SIGTERM) tells the occupants first: 332, system shutdown
+        Assert.Equal(0, await cluster.Muc!.TerminateAsync(TimeSpan.FromSeconds(20)));
+        var shutdown = await bob.ExpectAsync(p => p.IsPresence() && p.IsFrom($"{room}/bob") && p.Attr("type") == "unavailable");
+        Assert.Equal([332, 110], shutdown.StatusCodes());
     }
 }
