@@ -27,6 +27,9 @@ public sealed class MucService : IServiceComponent
     private readonly RoomArchive _archive;
     private readonly MucDisco _disco;
     private readonly OccupantIqs _occupantIqs;
+    // The link hands stanzas over one at a time; the gate keeps the expiry timer and a stopping host out of the rooms meanwhile.
+    private readonly Lock _gate = new();
+    private bool _stopped;
 
     public MucService(IOptions<MucOptions> options, IStanzaSender sender, IMucStore store, TimeProvider clock, MucTelemetry telemetry, ILogger<MucService> logger)
     {
@@ -43,12 +46,16 @@ public sealed class MucService : IServiceComponent
         _occupantIqs = new OccupantIqs(_ctx);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<IReadOnlyDictionary<string, int>> _expired = new();
-
     internal RoomRegistry Rooms => _rooms;
 
-    /// <summary>The expiry timer deleted archived messages (per room); the rooms' counts are corrected on the handler loop, before the next stanza.</summary>
-    public void ArchiveExpired(IReadOnlyDictionary<string, int> removed) => _expired.Enqueue(removed);
+    /// <summary>The expiry timer deleted archived messages (per room): the rooms' counts follow, so the per-room bound stays exact.</summary>
+    public void ArchiveExpired(IReadOnlyDictionary<string, int> removed)
+    {
+        lock (_gate)
+            foreach (var (roomJid, count) in removed)
+                if (Jid.TryParse(roomJid, out var jid) && _rooms.Find(jid) is { } room)
+                    room.ArchiveCount = Math.Max(0, room.ArchiveCount - count);
+    }
 
     public ValueTask HandleAsync(XElement stanza, CancellationToken ct)
     {
@@ -72,9 +79,6 @@ public sealed class MucService : IServiceComponent
         }
     }
 
-    private readonly Lock _gate = new();
-    private bool _stopped;
-
     private void Handle(XElement stanza)
     {
         if (_stopped)
@@ -82,11 +86,6 @@ public sealed class MucService : IServiceComponent
             _ctx.Refuse(stanza, StanzaErrors.ServiceUnavailable, StanzaErrors.Wait, "The group chat service is stopping");
             return;
         }
-        while (_expired.TryDequeue(out var removed))
-            foreach (var (roomJid, count) in removed)
-                if (Jid.TryParse(roomJid, out var jid) && _rooms.Find(jid) is { } expired)
-                    expired.ArchiveCount = Math.Max(0, expired.ArchiveCount - count);
-
         // The link checked both addresses: valid JIDs, 'to' within the service's domain.
         var from = Jid.Parse((string)stanza.Attribute("from")!);
         var to = Jid.Parse((string)stanza.Attribute("to")!);

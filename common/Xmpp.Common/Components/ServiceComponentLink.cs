@@ -56,8 +56,11 @@ public sealed class ServiceComponentLink : BackgroundService, IStanzaSender
     public void Attach(IServiceComponent service) =>
         _service = _service is null ? service : throw new InvalidOperationException("a service is attached already");
 
-    public bool Send(XElement stanza) =>
-        Send(StanzaCodec.ToBytes(stanza), stanza, CheckedFrom(stanza), (string?)stanza.Attribute("to") ?? "");
+    public bool Send(XElement stanza)
+    {
+        var from = CheckedFrom(stanza);
+        return Send(StanzaCodec.ToBytes(stanza), stanza, from, (string?)stanza.Attribute("to") ?? "");
+    }
 
     /// <summary>Serializes <paramref name="stanza"/> once (without 'to') and sends a copy with each recipient's 'to' spliced in.</summary>
     public int SendToEach(XElement stanza, IReadOnlyList<string> recipients)
