@@ -17,9 +17,6 @@ public static class DataForm
     public static string? Value(XElement form, string var) =>
         Field(form, var) is { } field ? (string?)field.Element(X + "value") ?? "" : null;
 
-    public static IReadOnlyList<string>? Values(XElement form, string var) =>
-        Field(form, var)?.Elements(X + "value").Select(v => v.Value).ToArray();
-
     public static XElement? Field(XElement form, string var) =>
         form.Elements(X + "field").FirstOrDefault(f => (string?)f.Attribute("var") == var);
 

@@ -63,6 +63,4 @@ public sealed class Room(Jid jid, RoomConfig config, byte[] secret)
         History.AddLast(entry);
         while (History.Count > Config.HistoryLength) History.RemoveFirst();
     }
-
-    public bool IsOwnerPresent => Occupants.Any(o => AffiliationOf(o) == Affiliation.Owner);
 }

@@ -87,7 +87,7 @@ public sealed class RoomMessages(MucContext ctx, RoomPresence presence, RoomBroa
             }
             var serialized = StanzaCodec.ToBytes(message);
             if (stanzaId is not null) archive.Store(room, serialized, stanzaId, occupant.Nick, now);
-            if (room.Config.HistoryLength > 0) room.AddHistory(new HistoryEntry(message, now, stanzaId, serialized.Length));
+            if (room.Config.HistoryLength > 0) room.AddHistory(new HistoryEntry(message, now, serialized.Length));
         }
         ctx.Telemetry.Messages.Add(1);
         broadcast.ToAll(room, message);

@@ -31,7 +31,7 @@ public sealed class RoomRegistry
             };
             foreach (var (member, affiliation) in stored.Affiliations) room.Affiliations[member] = affiliation;
             foreach (var m in ctx.Store.Last(stored.Jid, room.Config.HistoryLength))
-                room.AddHistory(new HistoryEntry(Xmpp.Common.Stanzas.StanzaCodec.Parse(m.Stanza), m.Stamp, m.Id, m.Stanza.Length));
+                room.AddHistory(new HistoryEntry(Xmpp.Common.Stanzas.StanzaCodec.Parse(m.Stanza), m.Stamp, m.Stanza.Length));
             _rooms[jid] = room;
         }
         ctx.Telemetry.RoomsChanged(_rooms.Count);

@@ -9,7 +9,7 @@ public sealed class HistoryRequestTests
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly HistoryEntry[] History = Enumerable.Range(1, 5)
-        .Select(i => new HistoryEntry(new XElement("message", i), Now.AddMinutes(i - 5), null, 100)).ToArray();
+        .Select(i => new HistoryEntry(new XElement("message", i), Now.AddMinutes(i - 5), 100)).ToArray();
 
     private static int[] Pick(string attributes) =>
         HistoryRequest.Parse(XElement.Parse($"<history {attributes}/>")).Select(History, Now).Select(e => (int)e.Message).ToArray();
