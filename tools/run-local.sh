@@ -6,6 +6,7 @@
 # process (and the admin's, for xmppctl) are created under $DATA_DIR/pki (keys 0600), then reused.
 # Ctrl-C stops the processes (only those this script started).
 # Also started: the XEP-0060 pubsub service on pubsub.$DOMAIN (its own process; data under $DATA_DIR/pubsub).
+# Group chat (XEP-0045, muc/) runs too, on conference.$DOMAIN (its rooms under $DATA_DIR/muc).
 # COMPONENTS="bot.localhost=secret ..." also runs the XEP-0114 gateway (loopback, GATEWAY_PORT, 5275)
 # for those component domains and secrets (passed in its environment, not on its command line).
 # The XEP-0363 upload service runs too, on upload.$DOMAIN: HTTPS on UPLOAD_PORT (5281, loopback,
@@ -60,6 +61,11 @@ start upload "$(bin upload xmpp-upload)" --Router:Address=$ROUTER --Component:Do
   --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/component-upload.$DOMAIN.crt" --Upload:DataDirectory="$DATA_DIR/upload" \
   --Upload:Http:Port=$UPLOAD_PORT --Upload:Http:PublicUrl="${UPLOAD_URL:-https://localhost:$UPLOAD_PORT}"
 
+MUC_DOMAIN=conference.$DOMAIN
+$XMPPCTL pki init --dir "$PKI" --domain "$DOMAIN" --c2s c2s-1 --component "$MUC_DOMAIN" >/dev/null
+start muc "$(bin muc xmpp-muc)" --Router:Address=$ROUTER --Component:Domain=$MUC_DOMAIN --Component:ServerDomain=$DOMAIN \
+  --Muc:DataDirectory="$DATA_DIR/muc" --Router:CaCertificate="$PKI/ca.crt" --Router:Certificate="$PKI/component-$MUC_DOMAIN.crt"
+
 if [ -n "${COMPONENTS:-}" ]; then
   START_ENV=(); domains=()
   for pair in $COMPONENTS; do domains+=("${pair%%=*}"); START_ENV+=("Gateway__Components__${pair%%=*}__Secret=${pair#*=}"); done
@@ -74,6 +80,7 @@ cat <<MSG
 Server running: domain $DOMAIN, clients on port $C2S_PORT (STARTTLS) and $DIRECT_TLS_PORT (direct TLS), self-signed certificate.
 HTTP upload (XEP-0363) on upload.$DOMAIN, files over HTTPS on port $UPLOAD_PORT.
 Pubsub (XEP-0060) on pubsub.$DOMAIN.
+Group chat rooms on $MUC_DOMAIN.
 Logs in $DATA_DIR/logs. Add a user from another terminal (as the admin, with its certificate):
   $XMPPCTL --router $ROUTER --pki $PKI adduser alice@$DOMAIN secret
 Press Ctrl-C to stop.

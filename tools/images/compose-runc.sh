@@ -213,7 +213,7 @@ up() {
   say "network: bridge in namespace $(netns net), $SUBNET.0/24; $(services | tr '\n' ' ')client"
 
   # the pki one-shot, as docker-compose.yml's pki service
-  local dirs=(ca router sm admin gateway upload pubsub) id # every volume pki-init.sh fills, started here or not
+  local dirs=(ca router sm admin gateway upload pubsub muc) id # every volume pki-init.sh fills, started here or not
   for id in $(c2s_ids); do dirs+=("$id"); done
   for id in "${dirs[@]}"; do mkdir -p "$STATE/pki/$id"; done
   chmod 700 "$STATE/pki/ca"

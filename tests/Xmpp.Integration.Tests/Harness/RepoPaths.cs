@@ -19,6 +19,7 @@ public static class RepoPaths
     public static string Gateway => Dll("gateway", "xmpp-gateway");
     public static string Upload => Dll("upload", "xmpp-upload");
     public static string PubSub => Dll("pubsub", "xmpp-pubsub");
+    public static string Muc => Dll("muc", "xmpp-muc");
     public static string Xmppctl => Dll(Path.Combine("tools", "xmppctl"), "xmppctl");
     public static string InteropScripts => Path.Combine(Root, "tests", "interop");
 
