@@ -1,47 +1,40 @@
-using Microsoft.Data.Sqlite;
 using Xmpp.Common.Sasl;
 using Xmpp.Sm.Storage;
 using Xmpp.Sm.Storage.Sqlite;
+using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>
-/// sm's SQLite file: WAL with synchronous=FULL on sm's connection, and transactions that keep a
-/// multi-step change together (all of it or none of it, also after a reopen).
+/// Transactions that keep a multi-step change together (all of it or none of it, also after a
+/// reopen), on each storage provider; and each provider's durable commit setting.
 /// </summary>
-public sealed class StorageDurabilityTests : IDisposable
+public abstract class StorageDurabilityTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "xmpp-sm-durability-" + Guid.NewGuid().ToString("N"));
-    private readonly string _path;
-    private SqliteStorage _storage;
+    private readonly TestStore _store;
+    private IStorageBackend _storage;
 
-    public StorageDurabilityTests()
+    protected StorageDurabilityTests(IStoreProvider stores)
     {
-        _path = Path.Combine(_dir, "sm.db");
-        _storage = new SqliteStorage(_path);
+        _store = stores.NewStore();
+        _storage = _store.Open();
     }
+
+    protected IStorageBackend Storage => _storage;
 
     public void Dispose()
     {
         _storage.Dispose();
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _store.Dispose();
     }
 
     private void Reopen()
     {
         _storage.Dispose();
-        _storage = new SqliteStorage(_path);
+        _storage = _store.Open();
     }
 
     private static RosterItem Item(string jid) => new(jid, null, RosterItem.None, null, []);
-
-    [Fact]
-    public void The_connection_runs_in_wal_mode_with_synchronous_full()
-    {
-        Assert.Equal("wal", _storage.Pragma("journal_mode"));
-        Assert.Equal(2L, _storage.Pragma("synchronous")); // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-    }
 
     [Fact]
     public void A_committed_transaction_keeps_every_write()
@@ -146,5 +139,26 @@ public sealed class StorageDurabilityTests : IDisposable
         Assert.Equal(3, _storage.Count("bob@localhost"));
         Assert.Equal(25, _storage.Bytes("bob@localhost"));
         Assert.Equal(0, _storage.Bytes("carol@localhost"));
+    }
+}
+
+public sealed class StorageDurabilityTestsOnSqlite() : StorageDurabilityTests(StoreProviders.Sqlite)
+{
+    [Fact]
+    public void The_connection_runs_in_wal_mode_with_synchronous_full()
+    {
+        var sqlite = Assert.IsType<SqliteStorage>(Storage);
+        Assert.Equal("wal", sqlite.Pragma("journal_mode"));
+        Assert.Equal(2L, sqlite.Pragma("synchronous")); // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class StorageDurabilityTestsOnPostgres(PostgresFixture postgres) : StorageDurabilityTests(postgres)
+{
+    [Fact]
+    public void A_commit_returns_once_the_server_flushed_its_write_ahead_log()
+    {
+        Assert.Equal("on", Storage.Scalar<string>("SHOW synchronous_commit"));
     }
 }
