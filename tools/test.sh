@@ -8,6 +8,7 @@
 #   docker-compose   validates docker-compose.yml (no container engine is needed for that)
 #   openssl          the TLS interop tests' `openssl s_client`
 #   procps           `kill`, with which the tests send SIGTERM and SIGINT to the processes they started
+#   postgresql       the storage tests' PostgreSQL server (initdb + pg_ctl in a temporary directory; as root run as user postgres)
 # XMPP_TEST_NO_INSTALL=1 checks only: anything missing is an error instead of installed.
 # Arguments go to `dotnet test` (e.g. tools/test.sh --filter FullyQualifiedName~ProxyProtocol).
 set -euo pipefail
@@ -27,6 +28,7 @@ missing_packages() {
   command -v docker-compose >/dev/null || echo docker-compose
   command -v openssl >/dev/null || echo openssl
   type -P kill >/dev/null || echo procps   # the program, not the shell builtin
+  { compgen -G '/usr/lib/postgresql/*/bin/initdb' || command -v initdb; } >/dev/null || echo postgresql
 }
 
 mapfile -t missing < <(missing_packages)
