@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Xmpp.Common.Sasl;
 using Xmpp.Sm.Storage;
 using Xmpp.Sm.Storage.Sqlite;
@@ -88,6 +89,30 @@ public abstract class StorageDurabilityTests : IDisposable
         Reopen();
 
         Assert.Equal(["bob@localhost", "dave@localhost"], _storage.GetRoster("alice@localhost").Select(i => i.Jid));
+    }
+
+    [Fact]
+    public void A_statement_that_fails_inside_an_inner_transaction_leaves_the_outer_one_usable()
+    {
+        void Fails(bool wroteFirst)
+        {
+            using var inner = _storage.Begin();
+            if (wroteFirst) _storage.PutItem("alice@localhost", Item("carol@localhost"));
+            _storage.Execute("INSERT INTO no_such_table (a) VALUES (1)");
+            inner.Commit();
+        }
+        using (var outer = _storage.Begin())
+        {
+            _storage.PutItem("alice@localhost", Item("bob@localhost"));
+            Assert.ThrowsAny<DbException>(() => Fails(wroteFirst: false)); // PostgreSQL: the failed statement aborted the transaction until the rollback to the savepoint
+            Assert.ThrowsAny<DbException>(() => Fails(wroteFirst: true));
+            _storage.PutItem("alice@localhost", Item("dave@localhost"));
+            outer.Commit();
+        }
+        Reopen();
+
+        Assert.Equal(["bob@localhost", "dave@localhost"], _storage.GetRoster("alice@localhost").Select(i => i.Jid));
+        Assert.Equal(2, _storage.GetVersion("alice@localhost"));
     }
 
     [Fact]

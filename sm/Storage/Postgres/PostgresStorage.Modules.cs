@@ -81,6 +81,7 @@ public sealed partial class PostgresStorage
     {
         cmd.Connection = _connection;
         cmd.Transaction = _tx;
+        cmd.CommandText = TakeSavepoints() + cmd.CommandText;
         return run(cmd);
     });
 

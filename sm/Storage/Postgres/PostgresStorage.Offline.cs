@@ -11,12 +11,7 @@ public sealed partial class PostgresStorage
         using var tx = Begin();
         // The user's queue is locked until the transaction ends: another sm process adding for the
         // same user at the same moment waits, so the quota check and the insert stay one step.
-        using (var lockQueue = Command("SELECT pg_advisory_xact_lock(hashtextextended('offline:' || @user, 0))"))
-        {
-            lockQueue.Parameters.AddWithValue("user", user);
-            lockQueue.ExecuteNonQuery();
-        }
-        var (messages, bytes) = Usage(user);
+        var (messages, bytes) = Usage(user, lockFirst: true);
         if (messages >= quota.MaxMessages) return new(OfflineAddOutcome.TooManyMessages, messages, bytes);
         if (bytes + stanza.LongLength > quota.MaxBytes) return new(OfflineAddOutcome.TooManyBytes, messages, bytes);
         using (var cmd = Command("INSERT INTO offline_messages (\"user\", stored_at, stanza) VALUES (@user, @at, @stanza)"))
@@ -30,12 +25,18 @@ public sealed partial class PostgresStorage
         return new(OfflineAddOutcome.Stored, messages, bytes);
     }
 
-    /// <summary>The user's stored messages and their stanza bytes.</summary>
-    private (int Messages, long Bytes) Usage(string user)
+    /// <summary>
+    /// The user's stored messages and their stanza bytes; <paramref name="lockFirst"/> first locks the
+    /// user's queue until the transaction ends (a statement of its own, so the count that follows sees
+    /// what a concurrent writer committed before it let go).
+    /// </summary>
+    private (int Messages, long Bytes) Usage(string user, bool lockFirst = false)
     {
-        using var cmd = Command("SELECT COUNT(*), COALESCE(SUM(octet_length(stanza)), 0) FROM offline_messages WHERE \"user\" = @user");
+        const string usage = "SELECT COUNT(*), COALESCE(SUM(octet_length(stanza)), 0) FROM offline_messages WHERE \"user\" = @user";
+        using var cmd = Command(lockFirst ? "SELECT pg_advisory_xact_lock(hashtextextended('offline:' || @user, 0)); " + usage : usage);
         cmd.Parameters.AddWithValue("user", user);
         using var reader = cmd.ExecuteReader();
+        if (lockFirst) reader.NextResult();
         reader.Read();
         return ((int)reader.GetInt64(0), reader.GetInt64(1));
     }

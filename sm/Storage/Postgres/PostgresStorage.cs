@@ -25,6 +25,7 @@ public sealed partial class PostgresStorage : IStorageBackend
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoolSize, 1);
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize };
         if (builder.MinPoolSize > maxPoolSize) builder.MinPoolSize = maxPoolSize;
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64; // sm runs the same statements over and over: parsed and planned once per connection
         _server = Describe(builder);
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
         try
@@ -46,7 +47,7 @@ public sealed partial class PostgresStorage : IStorageBackend
 
     /// <summary>A command in the open transaction (every caller holds a scope: <see cref="Begin"/> or <see cref="Read{T}"/>).</summary>
     private NpgsqlCommand Command(string sql) =>
-        new(sql, _connection ?? throw new InvalidOperationException("no transaction is open"), _tx);
+        new(TakeSavepoints() + sql, _connection ?? throw new InvalidOperationException("no transaction is open"), _tx);
 
     public void Dispose()
     {
