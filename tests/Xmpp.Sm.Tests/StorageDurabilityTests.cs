@@ -186,4 +186,35 @@ public sealed class StorageDurabilityTestsOnPostgres(PostgresFixture postgres) :
     {
         Assert.Equal("on", Storage.Scalar<string>("SHOW synchronous_commit"));
     }
+
+    [Fact]
+    public async Task Two_sm_processes_storing_for_one_user_at_once_keep_its_quota()
+    {
+        var quota = new OfflineQuota(MaxMessages: 1, MaxBytes: 1000);
+        using var first = postgres.NewStore();
+        using var a = first.Open();
+        using var b = first.Open(); // another process's backend: its own pool and connection
+        using var tx = a.Begin();
+        Assert.True(a.TryAdd("bob@localhost", "<message/>"u8.ToArray(), DateTimeOffset.UtcNow, quota).Stored);
+
+        var second = Task.Run(() => b.TryAdd("bob@localhost", "<message/>"u8.ToArray(), DateTimeOffset.UtcNow, quota));
+        await WaitForLockWaitAsync(); // b waits for a's transaction instead of counting what a has not committed
+        Assert.False(second.IsCompleted);
+        tx.Commit();
+
+        Assert.Equal(OfflineAddOutcome.TooManyMessages, (await second.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal(1, b.Count("bob@localhost"));
+    }
+
+    private async Task WaitForLockWaitAsync()
+    {
+        using var observer = postgres.NewStore();
+        using var view = observer.Open();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (view.Scalar<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the second store never waited for the first one's lock");
+            await Task.Delay(20);
+        }
+    }
 }
