@@ -26,6 +26,7 @@ public sealed partial class PostgresStorage : IStorageBackend
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize };
         if (builder.MinPoolSize > maxPoolSize) builder.MinPoolSize = maxPoolSize;
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64; // sm runs the same statements over and over: parsed and planned once per connection
+        builder.NoResetOnClose = true; // sm changes no session state (no SET, no temporary tables; its advisory locks end with their transaction): nothing to reset per batch
         _server = Describe(builder);
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
         try

@@ -36,7 +36,7 @@ public sealed class SqliteTestStore : TestStore
 
     public SqliteTestStore() => Directory.CreateDirectory(_dir);
 
-    public string FilePath => Path.Combine(_dir, "sm.db");
+    private string FilePath => Path.Combine(_dir, "sm.db");
     public override string Provider => StorageOptions.Sqlite;
     public override IStorageBackend Open() => new SqliteStorage(FilePath);
 
