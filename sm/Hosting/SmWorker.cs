@@ -31,7 +31,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var storage = StorageFactory.Open(settings, _logger);
+        using var storage = await StorageFactory.OpenAsync(settings, _logger, stoppingToken);
 
         // A waiting consumer runs on the link's reading thread (no hand-off per frame when sm is
         // idle); a busy one just finds the frames queued.

@@ -20,4 +20,10 @@ public sealed class StorageOptions
     /// of the connection string). sm's single consumer uses one at a time; the rest are headroom.
     /// </summary>
     public int MaxPoolSize { get; set; } = 10;
+
+    /// <summary>
+    /// How long sm, starting, waits for a PostgreSQL server it cannot reach yet (refused connection,
+    /// server starting up), trying every second; then it stops with the error. Zero: one attempt.
+    /// </summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

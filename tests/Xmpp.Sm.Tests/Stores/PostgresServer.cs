@@ -40,10 +40,27 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Initializes and starts a server; throws <see cref="InvalidOperationException"/> saying why it could not.</summary>
     public static PostgresServer Start()
     {
+        var server = Initialize();
+        try
+        {
+            server.Run();
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Initializes a server (its data directory, password and port) without starting it: <see cref="Run"/> does.</summary>
+    public static PostgresServer Initialize()
+    {
         var server = new PostgresServer(FindBinaries(), IsRoot() ? UnprivilegedUser() : null);
         try
         {
-            server.InitAndStart();
+            server.InitDb();
+            server.Port = FreePort();
             return server;
         }
         catch
@@ -57,7 +74,7 @@ public sealed class PostgresServer : IDisposable
     public string ConnectionString(string database = "postgres") =>
         $"Host=127.0.0.1;Port={Port};Username={User};Password={Password};Database={database}";
 
-    private void InitAndStart()
+    private void InitDb()
     {
         System.IO.Directory.CreateDirectory(Directory);
         if (_runAs is not null && !OperatingSystem.IsWindows()) File.SetUnixFileMode(Directory, (UnixFileMode)0x1FF); // rwxrwxrwx: the server's user creates data/ and its socket here
@@ -66,10 +83,13 @@ public sealed class PostgresServer : IDisposable
         if (_runAs is not null && !OperatingSystem.IsWindows()) File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         Run("initdb", "-D", DataDirectory, "-U", User, "--pwfile=" + passwordFile, "-A", "scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync");
         File.Delete(passwordFile);
+    }
 
+    /// <summary>Starts the initialized server on <see cref="Port"/> (another free one if that was taken meanwhile) and returns once it accepts connections.</summary>
+    public void Run()
+    {
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreePort();
             try
             {
                 Run("pg_ctl", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o",
@@ -80,7 +100,7 @@ public sealed class PostgresServer : IDisposable
             }
             catch (InvalidOperationException) when (attempt < 3 && ReadLog().Contains("could not bind", StringComparison.Ordinal))
             {
-                // the free port was taken meanwhile: another one
+                Port = FreePort();
             }
         }
     }
