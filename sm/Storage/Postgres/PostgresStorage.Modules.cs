@@ -85,10 +85,19 @@ public sealed partial class PostgresStorage
         return run(cmd);
     });
 
+    /// <summary>Module statements already translated (the same few run over and over); at most <see cref="MaxTranslations"/>, past it translated each time.</summary>
+    private readonly Dictionary<string, string> _translations = new(StringComparer.Ordinal);
+    private const int MaxTranslations = 1024;
+
     /// <summary>A module's statement, translated, with its "$name" parameters bound as on SQLite; the connection is set when it runs (<see cref="Run{T}"/>).</summary>
-    private static NpgsqlCommand Command(string sql, ReadOnlySpan<(string Name, object? Value)> args)
+    private NpgsqlCommand Command(string sql, ReadOnlySpan<(string Name, object? Value)> args)
     {
-        var cmd = new NpgsqlCommand(PostgresDialect.Translate(sql));
+        if (!_translations.TryGetValue(sql, out var translated))
+        {
+            translated = PostgresDialect.Translate(sql);
+            if (_translations.Count < MaxTranslations) _translations[sql] = translated;
+        }
+        var cmd = new NpgsqlCommand(translated);
         foreach (var (name, value) in args)
             cmd.Parameters.AddWithValue(name.TrimStart('$', '@'), value switch
             {
