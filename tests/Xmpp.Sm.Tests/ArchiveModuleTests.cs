@@ -1,8 +1,8 @@
 using System.Xml.Linq;
 using Xmpp.Sm.Modules.Archive;
 using Xmpp.Sm.Modules.Carbons;
-using static Xmpp.Sm.Tests.SmHarness;
 using Xmpp.Sm.Tests.Stores;
+using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 

@@ -2,10 +2,10 @@ using Google.Protobuf;
 using Xmpp.Common.Sasl;
 using Xmpp.Protos;
 using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
 using Step = Xmpp.Protos.SaslStep.Types.Step;
-using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 

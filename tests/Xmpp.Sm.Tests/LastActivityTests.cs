@@ -1,8 +1,8 @@
 using System.Xml.Linq;
 using Xmpp.Sm.Modules.LastActivity;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
-using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 

@@ -2,12 +2,12 @@ using System.Xml.Linq;
 using Xmpp.Common;
 using Xmpp.Common.PubSub;
 using Xmpp.Sm.Modules.Caps;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
 using Xmpp.Protos;
 using Session = Xmpp.Protos.Session;
 using Action = Xmpp.Protos.Session.Types.Action;
-using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 

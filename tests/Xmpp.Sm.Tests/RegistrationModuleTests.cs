@@ -1,8 +1,8 @@
 using System.Xml.Linq;
 using Xmpp.Protos;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
-using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 

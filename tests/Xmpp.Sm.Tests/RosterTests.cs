@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using Xmpp.Common;
-using static Xmpp.Sm.Tests.SmHarness;
 using Xmpp.Sm.Tests.Stores;
+using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 

@@ -1,7 +1,7 @@
 using Xmpp.Protos;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
-using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 
