@@ -28,6 +28,10 @@ builder.Services.AddOptions<SmOptions>()
     .Validate(o => Jid.TryParse(o.Domain, out var d) && d.Local is null && d.IsBare && d.ToString() == o.Domain,
         "Sm:Domain must be a lower-case domain name")
     .Validate(o => o.OfflineLimit >= 0 && o.RosterLimit >= 0, "Sm:OfflineLimit and Sm:RosterLimit must not be negative")
+    .Validate(o => o.Storage.Provider.Trim().ToLowerInvariant() is Xmpp.Sm.Storage.StorageOptions.Sqlite or Xmpp.Sm.Storage.StorageOptions.Postgres,
+        "Sm:Storage:Provider must be sqlite or postgres")
+    .Validate(o => o.Storage.MaxPoolSize >= 1 && o.Storage.StartupTimeout >= TimeSpan.Zero,
+        "Sm:Storage:MaxPoolSize must be at least 1 and Sm:Storage:StartupTimeout not negative")
     .ValidateOnStart();
 builder.Services.AddOptions<RouterLinkOptions>().Bind(builder.Configuration.GetSection("Router"));
 RouterLinkStartup.ExitUnlessLinkConfigured(builder.Configuration, "xmpp-sm"); // mutual TLS to the router, or no start

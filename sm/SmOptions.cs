@@ -11,6 +11,9 @@ public sealed class SmOptions
     /// <summary>Folder of the SQLite database file sm.db (relative paths are relative to the working directory).</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>Which database holds sm's data: SQLite (default) or PostgreSQL (section "Sm:Storage").</summary>
+    public Storage.StorageOptions Storage { get; set; } = new();
+
     /// <summary>Offline messages kept per user; beyond it senders get &lt;service-unavailable/&gt;.</summary>
     public int OfflineLimit { get; set; } = 1000;
 

@@ -14,6 +14,7 @@
 #   mmdebstrap, rsync, umoci, runc, curl, go-sendxmpp
 #                    the container test (tools/images/test-runc.sh, run last, as root): builds the
 #                    images, runs the compose topology with runc and has slixmpp and go-sendxmpp chat
+#   postgresql       the storage tests' PostgreSQL server (initdb + pg_ctl in a temporary directory; as root run as user postgres)
 # XMPP_TEST_NO_INSTALL=1 checks only: anything missing is an error instead of installed.
 # Arguments go to `dotnet test` (e.g. tools/test.sh --filter FullyQualifiedName~ProxyProtocol).
 set -euo pipefail
@@ -39,6 +40,7 @@ missing_packages() {
   for tool in mmdebstrap rsync umoci runc curl go-sendxmpp; do
     { command -v $tool || [ -x /usr/sbin/$tool ]; } >/dev/null || echo $tool
   done
+  { compgen -G '/usr/lib/postgresql/*/bin/initdb' || command -v initdb; } >/dev/null || echo postgresql
 }
 
 as_root=()

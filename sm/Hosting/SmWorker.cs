@@ -7,7 +7,6 @@ using Xmpp.Common.Link;
 using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Storage;
-using Xmpp.Sm.Storage.Sqlite;
 using Xmpp.Sm.Telemetry;
 
 namespace Xmpp.Sm.Hosting;
@@ -32,9 +31,7 @@ public sealed class SmWorker(IOptions<SmOptions> options, IOptions<RouterLinkOpt
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var dbPath = Path.Combine(Path.GetFullPath(settings.DataDirectory), "sm.db");
-        using var storage = new SqliteStorage(dbPath);
-        _logger.LogInformation("Storage: SQLite {Path}", dbPath);
+        using var storage = await StorageFactory.OpenAsync(settings, _logger, stoppingToken);
 
         // A waiting consumer runs on the link's reading thread (no hand-off per frame when sm is
         // idle); a busy one just finds the frames queued.

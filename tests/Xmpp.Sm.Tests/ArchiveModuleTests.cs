@@ -1,23 +1,29 @@
 using System.Xml.Linq;
 using Xmpp.Sm.Modules.Archive;
 using Xmpp.Sm.Modules.Carbons;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>XEP-0313 archive, XEP-0359 stanza ids and XEP-0280 carbons in sm: frames in, frames out.</summary>
-public sealed class ArchiveModuleTests : IDisposable
+public abstract class ArchiveModuleTests : IDisposable
 {
     private static readonly XNamespace Mam = ArchiveNamespaces.Mam;
     private static readonly XNamespace Sid = ArchiveNamespaces.StanzaIds;
     private readonly ManualClock _clock = new();
+    private readonly IStoreProvider _stores;
     private SmHarness _h;
 
-    public ArchiveModuleTests() => _h = Harness();
+    protected ArchiveModuleTests(IStoreProvider stores)
+    {
+        _stores = stores;
+        _h = Harness();
+    }
 
     private SmHarness Harness(params (string Key, string Value)[] settings)
     {
-        var h = new SmHarness(clock: _clock, settings: settings.ToDictionary(s => s.Key, s => (string?)s.Value));
+        var h = new SmHarness(clock: _clock, settings: settings.ToDictionary(s => s.Key, s => (string?)s.Value), store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         return h;
@@ -242,3 +248,8 @@ public sealed class ArchiveModuleTests : IDisposable
     public void Carbon_eligibility(string xml, bool eligible) =>
         Assert.Equal(eligible, CarbonRules.IsEligible(ParseClientXml(xml)));
 }
+
+public sealed class ArchiveModuleTestsOnSqlite() : ArchiveModuleTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ArchiveModuleTestsOnPostgres(PostgresFixture postgres) : ArchiveModuleTests(postgres);

@@ -1,13 +1,18 @@
 using System.Xml.Linq;
 using Xmpp.Common;
 using Xmpp.Sm.Modules.Blocking;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>XEP-0191 blocking: the JID matching and the paths around routing (offline messages, subscription requests, the server itself).</summary>
-public sealed class BlockingModuleTests
+public abstract class BlockingModuleTests
 {
+    private readonly IStoreProvider _stores;
+
+    protected BlockingModuleTests(IStoreProvider stores) => _stores = stores;
+
     private const string Block = $"<iq type='set' id='b1'><block xmlns='{BlockingModule.Namespace}'><item jid='{{0}}'/></block></iq>";
 
     [Theory]
@@ -39,7 +44,7 @@ public sealed class BlockingModuleTests
     [Fact]
     public void A_message_stored_offline_before_the_block_is_not_delivered_after_it()
     {
-        using var h = new SmHarness();
+        using var h = new SmHarness(store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         var bob = h.Online("bob@localhost/desk");
@@ -56,7 +61,7 @@ public sealed class BlockingModuleTests
     [Fact]
     public void A_subscription_request_from_a_blocked_user_is_dropped_without_an_answer()
     {
-        using var h = new SmHarness();
+        using var h = new SmHarness(store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         var alice = h.Online("alice@localhost/phone");
@@ -72,7 +77,7 @@ public sealed class BlockingModuleTests
     [Fact]
     public void Blocking_the_own_domain_never_blocks_the_servers_answers()
     {
-        using var h = new SmHarness();
+        using var h = new SmHarness(store: _stores.NewStore());
         h.CreateUser("alice");
         var alice = h.Online("alice@localhost/phone");
         h.Send(alice, string.Format(Block, "localhost"));
@@ -85,7 +90,7 @@ public sealed class BlockingModuleTests
     [Fact]
     public void A_block_beyond_the_limit_is_not_allowed_and_changes_nothing()
     {
-        using var h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Blocking:MaxItems"] = "1" });
+        using var h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Blocking:MaxItems"] = "1" }, store: _stores.NewStore());
         h.CreateUser("alice");
         var alice = h.Online("alice@localhost/phone");
         h.Send(alice, string.Format(Block, "one@localhost"));
@@ -101,7 +106,7 @@ public sealed class BlockingModuleTests
     [Fact]
     public void Blocking_a_domain_sends_unavailable_to_the_subscribers_of_that_domain_and_unblocking_the_presence_again()
     {
-        using var h = new SmHarness();
+        using var h = new SmHarness(store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         var alice = h.Online("alice@localhost/phone");
@@ -121,3 +126,8 @@ public sealed class BlockingModuleTests
         Assert.Null((string?)back.Attribute("type"));
     }
 }
+
+public sealed class BlockingModuleTestsOnSqlite() : BlockingModuleTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class BlockingModuleTestsOnPostgres(PostgresFixture postgres) : BlockingModuleTests(postgres);

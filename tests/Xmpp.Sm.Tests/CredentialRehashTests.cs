@@ -4,6 +4,7 @@ using Xmpp.Common.Sasl;
 using Xmpp.Protos;
 using Xmpp.Sm.Auth;
 using Xmpp.Sm.Telemetry;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
 using Step = Xmpp.Protos.SaslStep.Types.Step;
@@ -16,7 +17,7 @@ namespace Xmpp.Sm.Tests;
 /// (c2s derives them from the password, sm stores them once the proof held against the old keys);
 /// a SCRAM login cannot, and is counted. sm's side, without sockets.
 /// </summary>
-public sealed class CredentialRehashTests : IDisposable
+public abstract class CredentialRehashTests : IDisposable
 {
     private const int Old = 64;        // CredentialsFor's count: alice's keys
     private const int Configured = 128;
@@ -28,16 +29,18 @@ public sealed class CredentialRehashTests : IDisposable
     }
 
     private readonly ManualClock _clock = new();
+    private readonly IStoreProvider _stores;
     private readonly SmHarness _h;
 
-    public CredentialRehashTests()
+    protected CredentialRehashTests(IStoreProvider stores)
     {
+        _stores = stores;
         _h = new SmHarness(o =>
         {
             o.ScramIterations = Configured;
             o.AuthAccountFreeFailures = 1000;
             o.AuthRehashGrace = TimeSpan.FromSeconds(60);
-        }, _clock);
+        }, _clock, store: _stores.NewStore());
         _h.CreateUser("alice", "wonderland");
     }
 
@@ -258,3 +261,8 @@ public sealed class CredentialRehashTests : IDisposable
         Assert.Equal((Configured, true), Scram("SCRAM-SHA-256", "new"));
     }
 }
+
+public sealed class CredentialRehashTestsOnSqlite() : CredentialRehashTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class CredentialRehashTestsOnPostgres(PostgresFixture postgres) : CredentialRehashTests(postgres);

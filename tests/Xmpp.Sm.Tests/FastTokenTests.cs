@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Xmpp.Common.Sasl;
 using Xmpp.Protos;
 using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
 using Step = Xmpp.Protos.SaslStep.Types.Step;
@@ -15,7 +16,7 @@ namespace Xmpp.Sm.Tests;
 /// token valid until the new one is used, invalidated on request, capped per account, revoked by
 /// a password change and by the account's deletion.
 /// </summary>
-public sealed class FastTokenTests : IDisposable
+public abstract class FastTokenTests : IDisposable
 {
     private sealed class ManualClock : TimeProvider
     {
@@ -28,10 +29,12 @@ public sealed class FastTokenTests : IDisposable
     private static readonly byte[] EndPoint = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
 
     private readonly ManualClock _clock = new();
+    private readonly IStoreProvider _stores;
     private readonly SmHarness _h;
 
-    public FastTokenTests()
+    protected FastTokenTests(IStoreProvider stores)
     {
+        _stores = stores;
         _h = new SmHarness(o =>
         {
             o.ScramIterations = 64;
@@ -41,7 +44,7 @@ public sealed class FastTokenTests : IDisposable
             ["Sm:Fast:TokenLifetime"] = "14.00:00:00",
             ["Sm:Fast:RotateAfter"] = "1.00:00:00",
             ["Sm:Fast:MaxTokensPerAccount"] = "4",
-        });
+        }, store: _stores.NewStore());
         _h.CreateUser("alice", "wonderland");
     }
 
@@ -328,3 +331,8 @@ public sealed class FastTokenTests : IDisposable
         Assert.Equal(1L, _h.Storage.Scalar<long>("SELECT count(*) FROM fast_tokens WHERE user = 'alice@localhost'"));
     }
 }
+
+public sealed class FastTokenTestsOnSqlite() : FastTokenTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class FastTokenTestsOnPostgres(PostgresFixture postgres) : FastTokenTests(postgres);

@@ -1,10 +1,10 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Hosting;
 using Xmpp.Sm.Storage;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
@@ -14,19 +14,20 @@ namespace Xmpp.Sm.Tests;
 /// sent only once it is committed, so an answer (here a ping result) always means the writes before
 /// it are on disk. Checked from a second connection, which sees committed data only.
 /// </summary>
-public sealed class GroupCommitTests : IDisposable
+public abstract class GroupCommitTests : IDisposable
 {
-    private readonly SmHarness _h = new();
+    private readonly SmHarness _h;
     private readonly CommittedView _sink;
     private readonly HeldFrameSink _held;
     private readonly SessionManager _sm;
     private readonly GroupCommit _commit;
 
-    public GroupCommitTests()
+    protected GroupCommitTests(IStoreProvider stores)
     {
+        _h = new SmHarness(store: stores.NewStore());
         _h.CreateUser("alice");
         _h.CreateUser("bob");
-        _sink = new CommittedView(Path.Combine(_h.Options.DataDirectory, "sm.db"));
+        _sink = new CommittedView(_h.Store.Open());
         _held = new HeldFrameSink(_sink);
         _sm = new SessionManager(_h.Options, SmStorage.Of(_h.Storage), _held, NullLoggerFactory.Instance);
         _commit = new GroupCommit(_sm, _h.Storage, () => _h.Storage.ScopesBegun, _held, maxFrames: 256, NullLogger.Instance);
@@ -85,29 +86,20 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Equal(1, Assert.Single(_sink.Sent).CommittedOfflineRows);
     }
 
-    /// <summary>Records each frame sm sends with the offline rows a separate connection sees committed at that moment.</summary>
-    private sealed class CommittedView(string path) : IFrameSink, IDisposable
+    /// <summary>Records each frame sm sends with the offline rows a second connection (another backend on the same data) sees committed at that moment.</summary>
+    private sealed class CommittedView(IStorageBackend reader) : IFrameSink, IDisposable
     {
-        private readonly SqliteConnection _reader = Open(path);
-
         public List<(Frame Frame, long CommittedOfflineRows)> Sent { get; } = [];
 
         public void Send(Frame frame) => Sent.Add((frame, CommittedOfflineRows()));
 
-        public long CommittedOfflineRows()
-        {
-            using var cmd = _reader.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM offline_messages WHERE user = 'bob@localhost'";
-            return (long)cmd.ExecuteScalar()!;
-        }
+        public long CommittedOfflineRows() => reader.Count("bob@localhost");
 
-        private static SqliteConnection Open(string path)
-        {
-            var db = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-            db.Open();
-            return db;
-        }
-
-        public void Dispose() => _reader.Dispose();
+        public void Dispose() => reader.Dispose();
     }
 }
+
+public sealed class GroupCommitTestsOnSqlite() : GroupCommitTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class GroupCommitTestsOnPostgres(PostgresFixture postgres) : GroupCommitTests(postgres);

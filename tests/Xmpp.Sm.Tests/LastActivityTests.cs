@@ -1,20 +1,23 @@
 using System.Xml.Linq;
 using Xmpp.Sm.Modules.LastActivity;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>XEP-0012: server uptime; an account's last logout and status, to the account and its presence subscribers only.</summary>
-public sealed class LastActivityTests : IDisposable
+public abstract class LastActivityTests : IDisposable
 {
     private static readonly XNamespace L = LastActivityModule.Namespace;
     private readonly ManualClock _clock = new();
+    private readonly IStoreProvider _stores;
     private readonly SmHarness _h;
 
-    public LastActivityTests()
+    protected LastActivityTests(IStoreProvider stores)
     {
-        _h = new SmHarness(clock: _clock);
+        _stores = stores;
+        _h = new SmHarness(clock: _clock, store: _stores.NewStore());
         _h.CreateUser("alice");
         _h.CreateUser("bob");
         _h.CreateUser("carol");
@@ -114,3 +117,8 @@ public sealed class LastActivityTests : IDisposable
         });
     }
 }
+
+public sealed class LastActivityTestsOnSqlite() : LastActivityTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class LastActivityTestsOnPostgres(PostgresFixture postgres) : LastActivityTests(postgres);

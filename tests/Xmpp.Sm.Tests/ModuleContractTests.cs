@@ -5,6 +5,7 @@ using Xmpp.Sm.Core;
 using Xmpp.Sm.Modules;
 using Xmpp.Sm.Storage;
 using Action = Xmpp.Protos.Session.Types.Action;
+using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 
@@ -13,7 +14,7 @@ namespace Xmpp.Sm.Tests;
 /// reads and writes them on sm's connection inside sm's transactions, and deleting an account
 /// removes every module's data with the account in one transaction.
 /// </summary>
-public sealed class ModuleContractTests : IDisposable
+public abstract class ModuleContractTests : IDisposable
 {
     /// <summary>A module with a table of its own: notes per user.</summary>
     private sealed class NotesModule(SmContext ctx, ModuleSchema schema, bool failDeletion = false) : IStoringModule
@@ -40,7 +41,10 @@ public sealed class ModuleContractTests : IDisposable
     private static readonly ModuleSchema V1 = new("CREATE TABLE notes_items (user TEXT NOT NULL, text TEXT NOT NULL)");
     private static readonly ModuleSchema V2 = new(V1.Steps[0], "ALTER TABLE notes_items ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0");
 
+    private readonly IStoreProvider _stores;
     private readonly List<IDisposable> _owned = [];
+
+    protected ModuleContractTests(IStoreProvider stores) => _stores = stores;
 
     public void Dispose()
     {
@@ -50,7 +54,7 @@ public sealed class ModuleContractTests : IDisposable
     private (SmHarness H, NotesModule Notes) Start(ModuleSchema schema, bool failDeletion = false)
     {
         NotesModule? notes = null;
-        var h = new SmHarness(modules: ctx => [.. Xmpp.Sm.Modules.ModuleList.Create(ctx), notes = new NotesModule(ctx, schema, failDeletion)]);
+        var h = new SmHarness(modules: ctx => [.. Xmpp.Sm.Modules.ModuleList.Create(ctx), notes = new NotesModule(ctx, schema, failDeletion)], store: _stores.NewStore());
         _owned.Add(h);
         return (h, notes!);
     }
@@ -160,3 +164,8 @@ public sealed class ModuleContractTests : IDisposable
         public void Send(Frame frame) { }
     }
 }
+
+public sealed class ModuleContractTestsOnSqlite() : ModuleContractTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class ModuleContractTestsOnPostgres(PostgresFixture postgres) : ModuleContractTests(postgres);

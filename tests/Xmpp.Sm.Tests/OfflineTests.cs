@@ -1,18 +1,22 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Xmpp.Common;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>XEP-0160 offline storage and XEP-0203 delayed delivery.</summary>
-public sealed class OfflineTests : IDisposable
+public abstract class OfflineTests : IDisposable
 {
     private static readonly XNamespace Delay = Ns.Delay;
-    private readonly SmHarness _h = new(o => o.OfflineLimit = 2);
+    private readonly IStoreProvider _stores;
+    private readonly SmHarness _h;
 
-    public OfflineTests()
+    protected OfflineTests(IStoreProvider stores)
     {
+        _stores = stores;
+        _h = new(o => o.OfflineLimit = 2, store: stores.NewStore());
         _h.CreateUser("alice");
         _h.CreateUser("bob");
     }
@@ -71,7 +75,7 @@ public sealed class OfflineTests : IDisposable
     public void A_message_beyond_the_byte_cap_answers_service_unavailable_logs_and_counts_it()
     {
         // The archive off: its stanza-ids would add to the stored bytes this test counts.
-        using var h = new SmHarness(o => o.Offline.MaxBytesPerAccount = 400, settings: new Dictionary<string, string?> { ["Sm:Archive:Enabled"] = "false" });
+        using var h = new SmHarness(o => o.Offline.MaxBytesPerAccount = 400, settings: new Dictionary<string, string?> { ["Sm:Archive:Enabled"] = "false" }, store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         var alice = h.Online("alice@localhost/phone");
@@ -155,8 +159,13 @@ public sealed class OfflineTests : IDisposable
         var alice = _h.Online("alice@localhost/phone");
         _h.Send(alice, "<message to='bob@localhost'><body>persisted</body></message>");
 
-        using var reopened = new Storage.Sqlite.SqliteStorage(Path.Combine(_h.Options.DataDirectory, "sm.db"));
+        using var reopened = _h.Store.Open();
         var stored = Assert.Single(reopened.Load("bob@localhost"));
         Assert.Contains("persisted", System.Text.Encoding.UTF8.GetString(stored.Stanza));
     }
 }
+
+public sealed class OfflineTestsOnSqlite() : OfflineTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class OfflineTestsOnPostgres(PostgresFixture postgres) : OfflineTests(postgres);

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Xmpp.Common;
 using Xmpp.Common.PubSub;
 using Xmpp.Sm.Modules.Caps;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
 using Xmpp.Protos;
@@ -11,16 +12,18 @@ using Action = Xmpp.Protos.Session.Types.Action;
 namespace Xmpp.Sm.Tests;
 
 /// <summary>XEP-0163 in sm, frames in and out: last items on (re)appearing, retract notifications, limits, account deletion.</summary>
-public sealed class PepTests : IDisposable
+public abstract class PepTests : IDisposable
 {
     private const string Tune = "http://jabber.org/protocol/tune";
     private static readonly XNamespace P = PubSubNs.P;
     private static readonly XNamespace E = PubSubNs.E;
+    private readonly IStoreProvider _stores;
     private readonly SmHarness _h;
 
-    public PepTests()
+    protected PepTests(IStoreProvider stores)
     {
-        _h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Pep:MaxItemBytes"] = "300", ["Sm:Pep:MaxResultBytes"] = "700" });
+        _stores = stores;
+        _h = new SmHarness(settings: new Dictionary<string, string?> { ["Sm:Pep:MaxItemBytes"] = "300", ["Sm:Pep:MaxResultBytes"] = "700" }, store: _stores.NewStore());
         _h.CreateUser("alice");
         _h.CreateUser("bob");
     }
@@ -171,3 +174,8 @@ public sealed class PepTests : IDisposable
         Assert.True(events.Sum(e => Xmpp.Common.Stanzas.StanzaCodec.ToBytes(e).Length) <= 700);
     }
 }
+
+public sealed class PepTestsOnSqlite() : PepTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class PepTestsOnPostgres(PostgresFixture postgres) : PepTests(postgres);

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Xmpp.Protos;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 using Action = Xmpp.Protos.Session.Types.Action;
 
@@ -10,19 +11,24 @@ namespace Xmpp.Sm.Tests;
 /// stay reserved for Sm:Registration:ReservedAfterDelete (an admin may override); a c2s's PASSWD
 /// must name that user's live session on that c2s; &lt;remove/&gt; answers, then deletes and ends the sessions.
 /// </summary>
-public sealed class RegistrationModuleTests : IDisposable
+public abstract class RegistrationModuleTests : IDisposable
 {
     private static readonly XNamespace Reg = "jabber:iq:register";
     private readonly ManualClock _clock = new();
+    private readonly IStoreProvider _stores;
     private readonly SmHarness _h;
 
-    public RegistrationModuleTests() => _h = Harness(enabled: true);
+    protected RegistrationModuleTests(IStoreProvider stores)
+    {
+        _stores = stores;
+        _h = Harness(enabled: true);
+    }
 
     private SmHarness Harness(bool enabled) => new(clock: _clock, settings: new Dictionary<string, string?>
     {
         ["Sm:Registration:Enabled"] = enabled ? "true" : "false",
         ["Sm:Registration:ReservedAfterDelete"] = "1.00:00:00",
-    });
+    }, store: _stores.NewStore());
 
     public void Dispose() => _h.Dispose();
 
@@ -130,3 +136,8 @@ public sealed class RegistrationModuleTests : IDisposable
         Assert.Equal("alice", query.Element(Reg + "username")?.Value);
     }
 }
+
+public sealed class RegistrationModuleTestsOnSqlite() : RegistrationModuleTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class RegistrationModuleTestsOnPostgres(PostgresFixture postgres) : RegistrationModuleTests(postgres);

@@ -1,16 +1,23 @@
 using System.Xml.Linq;
 using Xmpp.Common;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>RFC 6121 §2 roster get/set/remove with pushes.</summary>
-public sealed class RosterTests : IDisposable
+public abstract class RosterTests : IDisposable
 {
     private static readonly XNamespace R = Ns.Roster;
-    private readonly SmHarness _h = new();
+    private readonly IStoreProvider _stores;
+    private readonly SmHarness _h;
 
-    public RosterTests() => _h.CreateUser("alice");
+    protected RosterTests(IStoreProvider stores)
+    {
+        _stores = stores;
+        _h = new(store: stores.NewStore());
+        _h.CreateUser("alice");
+    }
 
     public void Dispose() => _h.Dispose();
 
@@ -71,7 +78,7 @@ public sealed class RosterTests : IDisposable
     [Fact]
     public void Roster_set_with_two_items_is_a_bad_request_and_the_limit_is_enforced()
     {
-        using var h = new SmHarness(o => o.RosterLimit = 1);
+        using var h = new SmHarness(o => o.RosterLimit = 1, store: _stores.NewStore());
         h.CreateUser("alice");
         var alice = h.Online("alice@localhost/phone");
 
@@ -83,3 +90,8 @@ public sealed class RosterTests : IDisposable
         Assert.Equal("not-allowed", ErrorCondition(full));
     }
 }
+
+public sealed class RosterTestsOnSqlite() : RosterTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class RosterTestsOnPostgres(PostgresFixture postgres) : RosterTests(postgres);

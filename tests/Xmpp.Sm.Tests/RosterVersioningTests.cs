@@ -1,15 +1,22 @@
 using System.Xml.Linq;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>RFC 6121 §2.6 roster versioning and the §2.3.3 roster set errors.</summary>
-public sealed class RosterVersioningTests : IDisposable
+public abstract class RosterVersioningTests : IDisposable
 {
-    private readonly SmHarness _h = new();
+    private readonly IStoreProvider _stores;
+    private readonly SmHarness _h;
 
-    public RosterVersioningTests() => _h.CreateUser("alice");
+    protected RosterVersioningTests(IStoreProvider stores)
+    {
+        _stores = stores;
+        _h = new(store: stores.NewStore());
+        _h.CreateUser("alice");
+    }
 
     public void Dispose() => _h.Dispose();
 
@@ -113,7 +120,7 @@ public sealed class RosterVersioningTests : IDisposable
     [Fact]
     public void A_full_roster_answers_not_allowed_with_a_text_and_still_updates_existing_items()
     {
-        using var h = new SmHarness(o => o.RosterLimit = 1);
+        using var h = new SmHarness(o => o.RosterLimit = 1, store: _stores.NewStore());
         h.CreateUser("alice");
         var alice = h.Start("alice@localhost/phone");
         h.Send(alice, "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'><item jid='a@localhost'/></query></iq>");
@@ -127,3 +134,8 @@ public sealed class RosterVersioningTests : IDisposable
         Assert.Equal("result", (string?)rename.Attribute("type"));
     }
 }
+
+public sealed class RosterVersioningTestsOnSqlite() : RosterVersioningTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class RosterVersioningTestsOnPostgres(PostgresFixture postgres) : RosterVersioningTests(postgres);

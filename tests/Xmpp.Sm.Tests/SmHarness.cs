@@ -9,7 +9,7 @@ using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Sessions;
 using Xmpp.Sm.Storage;
-using Xmpp.Sm.Storage.Sqlite;
+using Xmpp.Sm.Tests.Stores;
 using Action = Xmpp.Protos.Session.Types.Action;
 
 namespace Xmpp.Sm.Tests;
@@ -18,7 +18,8 @@ namespace Xmpp.Sm.Tests;
 public sealed record Client(string Jid, string C2s, string C2sSession, string SmSession);
 
 /// <summary>
-/// Drives a real <see cref="SessionManager"/> over a real SQLite file in a temp folder, the way
+/// Drives a real <see cref="SessionManager"/> over a real store (a SQLite file in a temp folder, or a
+/// schema on the test PostgreSQL server: <see cref="TestStore"/>), the way
 /// c2s and xmppctl do through the router: frames in, frames out.
 /// </summary>
 public sealed class SmHarness : IFrameSink, IDisposable
@@ -37,12 +38,14 @@ public sealed class SmHarness : IFrameSink, IDisposable
 
     /// <param name="modules">Modules to load instead of the real list (e.g. the real list plus a test module).</param>
     /// <param name="settings">Configuration keys ("Sm:Version:Hide" = "true", ...) for the modules' own settings.</param>
+    /// <param name="store">Where the data goes (the harness disposes it); a SQLite file of its own by default.</param>
     public SmHarness(Action<SmOptions>? configure = null, TimeProvider? clock = null, Func<SmContext, IReadOnlyList<Modules.IModule>>? modules = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, TestStore? store = null)
     {
         Options = new SmOptions { Domain = Domain, DataDirectory = _dir };
         configure?.Invoke(Options);
-        Storage = new SqliteStorage(DbPath);
+        Store = store ?? new SqliteTestStore();
+        Storage = Store.Open();
         Sm = new SessionManager(Options, SmStorage.Of(Storage), this, NullLoggerFactory.Instance, clock, modules,
             new ConfigurationBuilder().AddInMemoryCollection(WithArchiveOn(settings)).Build());
     }
@@ -55,11 +58,12 @@ public sealed class SmHarness : IFrameSink, IDisposable
         return all;
     }
 
-    /// <summary>The SQLite file of this harness.</summary>
-    public string DbPath => Path.Combine(_dir, "sm.db");
-
     public SmOptions Options { get; }
-    public SqliteStorage Storage { get; }
+
+    /// <summary>The data's place: <see cref="TestStore.Open"/> opens it again (as sm after a restart).</summary>
+    public TestStore Store { get; }
+
+    public IStorageBackend Storage { get; }
     public SessionManager Sm { get; }
 
     void IFrameSink.Send(Frame frame) => _sent.Add(frame);
@@ -187,6 +191,7 @@ public sealed class SmHarness : IFrameSink, IDisposable
     public void Dispose()
     {
         Storage.Dispose();
+        Store.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,47 +1,41 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Xmpp.Common.Sasl;
 using Xmpp.Sm.Storage;
 using Xmpp.Sm.Storage.Sqlite;
+using Xmpp.Sm.Tests.Stores;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>
-/// sm's SQLite file: WAL with synchronous=FULL on sm's connection, and transactions that keep a
-/// multi-step change together (all of it or none of it, also after a reopen).
+/// Transactions that keep a multi-step change together (all of it or none of it, also after a
+/// reopen), on each storage provider; and each provider's durable commit setting.
 /// </summary>
-public sealed class StorageDurabilityTests : IDisposable
+public abstract class StorageDurabilityTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "xmpp-sm-durability-" + Guid.NewGuid().ToString("N"));
-    private readonly string _path;
-    private SqliteStorage _storage;
+    private readonly TestStore _store;
+    private IStorageBackend _storage;
 
-    public StorageDurabilityTests()
+    protected StorageDurabilityTests(IStoreProvider stores)
     {
-        _path = Path.Combine(_dir, "sm.db");
-        _storage = new SqliteStorage(_path);
+        _store = stores.NewStore();
+        _storage = _store.Open();
     }
+
+    protected IStorageBackend Storage => _storage;
 
     public void Dispose()
     {
         _storage.Dispose();
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _store.Dispose();
     }
 
     private void Reopen()
     {
         _storage.Dispose();
-        _storage = new SqliteStorage(_path);
+        _storage = _store.Open();
     }
 
     private static RosterItem Item(string jid) => new(jid, null, RosterItem.None, null, []);
-
-    [Fact]
-    public void The_connection_runs_in_wal_mode_with_synchronous_full()
-    {
-        Assert.Equal("wal", _storage.Pragma("journal_mode"));
-        Assert.Equal(2L, _storage.Pragma("synchronous")); // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
-    }
 
     [Fact]
     public void A_committed_transaction_keeps_every_write()
@@ -98,6 +92,30 @@ public sealed class StorageDurabilityTests : IDisposable
     }
 
     [Fact]
+    public void A_statement_that_fails_inside_an_inner_transaction_leaves_the_outer_one_usable()
+    {
+        void Fails(bool wroteFirst)
+        {
+            using var inner = _storage.Begin();
+            if (wroteFirst) _storage.PutItem("alice@localhost", Item("carol@localhost"));
+            _storage.Execute("INSERT INTO no_such_table (a) VALUES (1)");
+            inner.Commit();
+        }
+        using (var outer = _storage.Begin())
+        {
+            _storage.PutItem("alice@localhost", Item("bob@localhost"));
+            Assert.ThrowsAny<DbException>(() => Fails(wroteFirst: false)); // PostgreSQL: the failed statement aborted the transaction until the rollback to the savepoint
+            Assert.ThrowsAny<DbException>(() => Fails(wroteFirst: true));
+            _storage.PutItem("alice@localhost", Item("dave@localhost"));
+            outer.Commit();
+        }
+        Reopen();
+
+        Assert.Equal(["bob@localhost", "dave@localhost"], _storage.GetRoster("alice@localhost").Select(i => i.Jid));
+        Assert.Equal(2, _storage.GetVersion("alice@localhost"));
+    }
+
+    [Fact]
     public void Store_methods_inside_a_transaction_that_is_rolled_back_are_undone_too()
     {
         _storage.Create("alice@localhost", [ScramAlgorithm.Sha256.Derive("secret", 64)]);
@@ -146,5 +164,57 @@ public sealed class StorageDurabilityTests : IDisposable
         Assert.Equal(3, _storage.Count("bob@localhost"));
         Assert.Equal(25, _storage.Bytes("bob@localhost"));
         Assert.Equal(0, _storage.Bytes("carol@localhost"));
+    }
+}
+
+public sealed class StorageDurabilityTestsOnSqlite() : StorageDurabilityTests(StoreProviders.Sqlite)
+{
+    [Fact]
+    public void The_connection_runs_in_wal_mode_with_synchronous_full()
+    {
+        var sqlite = Assert.IsType<SqliteStorage>(Storage);
+        Assert.Equal("wal", sqlite.Pragma("journal_mode"));
+        Assert.Equal(2L, sqlite.Pragma("synchronous")); // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class StorageDurabilityTestsOnPostgres(PostgresFixture postgres) : StorageDurabilityTests(postgres)
+{
+    [Fact]
+    public void A_commit_returns_once_the_server_flushed_its_write_ahead_log()
+    {
+        Assert.Equal("on", Storage.Scalar<string>("SHOW synchronous_commit"));
+    }
+
+    [Fact]
+    public async Task Two_sm_processes_storing_for_one_user_at_once_keep_its_quota()
+    {
+        var quota = new OfflineQuota(MaxMessages: 1, MaxBytes: 1000);
+        using var first = postgres.NewStore();
+        using var a = first.Open();
+        using var b = first.Open(); // another process's backend: its own pool and connection
+        using var tx = a.Begin();
+        Assert.True(a.TryAdd("bob@localhost", "<message/>"u8.ToArray(), DateTimeOffset.UtcNow, quota).Stored);
+
+        var second = Task.Run(() => b.TryAdd("bob@localhost", "<message/>"u8.ToArray(), DateTimeOffset.UtcNow, quota));
+        await WaitForLockWaitAsync(); // b waits for a's transaction instead of counting what a has not committed
+        Assert.False(second.IsCompleted);
+        tx.Commit();
+
+        Assert.Equal(OfflineAddOutcome.TooManyMessages, (await second.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal(1, b.Count("bob@localhost"));
+    }
+
+    private async Task WaitForLockWaitAsync()
+    {
+        using var observer = postgres.NewStore();
+        using var view = observer.Open();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (view.Scalar<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the second store never waited for the first one's lock");
+            await Task.Delay(20);
+        }
     }
 }

@@ -1,16 +1,20 @@
 using Xmpp.Protos;
+using Xmpp.Sm.Tests.Stores;
 using static Xmpp.Sm.Tests.ImAssertions;
 using static Xmpp.Sm.Tests.SmHarness;
 
 namespace Xmpp.Sm.Tests;
 
 /// <summary>RFC 6121 §3 between two users of this server, driven through SessionManager with real frames and SQLite.</summary>
-public sealed class SubscriptionTests : IDisposable
+public abstract class SubscriptionTests : IDisposable
 {
-    private readonly SmHarness _h = new();
+    private readonly IStoreProvider _stores;
+    private readonly SmHarness _h;
 
-    public SubscriptionTests()
+    protected SubscriptionTests(IStoreProvider stores)
     {
+        _stores = stores;
+        _h = new(store: stores.NewStore());
         _h.CreateUser("alice");
         _h.CreateUser("bob");
         _h.CreateUser("carol");
@@ -229,7 +233,7 @@ public sealed class SubscriptionTests : IDisposable
     [Fact]
     public void A_full_roster_refuses_a_new_item_from_a_subscription_with_not_allowed()
     {
-        using var h = new SmHarness(o => o.RosterLimit = 1);
+        using var h = new SmHarness(o => o.RosterLimit = 1, store: _stores.NewStore());
         h.CreateUser("alice");
         h.CreateUser("bob");
         var alice = h.OnlineInterested("alice@localhost/phone");
@@ -257,3 +261,8 @@ public sealed class SubscriptionTests : IDisposable
         Assert.Empty(_h.Storage.GetRequests("bob@localhost"));
     }
 }
+
+public sealed class SubscriptionTestsOnSqlite() : SubscriptionTests(StoreProviders.Sqlite);
+
+[Collection(PostgresCollection.Name)]
+public sealed class SubscriptionTestsOnPostgres(PostgresFixture postgres) : SubscriptionTests(postgres);

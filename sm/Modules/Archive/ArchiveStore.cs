@@ -56,7 +56,7 @@ public sealed class ArchiveStore(IModuleStore db)
             ("$outgoing", outgoing), ("$stanza", stanza));
         var count = db.Scalar<long>("""
             INSERT INTO archive_counts (user, messages) VALUES ($user, 1)
-            ON CONFLICT (user) DO UPDATE SET messages = messages + 1
+            ON CONFLICT (user) DO UPDATE SET messages = archive_counts.messages + 1
             RETURNING messages
             """, ("$user", user));
         if (count <= maxMessages) return 0;
@@ -164,7 +164,7 @@ public sealed class ArchiveStore(IModuleStore db)
         if (query.Ids is { } ids)
         {
             var names = ids.Select((_, i) => "$id" + i).ToArray();
-            where.Add(names.Length == 0 ? "0" : $"id IN ({string.Join(", ", names)})");
+            where.Add(names.Length == 0 ? "1 = 0" : $"id IN ({string.Join(", ", names)})");
             args.AddRange(ids.Select((id, i) => ("$id" + i, (object?)id)));
         }
         var filter = string.Join(" AND ", where);

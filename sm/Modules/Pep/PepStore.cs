@@ -53,11 +53,12 @@ public sealed class PepStore(IModuleStore db) : IPubSubStore
 
     public IReadOnlyList<PubSubItem> Items(string service, string node, int? max = null, IReadOnlyCollection<string>? ids = null)
     {
-        var rows = db.Query("""
-            SELECT id, publisher, published, payload FROM pep_items WHERE owner = $o AND node = $n ORDER BY seq DESC LIMIT $m
+        var limited = ids is null && max is not null;
+        var rows = db.Query($"""
+            SELECT id, publisher, published, payload FROM pep_items WHERE owner = $o AND node = $n ORDER BY seq DESC {(limited ? "LIMIT $m" : "")}
             """, r => new PubSubItem(r.GetString(0), StanzaCodec.Parse(Encoding.UTF8.GetBytes(r.GetString(3))), r.GetString(1),
                 DateTimeOffset.Parse(r.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)),
-            ("$o", service), ("$n", node), ("$m", ids is null && max is { } m ? (long)m : -1L));
+            limited ? [("$o", service), ("$n", node), ("$m", (long)max!.Value)] : [("$o", service), ("$n", node)]);
         var selected = ids is null ? rows : rows.Where(i => ids.Contains(i.Id)).ToList();
         return selected.Reverse().ToList();
     }
@@ -66,14 +67,14 @@ public sealed class PepStore(IModuleStore db) : IPubSubStore
         db.Execute("DELETE FROM pep_items WHERE owner = $o AND node = $n AND id = $i", ("$o", service), ("$n", node), ("$i", id)) > 0;
 
     public (int Count, bool HasId) ItemCount(string service, string node, string id) =>
-        db.Query("SELECT COUNT(*), COALESCE(SUM(id = $i), 0) FROM pep_items WHERE owner = $o AND node = $n",
+        db.Query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN id = $i THEN 1 ELSE 0 END), 0) FROM pep_items WHERE owner = $o AND node = $n",
             r => (r.GetInt32(0), r.GetInt64(1) > 0), ("$o", service), ("$n", node), ("$i", id)).Single();
 
     public void Purge(string service, string node) =>
         db.Execute("DELETE FROM pep_items WHERE owner = $o AND node = $n", ("$o", service), ("$n", node));
 
     public long PayloadBytes(string service) =>
-        db.Scalar<long>("SELECT COALESCE(SUM(length(CAST(payload AS BLOB))), 0) FROM pep_items WHERE owner = $o", ("$o", service));
+        db.Scalar<long>("SELECT COALESCE(SUM(octet_length(payload)), 0) FROM pep_items WHERE owner = $o", ("$o", service));
 
     public Affiliation GetAffiliation(string service, string node, string jid) =>
         PubSubNames.ParseAffiliation(db.Scalar<string>("SELECT affiliation FROM pep_affiliations WHERE owner = $o AND node = $n AND jid = $j",

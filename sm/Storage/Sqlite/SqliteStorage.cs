@@ -9,7 +9,7 @@ namespace Xmpp.Sm.Storage.Sqlite;
 /// into partial files: accounts, offline messages, rosters, pending subscription requests,
 /// transactions, and the modules' own tables.
 /// </summary>
-public sealed partial class SqliteStorage : IAccountStore, IOfflineStore, IRosterStore, ISubscriptionRequestStore, IStorageTransactions, IModuleStore, IDisposable
+public sealed partial class SqliteStorage : IStorageBackend
 {
     private readonly SqliteConnection _db;
 

@@ -24,6 +24,9 @@ public sealed record ClusterOptions
 
     /// <summary>Extra command-line settings by process kind: "router", "sm", "c2s".</summary>
     public IReadOnlyDictionary<string, string[]> ExtraArgs { get; init; } = new Dictionary<string, string[]>();
+
+    /// <summary>When set, sm keeps its data in this PostgreSQL database (Sm:Storage:Provider=postgres) instead of SQLite in its data directory.</summary>
+    public string? SmPostgresConnectionString { get; init; }
 }
 
 /// <summary>
@@ -174,6 +177,8 @@ public sealed partial class Cluster : IAsyncDisposable
         lock (_startedWith) _startedWith[name] = (dll, args);
         var kind = name.StartsWith("c2s", StringComparison.Ordinal) ? "c2s" : name;
         var extra = _options.ExtraArgs.GetValueOrDefault(kind) ?? [];
+        if (kind == "sm" && _options.SmPostgresConnectionString is { } postgres)
+            extra = ["--Sm:Storage:Provider=postgres", $"--Sm:Storage:ConnectionString={postgres}", .. extra];
         var process = await ServerProcess.StartAsync(name, dll,
             args.Append($"--Telemetry:MetricsPort={_metricsPorts[name]}").Concat(QuietLogging).Concat(extra), _options.Environment);
         lock (_processes) _processes.Add(process);
