@@ -11,6 +11,7 @@
 # Installing the peers needs root (apt-get); the script stops only the processes it started, by PID.
 # Every knob is an environment variable (see "Parameters" below), e.g.
 #   SERVERS="ours jabberd2" SCENARIOS="messages" ROUNDS=5 tools/bench/side-by-side.sh
+#   SERVERS="ours prosody ejabberd" SCENARIOS="groupchat groupchat_latency" LOGIN_ACCOUNTS=100 tools/bench/side-by-side.sh
 # The whole script is one compound command, read before it runs: editing this file during a run
 # (a git pull) cannot derail the run in progress.
 {
@@ -36,6 +37,11 @@ MSG_WARMUP=${MSG_WARMUP:-3}
 MSG_DRAIN=${MSG_DRAIN:-10}
 MSG_WINDOW=${MSG_WINDOW:-4}                # flat out = each sender keeps this many messages in flight
 LATENCY_FRACTION=${LATENCY_FRACTION:-0.5}  # latency: p99 at this fraction of OUR flat-out rate (first MSG_ONLINE)
+GC_OCCUPANTS=${GC_OCCUPANTS:-100}         # groupchat: one room, one scenario per occupant count ...
+GC_SENDERS=${GC_SENDERS:-10}               # ... of which this many send, flat out (GC_WINDOW in flight each)
+GC_WINDOW=${GC_WINDOW:-4}
+GC_RATE=${GC_RATE:-20}                     # groupchat_latency: messages/s sent in all (x occupants delivered), every server
+GC_SECONDS=${GC_SECONDS:-$MSG_SECONDS}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-20000}
 IDLE_SOURCES=${IDLE_SOURCES:-4}            # client source addresses 127.0.0.1..127.0.0.N
 IDLE_SETTLE=${IDLE_SETTLE:-10}             # seconds between the last connection and the RSS reading
@@ -44,6 +50,7 @@ IDLE_PRIME=${IDLE_PRIME:-500}              # idle: log this many in and out firs
 MECH=${MECH:-scram}                        # SASL for login/messages/idle (login_plain uses PLAIN)
 CERT_KEY=${CERT_KEY:-ec}                   # ec (P-256) or rsa (2048) for the shared self-signed certificate
 DOMAIN=${DOMAIN:-localhost}
+MUC_DOMAIN=conference.$DOMAIN              # every server's XEP-0045 service (peers/: conference.<domain>)
 PASSWORD=${PASSWORD:-bench-secret}
 OUT=${OUT:-docs/BENCHMARKS.md}
 INSTALL=${INSTALL:-1}                      # 0: don't apt-get install the peers (they must be installed)
@@ -175,7 +182,9 @@ make_cert() {
 build_ours() {
   local lock=(); command -v flock >/dev/null && lock=(flock /tmp/dotnet-build.lock)
   local p
-  for p in router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj tools/bench/Xmpp.Bench.csproj; do
+  local projects=(tools/bench/Xmpp.Bench.csproj)
+  case " $SERVERS " in *" ours "*) projects=(router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj "${projects[@]}") ;; esac
+  for p in "${projects[@]}"; do
     local name; name=$(basename "$(dirname "$p")")
     log "building $p"
     "${lock[@]}" dotnet build "$p" -c Release -nologo -v q -o "$WORK/bin/$name" >"$WORK/build-$name.log" 2>&1 \
@@ -369,7 +378,7 @@ run_bench() { # server scenario-name round bench-args...
   local rc=$?
   set -e
   local human json
-  human=$(grep -v '^JSON ' "$out" | grep -E '^(login|messages|idle) \[' | tail -1 || true)
+  human=$(grep -v '^JSON ' "$out" | grep -E '^(login|messages|groupchat|idle) \[' | tail -1 || true)
   json=$(grep '^JSON ' "$out" | tail -1 | sed 's/^JSON //' || true)
   if [ -z "$json" ]; then
     log "$name/$s round $round: no result (exit $rc): $(tail -3 "$out.err" | tr '\n' ' ')"
@@ -396,6 +405,8 @@ scenario_args() { # scenario -> bench arguments
     login) echo "login --accounts $LOGIN_ACCOUNTS --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
     login_plain) echo "login --accounts $LOGIN_ACCOUNTS --concurrency $LOGIN_CONCURRENCY --mech plain" ;;
     messages@*) echo "messages --online ${1#messages@} --duration $MSG_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --window $MSG_WINDOW --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
+    groupchat@*) echo "groupchat --occupants ${1#groupchat@} --senders $GC_SENDERS --muc $MUC_DOMAIN --duration $GC_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --window $GC_WINDOW --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
+    groupchat_latency@*) echo "groupchat --occupants ${1#groupchat_latency@} --senders $GC_SENDERS --muc $MUC_DOMAIN --rate $GC_RATE --duration $GC_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
   esac
 }
 
@@ -411,7 +422,8 @@ make_cert
 build_ours
 
 ACCOUNTS=$LOGIN_ACCOUNTS
-for n in $MSG_ONLINE; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done
+case " $SCENARIOS " in *" messages "*|*" latency "*) for n in $MSG_ONLINE; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done ;; esac
+case " $SCENARIOS " in *" groupchat"*) for n in $GC_OCCUPANTS; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done ;; esac
 WARM_ACCOUNTS=$ACCOUNTS
 case " $SCENARIOS " in *" idle "*) [ "$IDLE_CONNECTIONS" -gt "$ACCOUNTS" ] && ACCOUNTS=$IDLE_CONNECTIONS ;; esac
 
@@ -427,11 +439,14 @@ for sc in $SCENARIOS; do
   case $sc in
     login|login_plain) MAIN+=("$sc") ;;
     messages) for n in $MSG_ONLINE; do MAIN+=("messages@$n"); done ;;
+    groupchat|groupchat_latency) for n in $GC_OCCUPANTS; do MAIN+=("$sc@$n"); done ;;
   esac
 done
 for round in $(seq 1 "$ROUNDS"); do
   for sc in "${MAIN[@]}"; do
     for s in $SERVERS; do
+      # Debian's jabberd2 package has no MUC (mu-conference is the separate jabber-muc package, not set up here)
+      case $sc in groupchat*) [ "$s" = jabberd2 ] && { log "$sc/jabberd2: skipped, no MUC service"; continue; } ;; esac
       # shellcheck disable=SC2046
       run_bench "$s" "$sc" "$round" $(scenario_args "$sc")
     done
@@ -492,7 +507,7 @@ mkdir -p "$(dirname "$OUT")"
 python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --merge "$MERGE_RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
-  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES'"
+  --params "ROUNDS=$ROUNDS SCENARIOS='$SCENARIOS' LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION GC_OCCUPANTS='$GC_OCCUPANTS' GC_SENDERS=$GC_SENDERS GC_WINDOW=$GC_WINDOW GC_RATE=$GC_RATE GC_SECONDS=$GC_SECONDS IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
 exit 0
