@@ -51,6 +51,7 @@ MECH=${MECH:-scram}                        # SASL for login/messages/idle (login
 CERT_KEY=${CERT_KEY:-ec}                   # ec (P-256) or rsa (2048) for the shared self-signed certificate
 DOMAIN=${DOMAIN:-localhost}
 MUC_DOMAIN=conference.$DOMAIN              # every server's XEP-0045 service (peers/: conference.<domain>)
+OURS_MUC_ARGS=${OURS_MUC_ARGS---Muc:DefaultArchive=false} # our muc (started when the tree has muc/): rooms without a MAM archive, as the peers' (their configs load no MUC MAM)
 PASSWORD=${PASSWORD:-bench-secret}
 OUT=${OUT:-docs/BENCHMARKS.md}
 INSTALL=${INSTALL:-1}                      # 0: don't apt-get install the peers (they must be installed)
@@ -65,7 +66,7 @@ OURS_C2S_GLIBC_TUNABLES=${OURS_C2S_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16
 PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224
 PORT_OURS=${PORT_OURS:-15225} PORT_OURS2=${PORT_OURS2:-15226} PORT_OURS_ROUTER=${PORT_OURS_ROUTER:-15347}
 PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
-PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health
+PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health, +4 muc
 
 WORK=$(mktemp -d /tmp/xmpp-side-by-side.XXXXXX)
 chmod 755 "$WORK"                          # ejabberd runs as its own user and reads its config here
@@ -184,6 +185,7 @@ build_ours() {
   local p
   local projects=(tools/bench/Xmpp.Bench.csproj)
   case " $SERVERS " in *" ours "*) projects=(router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj "${projects[@]}") ;; esac
+  case " $SERVERS " in *" ours "*) want_muc && projects+=(muc/Xmpp.Muc.csproj) ;; esac
   for p in "${projects[@]}"; do
     local name; name=$(basename "$(dirname "$p")")
     log "building $p"
@@ -249,6 +251,9 @@ prepare_server() { # create config and data, then the accounts (server running w
   esac
 }
 
+# Our group chat service (issue 21): started beside the rest when the tree has muc/ and a groupchat scenario is chosen.
+want_muc() { [ -f "$REPO/muc/Xmpp.Muc.csproj" ] && case " $SCENARIOS " in *" groupchat"*) true ;; *) false ;; esac; }
+
 # One process of ours or of jabberd2 at a time (faults.sh restarts them one by one); PIDs by process.
 declare -A OURS_PID=() J2_PID=()
 spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
@@ -275,13 +280,18 @@ spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.l
         --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
         --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}" \
         --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/c2s-c2s-$i.crt" ;;
+    muc)
+      spawn "$d/logs/muc.log" env $OURS_ENV dotnet "$WORK/bin/muc/xmpp-muc.dll" --Router:Address=$router \
+        --Component:Domain="$MUC_DOMAIN" --Component:ServerDomain="$DOMAIN" --Muc:DataDirectory="$d/data/muc" \
+        --Telemetry:MetricsPort=$((PORT_OURS_METRICS + 4)) "${logargs[@]}" --Logging:LogLevel:xmpp-muc=Information \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/component-$MUC_DOMAIN.crt" $OURS_MUC_ARGS ;;
   esac
   OURS_PID[$name]=$LASTPID
 }
 wait_ours() { # name : waits for READY in its log
   wait_log "$WORK/ours/logs/$1.log" READY 60 "${OURS_PID[$1]}" || { start_failed "our $1 did not start (see $WORK/ours/logs/$1.log)"; return 1; }
 }
-ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
+ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2 muc; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
 J2_C2S2=${J2_C2S2:-0}   # 1: jabberd2 runs a second c2s (id c2s2, port PORT_JABBERD2_2) against the same router and sm
 PORT_JABBERD2_2=${PORT_JABBERD2_2:-15227}
 start_j2() { # router | sm | c2s | c2s2 : starts it and waits until it is ready, sets J2_PID[name]
@@ -314,12 +324,13 @@ start_server() {
     ours)
       mkdir -p "$d/data" "$d/logs"
       # the links are mutual TLS: the deployment CA and certificates, made once per run (xmppctl pki init)
-      dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 >"$d/logs/pki.log" 2>&1 \
+      local p procs=(sm c2s-1 c2s-2) pki=()
+      want_muc && { procs+=(muc); pki=(--component "$MUC_DOMAIN"); }
+      dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 "${pki[@]}" >"$d/logs/pki.log" 2>&1 \
         || { start_failed "could not create our certificates (see $d/logs/pki.log)"; return 1; }
       spawn_ours router; wait_ours router || return 1
-      local p
-      for p in sm c2s-1 c2s-2; do spawn_ours $p; done
-      for p in sm c2s-1 c2s-2; do wait_ours $p || return 1; done
+      for p in "${procs[@]}"; do spawn_ours $p; done
+      for p in "${procs[@]}"; do wait_ours $p || return 1; done
       SERVER_PIDS[ours]=$(ours_pids) ;;
     prosody)
       spawn "$d/stdout.log" prosody -F --config "$d/prosody.cfg.lua"
@@ -496,7 +507,7 @@ versions() {
   local s
   for s in ours prosody ejabberd jabberd2; do
     case $s in
-      ours) echo "ours=ours ($(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s common protos 2>/dev/null || echo ', uncommitted changes'))" ;;
+      ours) echo "ours=ours ($(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s muc common protos 2>/dev/null || echo ', uncommitted changes'))" ;;
       prosody) echo "prosody=Prosody $(dpkg-query -W -f='${Version}' prosody)" ;;
       ejabberd) echo "ejabberd=ejabberd $(dpkg-query -W -f='${Version}' ejabberd)" ;;
       jabberd2) echo "jabberd2=jabberd2 $(dpkg-query -W -f='${Version}' jabberd2)" ;;
@@ -507,7 +518,7 @@ mkdir -p "$(dirname "$OUT")"
 python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --merge "$MERGE_RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
-  --params "ROUNDS=$ROUNDS SCENARIOS='$SCENARIOS' LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION GC_OCCUPANTS='$GC_OCCUPANTS' GC_SENDERS=$GC_SENDERS GC_WINDOW=$GC_WINDOW GC_RATE=$GC_RATE GC_SECONDS=$GC_SECONDS IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES'"
+  --params "ROUNDS=$ROUNDS SCENARIOS='$SCENARIOS' LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION GC_OCCUPANTS='$GC_OCCUPANTS' GC_SENDERS=$GC_SENDERS GC_WINDOW=$GC_WINDOW GC_RATE=$GC_RATE GC_SECONDS=$GC_SECONDS IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES' OURS_MUC_ARGS='$OURS_MUC_ARGS'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
 exit 0
