@@ -13,6 +13,8 @@ namespace Xmpp.Sm.Modules;
 /// forgets the entity. When the session broadcasts unavailable, or ends without doing so, each
 /// remembered entity gets unavailable from it (§4.6.3), since the broadcast does not reach them.
 /// Delivery itself is <see cref="Delivery"/>'s: these handlers only remember and let it pass.
+/// Presence to a service component's JID (a MUC room occupant JID) is remembered the same way, so a
+/// session that ends leaves the rooms it entered (XEP-0045 §7.14); its unavailable goes to the component.
 /// </summary>
 public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRelay relay) : IModule
 {
@@ -22,6 +24,7 @@ public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRel
     {
         hooks.Hook("presence/bare", Remember);
         hooks.Hook("presence/full", Remember);
+        hooks.Hook(StanzaRouter.ComponentPresenceHook, RememberForComponent);
         hooks.On<WentUnavailable>(went => Undo(went.Session, went.Unavailable));
         hooks.On<SessionEnded>(ended => Undo(ended.Session, null));
     }
@@ -41,6 +44,13 @@ public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRel
         return false; // Delivery delivers it
     }
 
+    private static bool RememberForComponent(StanzaEvent e)
+    {
+        if (e.Type == "") e.Origin.DirectedPresence.Add(e.To!);
+        else if (e.Type == "unavailable") e.Origin.DirectedPresence.Remove(e.To!);
+        return false; // the router forwards it
+    }
+
     private void Undo(SmSession session, XElement? unavailable)
     {
         if (session.DirectedPresence.Count == 0) return;
@@ -49,7 +59,11 @@ public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRel
         foreach (var target in targets)
         {
             var stanza = unavailable is null ? PresenceRelay.UnavailableFrom(session.FullJid, target) : Stanza.CopyTo(unavailable, target);
-            if (target.IsFull)
+            if (target.Domain != ctx.Domain)
+            {
+                ComponentForwarder.Forward(ctx.Out, target.Domain, stanza); // a service's JID (a room)
+            }
+            else if (target.IsFull)
             {
                 if (ctx.Sessions.FindFull(target) is { } recipient) ctx.Out.ToSession(recipient, stanza);
             }

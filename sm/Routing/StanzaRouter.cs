@@ -33,6 +33,9 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger, ComponentDomains
     /// </summary>
     public const string FilterHook = "stanza/filter";
 
+    /// <summary>Fired for presence to a service component's JID before it is forwarded (a handler that returns true keeps it from the component).</summary>
+    public const string ComponentPresenceHook = "presence/component";
+
     public void Route(XElement stanza, SmSession origin)
     {
         var kind = stanza.Name.LocalName;
@@ -102,7 +105,8 @@ public sealed class StanzaRouter(SmContext ctx, ILogger logger, ComponentDomains
             if (e.Target != TargetKind.Self && ctx.Hooks.Fire(FilterHook, e)) return;
             if (e.Target == TargetKind.Component)
             {
-                ComponentForwarder.Forward(ctx.Out, e);
+                // "presence/component": modules see presence to a service (directed presence to a room is remembered)
+                if (e.Kind != "presence" || !ctx.Hooks.Fire(ComponentPresenceHook, e)) ComponentForwarder.Forward(ctx.Out, e);
                 return;
             }
             if (!Fire(e)) Unhandled(e);

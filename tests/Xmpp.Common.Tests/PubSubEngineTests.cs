@@ -65,6 +65,15 @@ public sealed class PubSubEngineTests
         _engine.Publish(Owner, Requester.Owner, node, Owner, id, payload, options);
 
     [Fact]
+    public void Without_a_subscription_store_PEP_keeps_its_rules_no_subscribing_no_instant_nodes_create_on_publish()
+    {
+        Assert.Equal(PubSubError.Unsupported("subscribe"), _engine.Subscribe(Owner, Requester.Stranger, "n", "bob@localhost").Error);
+        Assert.Equal(PubSubError.NodeIdRequired, _engine.Create(Owner, Requester.Owner, "", null).Error);
+        Assert.True(Publish("auto", "1", Song("a")).Value!.Created);
+        Assert.Empty(_engine.NotificationTargets(Owner, "auto", _engine.Node(Owner, "auto")!));
+    }
+
+    [Fact]
     public void Publishing_creates_the_node_with_the_publish_options_and_later_publishes_must_meet_them()
     {
         var first = Publish("n", "1", Song("a"), Form(("pubsub#access_model", "open"), ("pubsub#max_items", "max")));

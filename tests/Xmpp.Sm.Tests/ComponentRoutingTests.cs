@@ -71,6 +71,22 @@ public sealed class ComponentRoutingTests : IDisposable
     }
 
     [Fact]
+    public void A_session_that_ends_sends_unavailable_to_the_component_jids_it_sent_presence_to_and_not_to_those_it_left()
+    {
+        _h.CreateUser("alice");
+        var alice = _h.Online("alice@localhost/phone");
+        Component(ServiceAddress, up: true);
+        Assert.Single(ToComponent(_h.Send(alice, $"<presence to='room@{Service}/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>")));
+        _h.Send(alice, $"<presence to='left@{Service}/alice'/>");
+        _h.Send(alice, $"<presence to='left@{Service}/alice' type='unavailable'/>");
+
+        var frames = _h.Handle(new Frame { To = SmAddress, From = alice.C2s, Session = new Session { Action = Session.Types.Action.End, C2SSession = alice.C2sSession, SmSession = alice.SmSession } });
+        var unavailable = Assert.Single(ToComponent(frames)); // XEP-0045 §7.14: the room sees the occupant leave
+        Assert.Equal(("unavailable", $"room@{Service}/alice", "alice@localhost/phone"),
+            ((string?)unavailable.Attribute("type"), (string?)unavailable.Attribute("to"), (string?)unavailable.Attribute("from")));
+    }
+
+    [Fact]
     public void A_domain_whose_component_went_is_service_unavailable_and_one_never_bound_remote_server_not_found()
     {
         _h.CreateUser("alice");

@@ -24,4 +24,21 @@ public interface IStanzaSender
     string Domain { get; }
 
     bool Send(XElement stanza);
+
+    /// <summary>
+    /// Sends <paramref name="stanza"/> to each of <paramref name="recipients"/> (its 'to' set to each in
+    /// turn; it has none afterwards), e.g. a groupchat message to every occupant. Returns how many the
+    /// link took. The link serializes the stanza once and only splices each 'to' in; this default sends one by one.
+    /// </summary>
+    int SendToEach(XElement stanza, IReadOnlyList<string> recipients)
+    {
+        var sent = 0;
+        foreach (var to in recipients)
+        {
+            stanza.SetAttributeValue("to", to);
+            if (Send(stanza)) sent++;
+        }
+        stanza.Attribute("to")?.Remove();
+        return sent;
+    }
 }

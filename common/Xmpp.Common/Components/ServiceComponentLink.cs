@@ -58,18 +58,41 @@ public sealed class ServiceComponentLink : BackgroundService, IStanzaSender
 
     public bool Send(XElement stanza)
     {
+        var from = CheckedFrom(stanza);
+        return Send(StanzaCodec.ToBytes(stanza), stanza, from, (string?)stanza.Attribute("to") ?? "");
+    }
+
+    /// <summary>Serializes <paramref name="stanza"/> once (without 'to') and sends a copy with each recipient's 'to' spliced in.</summary>
+    public int SendToEach(XElement stanza, IReadOnlyList<string> recipients)
+    {
+        stanza.Attribute("to")?.Remove();
+        var from = CheckedFrom(stanza);
+        var template = StanzaCodec.ToBytes(stanza);
+        var sent = 0;
+        foreach (var to in recipients)
+            if (Send(AddressedStanza.WithTo(template, stanza.Name.LocalName, to), stanza, from, to)) sent++;
+        return sent;
+    }
+
+    private string CheckedFrom(XElement stanza)
+    {
         if (!Jid.TryParse((string?)stanza.Attribute("from"), out var from) || !string.Equals(from.Domain, _options.Domain, StringComparison.Ordinal))
             throw new ArgumentException($"a service's stanza must come from {_options.Domain} or one of its JIDs", nameof(stanza));
+        return from.ToString();
+    }
+
+    private bool Send(byte[] bytes, XElement stanza, string from, string to)
+    {
         var frame = new Frame
         {
             To = "sm/" + _options.ServerDomain,
             Packet = new Packet
             {
-                Stanza = UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(stanza)),
+                Stanza = UnsafeByteOperations.UnsafeWrap(bytes),
                 Kind = stanza.Name.LocalName,
                 Type = (string?)stanza.Attribute("type") ?? "",
-                StanzaTo = (string?)stanza.Attribute("to") ?? "",
-                StanzaFrom = from.ToString(),
+                StanzaTo = to,
+                StanzaFrom = from,
             },
         };
         if (_link.Send(frame))

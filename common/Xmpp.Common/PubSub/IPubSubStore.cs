@@ -41,5 +41,9 @@ public interface IPubSubStore
     void SetAffiliation(string service, string node, string jid, Affiliation affiliation);
 }
 
-/// <summary>The limits of a service (configurable where the service is hosted).</summary>
-public sealed record PubSubLimits(int MaxItemsPerNode = 256, int MaxItemBytes = 262_144, int MaxNodesPerService = 256, long MaxBytesPerService = 16_777_216);
+/// <summary>
+/// The limits of a service (configurable where the service is hosted). The last two matter where
+/// nodes have owners and subscribers of their own (a service on its own domain).
+/// </summary>
+public sealed record PubSubLimits(int MaxItemsPerNode = 256, int MaxItemBytes = 262_144, int MaxNodesPerService = 256, long MaxBytesPerService = 16_777_216,
+    int MaxNodesPerOwner = 256, int MaxSubscriptionsPerNode = 10_000);

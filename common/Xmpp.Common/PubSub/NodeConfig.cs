@@ -122,8 +122,11 @@ public sealed record NodeConfig
         _ => null,
     };
 
-    /// <summary>The node_config data form (type 'form' to edit, 'result' to show), with the current values.</summary>
-    public XElement ToForm(string type = "form")
+    /// <summary>
+    /// The node_config data form (type 'form' to edit, 'result' to show), with the current values;
+    /// the access models and send_last_published_item values offered are all the engine knows unless the host offers fewer.
+    /// </summary>
+    public XElement ToForm(string type = "form", IEnumerable<AccessModel>? accessModels = null, IEnumerable<string>? sendLastValues = null)
     {
         var x = PubSubNs.X;
         XElement Field(string var, string fieldType, string label, params string[] values) =>
@@ -139,11 +142,11 @@ public sealed record NodeConfig
             Field("FORM_TYPE", "hidden", "", PubSubNs.NodeConfigForm),
             Field("pubsub#title", "text-single", "A friendly name for the node", Title ?? ""),
             Options(Field("pubsub#access_model", "list-single", "Who may subscribe and retrieve items", AccessModel.Name()),
-                ["open", "presence", "roster", "whitelist"]),
+                (accessModels ?? Enum.GetValues<AccessModel>()).Select(m => m.Name())),
             Field("pubsub#roster_groups_allowed", "list-multi", "Roster groups allowed to subscribe", [.. RosterGroupsAllowed]),
             Field("pubsub#max_items", "text-single", "Max number of items to persist", MaxItems == Max ? "max" : MaxItems.ToString(CultureInfo.InvariantCulture)),
             Field("pubsub#persist_items", "boolean", "Persist items to storage", B(PersistItems)),
-            Options(Field("pubsub#send_last_published_item", "list-single", "When to send the last published item", SendLastPublishedItem), SendLastValues),
+            Options(Field("pubsub#send_last_published_item", "list-single", "When to send the last published item", SendLastPublishedItem), sendLastValues ?? SendLastValues),
             Field("pubsub#deliver_notifications", "boolean", "Deliver event notifications", B(DeliverNotifications)),
             Field("pubsub#deliver_payloads", "boolean", "Deliver payloads with event notifications", B(DeliverPayloads)),
             Field("pubsub#notify_retract", "boolean", "Notify subscribers when items are removed from the node", B(NotifyRetract)),

@@ -35,6 +35,15 @@ public sealed record PubSubError(string Condition, string Type, string? AppCondi
 
     public static readonly PubSubError ItemIdRequired = new("bad-request", "modify", "item-required");
 
+    /// <summary>§6.1.3.1: the JID to subscribe (or unsubscribe) is not the requester's own.</summary>
+    public static readonly PubSubError InvalidJid = new("bad-request", "modify", "invalid-jid");
+
+    /// <summary>§6.2.3.2: unsubscribe (or options) from a node the JID is not subscribed to.</summary>
+    public static readonly PubSubError NotSubscribed = new("unexpected-request", "cancel", "not-subscribed");
+
+    /// <summary>The requester owns as many nodes as the service lets one entity create.</summary>
+    public static readonly PubSubError MaxNodesExceeded = new("not-allowed", "cancel", "max-nodes-exceeded");
+
     /// <summary>§16.4.3: a requested feature the service does not offer.</summary>
     public static PubSubError Unsupported(string feature) => new("feature-not-implemented", "cancel", "unsupported", feature);
 

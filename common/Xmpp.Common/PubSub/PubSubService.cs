@@ -16,31 +16,63 @@ public sealed record Published(PubSubItem Item, NodeConfig Config, bool Created)
 /// <summary>
 /// The XEP-0060 node engine, free of I/O: nodes, items, configuration, affiliations and access
 /// checks over an <see cref="IPubSubStore"/>. It does not know about sessions or XML streams: the
-/// host (sm's PEP module, a future pubsub component) parses requests, asks the engine, answers and
-/// sends the notifications to the targets <see cref="AccessRules.ShouldNotify"/> picks.
+/// host (sm's PEP module, the pubsub service process) parses requests, asks the engine, answers and
+/// sends the notifications to the targets <see cref="AccessRules.ShouldNotify"/> (PEP) or
+/// <see cref="NotificationTargets"/> (a service with subscriptions) picks.
 /// Only the owner (<see cref="Requester.IsOwner"/>) and publishers may publish; only the owner manages nodes.
+/// PEP has one owner per service (the account); a service on its own domain has one per node (its
+/// creator, stored as the node's "owner" affiliation, <see cref="NodeRequester"/>) and subscriptions
+/// (<paramref name="subscriptions"/>; without them subscribing is unsupported).
 /// </summary>
-public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeProvider clock)
+public sealed partial class PubSubService(IPubSubStore store, PubSubLimits limits, TimeProvider clock, IPubSubSubscriptionStore? subscriptions = null)
 {
+    private readonly IPubSubSubscriptionStore? _subscriptions = subscriptions;
+
     public PubSubLimits Limits => limits;
 
     /// <summary>The configuration a new node gets, before the creator's options.</summary>
     public NodeConfig Defaults { get; init; } = new();
 
+    /// <summary>XEP-0163 create-on-publish: a publish to a missing node creates it (PEP); off: &lt;item-not-found/&gt; (§7.1.3.3).</summary>
+    public bool AutoCreate { get; init; } = true;
+
+    /// <summary>§8.1.2 instant nodes: a create without a node name gets a generated one; off: &lt;nodeid-required/&gt;.</summary>
+    public bool InstantNodes { get; init; }
+
+    /// <summary>The access models a node may have here; another is refused with &lt;not-acceptable/&gt;.</summary>
+    public IReadOnlySet<AccessModel> AccessModels { get; init; } = new HashSet<AccessModel>(Enum.GetValues<AccessModel>());
+
+    /// <summary>The send_last_published_item values a node may have here; another is refused with &lt;not-acceptable/&gt;.</summary>
+    public IReadOnlySet<string> SendLastValues { get; init; } = new HashSet<string>(NodeConfig.SendLastValues, StringComparer.Ordinal);
+
     public NodeConfig? Node(string service, string node) => store.GetNode(service, node);
 
     public IReadOnlyList<string> Nodes(string service) => store.Nodes(service);
 
-    /// <summary>§8.1: creates a node with the default configuration and <paramref name="options"/>.</summary>
-    public PubSubResult<NodeConfig> Create(string service, Requester who, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options)
+    /// <summary>
+    /// §8.1: creates a node with the default configuration and <paramref name="options"/>; an empty
+    /// name makes an instant node when <see cref="InstantNodes"/>. <paramref name="owner"/> (a bare
+    /// JID) becomes the node's owner in the same step, within <see cref="PubSubLimits.MaxNodesPerOwner"/>
+    /// (a service with a subscription store; PEP's owner is the service itself).
+    /// </summary>
+    public PubSubResult<CreatedNode> Create(string service, Requester who, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options, string? owner = null)
     {
         if (!who.IsOwner) return PubSubError.Forbidden;
-        if (node.Length == 0) return PubSubError.NodeIdRequired;
+        if (node.Length == 0)
+        {
+            if (!InstantNodes) return PubSubError.NodeIdRequired;
+            node = NewItemId();
+        }
         if (store.GetNode(service, node) is not null) return PubSubError.NodeExists;
-        return CreateNode(service, node, options);
+        if (owner is not null && _subscriptions is not null &&
+            _subscriptions.AffiliationsOf(service, owner).Count(a => a.Affiliation == Affiliation.Owner) >= limits.MaxNodesPerOwner)
+            return PubSubError.MaxNodesExceeded;
+        var created = CreateNode(service, node, options, owner);
+        if (!created.Ok) return created.Error!;
+        return PubSubResult<CreatedNode>.Of(new CreatedNode(node, created.Value!));
     }
 
-    private PubSubResult<NodeConfig> CreateNode(string service, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options)
+    private PubSubResult<NodeConfig> CreateNode(string service, string node, IReadOnlyDictionary<string, IReadOnlyList<string>>? options, string? owner = null)
     {
         if (store.Nodes(service).Count >= limits.MaxNodesPerService)
             return PubSubError.Limit($"at most {limits.MaxNodesPerService} nodes");
@@ -51,8 +83,23 @@ public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeP
             if (error is not null) return error;
             config = applied!;
         }
-        store.PutNode(service, node, config);
+        if (Unsupported(config) is { } unsupported) return unsupported;
+        if (owner is not null && _subscriptions is not null) _subscriptions.PutOwnedNode(service, node, config, owner);
+        else store.PutNode(service, node, config);
         return PubSubResult<NodeConfig>.Of(config);
+    }
+
+    /// <summary>The node_config form of <paramref name="config"/>, offering what this service supports.</summary>
+    public XElement ConfigForm(NodeConfig config, string type = "form") =>
+        config.ToForm(type, Enum.GetValues<AccessModel>().Where(AccessModels.Contains), NodeConfig.SendLastValues.Where(SendLastValues.Contains));
+
+    /// <summary>A configuration this service does not offer (<see cref="AccessModels"/>, <see cref="SendLastValues"/>).</summary>
+    private PubSubError? Unsupported(NodeConfig config)
+    {
+        if (!AccessModels.Contains(config.AccessModel)) return PubSubError.BadConfig($"access model '{config.AccessModel.Name()}' is not supported here");
+        if (!SendLastValues.Contains(config.SendLastPublishedItem))
+            return PubSubError.BadConfig($"send_last_published_item '{config.SendLastPublishedItem}' is not supported here");
+        return null;
     }
 
     /// <summary>
@@ -63,8 +110,9 @@ public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeP
     public PubSubResult<Published> Publish(string service, Requester who, string node, string publisher, string? itemId, XElement? payload,
         IReadOnlyDictionary<string, IReadOnlyList<string>>? publishOptions)
     {
-        if (!who.IsOwner && who.Affiliation is not (Affiliation.Publisher or Affiliation.Owner)) return PubSubError.Forbidden;
         if (node.Length == 0) return PubSubError.NodeIdRequired;
+        if (!AutoCreate && store.GetNode(service, node) is null) return PubSubError.NodeNotFound;
+        if (!who.IsOwner && who.Affiliation is not (Affiliation.Publisher or Affiliation.Owner)) return PubSubError.Forbidden;
         if (payload is null) return PubSubError.PayloadRequired;
         var size = Stanzas.StanzaWriter.ToBytes(payload).Length;
         if (size > limits.MaxItemBytes) return PubSubError.PayloadTooBig;
@@ -147,6 +195,7 @@ public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeP
         if (store.GetNode(service, node) is not { } config) return PubSubError.NodeNotFound;
         var (applied, error) = config.Apply(fields, limits.MaxItemsPerNode);
         if (error is not null) return error;
+        if (Unsupported(applied!) is { } unsupported) return unsupported;
         store.PutNode(service, node, applied!);
         var keep = applied!.EffectiveMaxItems(limits.MaxItemsPerNode);
         var items = store.Items(service, node);
@@ -163,13 +212,18 @@ public sealed class PubSubService(IPubSubStore store, PubSubLimits limits, TimeP
         return PubSubResult<IReadOnlyDictionary<string, Affiliation>>.Of(store.Affiliations(service, node));
     }
 
-    /// <summary>§8.9.2 modify affiliations (owner only; the owner's own stays).</summary>
+    /// <summary>§8.9.2 modify affiliations (owner only; owners stay owners, nobody else becomes one).</summary>
     public PubSubResult<bool> SetAffiliations(string service, Requester who, string node, IReadOnlyList<(string Jid, Affiliation Affiliation)> changes)
     {
         if (!who.IsOwner) return PubSubError.Forbidden;
         if (store.GetNode(service, node) is null) return PubSubError.NodeNotFound;
-        if (changes.Any(c => c.Affiliation == Affiliation.Owner || c.Jid == service)) return PubSubError.BadConfig("the owner's affiliation cannot change");
-        foreach (var (jid, affiliation) in changes) store.SetAffiliation(service, node, jid, affiliation);
+        if (changes.Any(c => c.Affiliation == Affiliation.Owner || c.Jid == service || store.GetAffiliation(service, node, c.Jid) == Affiliation.Owner))
+            return PubSubError.BadConfig("the owner's affiliation cannot change");
+        foreach (var (jid, affiliation) in changes)
+        {
+            store.SetAffiliation(service, node, jid, affiliation);
+            if (affiliation == Affiliation.Outcast) RemoveSubscriptionsOf(service, node, jid); // §8.9.2: an outcast is no subscriber
+        }
         return PubSubResult<bool>.Of(true);
     }
 

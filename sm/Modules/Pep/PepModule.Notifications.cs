@@ -99,8 +99,5 @@ public sealed partial class PepModule
             new XAttribute("type", "headline"), new XAttribute("id", "pep-" + Guid.NewGuid().ToString("N")[..12]),
             new XElement(E + "event", payload));
 
-    private static XElement ItemElement(PubSubItem item) => ItemElement(item, P);
-
-    private static XElement ItemElement(PubSubItem item, XNamespace ns) =>
-        new(ns + "item", new XAttribute("id", item.Id), new XAttribute("publisher", item.Publisher), new XElement(item.Payload));
+    private static XElement ItemElement(PubSubItem item, XNamespace ns) => PubSubXml.ItemElement(item, ns);
 }

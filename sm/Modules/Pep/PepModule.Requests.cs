@@ -43,32 +43,14 @@ public sealed partial class PepModule
         return true;
     }
 
-    /// <summary>
-    /// The &lt;items/&gt; of an answer: the newest items within Sm:Pep:MaxResultBytes; when some
-    /// do not fit, XEP-0060 §6.5.4 (some items) with an XEP-0059 &lt;set/&gt; naming the total count.
-    /// </summary>
+    /// <summary>The &lt;items/&gt; of an answer within Sm:Pep:MaxResultBytes (<see cref="PubSubXml.ItemsAnswer"/>).</summary>
     private IEnumerable<XElement> ItemsAnswer(string node, IReadOnlyList<PubSubItem> items)
     {
-        var kept = new List<XElement>();
-        var bytes = 0L;
-        for (var i = items.Count - 1; i >= 0; i--)
+        var answer = PubSubXml.ItemsAnswer(node, items, _options.MaxResultBytes, out var truncated);
+        if (truncated)
         {
-            var element = ItemElement(items[i]);
-            bytes += StanzaCodec.ToBytes(element).Length;
-            if (bytes > _options.MaxResultBytes && kept.Count > 0) break;
-            kept.Add(element);
-        }
-        kept.Reverse();
-        var answer = new List<XElement> { new(P + "items", new XAttribute("node", node), kept) };
-        if (kept.Count < items.Count)
-        {
-            _logger.LogInformation("Items of node {Node}: {Kept} of {Total} returned, the rest beyond Sm:Pep:MaxResultBytes", node, kept.Count, items.Count);
+            _logger.LogInformation("Items of node {Node}: {Kept} of {Total} returned, the rest beyond Sm:Pep:MaxResultBytes", node, answer[0].Elements().Count(), items.Count);
             PepTelemetry.Truncated();
-            XNamespace rsm = "http://jabber.org/protocol/rsm";
-            answer.Add(new XElement(rsm + "set",
-                new XElement(rsm + "first", new XAttribute("index", items.Count - kept.Count), (string?)kept[0].Attribute("id")),
-                new XElement(rsm + "last", (string?)kept[^1].Attribute("id")),
-                new XElement(rsm + "count", items.Count)));
         }
         return answer;
     }
@@ -230,14 +212,7 @@ public sealed partial class PepModule
     /// <summary>The XEP-0060 error reply: the RFC 6120 condition with the pubsub#errors condition beside it.</summary>
     private bool Refuse(StanzaEvent e, PubSubError error)
     {
-        var reply = StanzaErrors.Reply(e.Stanza, error.Type, error.Condition, error.Text);
-        if (error.AppCondition is { } app)
-        {
-            var condition = new XElement(Errors + app);
-            if (error.Feature is { } feature) condition.SetAttributeValue("feature", feature);
-            reply.Element(Stanza.Client + "error")!.Add(condition);
-        }
-        ctx.Reply(e, reply);
+        ctx.Reply(e, PubSubXml.ErrorReply(e.Stanza, error));
         return true;
     }
 }

@@ -29,7 +29,6 @@ public sealed partial class PepModule(SmContext ctx, CapsModule caps) : IStoring
     private static readonly XNamespace P = PubSubNs.P;
     private static readonly XNamespace O = PubSubNs.O;
     private static readonly XNamespace E = PubSubNs.E;
-    private static readonly XNamespace Errors = PubSubNs.Errors;
 
     /// <summary>What the account's disco#info lists (XEP-0163 §6, XEP-0060 §10); each is implemented and tested.</summary>
     public static readonly string[] Features =

@@ -14,7 +14,7 @@ namespace Xmpp.Integration.Tests.Deployment;
 public sealed class ComposeFileTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
-    private static readonly string[] XmppServices = ["router", "sm", "c2s-1", "c2s-2", "c2s-3"];
+    private static readonly string[] XmppServices = ["router", "sm", "c2s-1", "c2s-2", "c2s-3", "muc"];
 
     [Fact]
     public async Task Docker_compose_config_accepts_the_file_and_it_has_router_sm_three_c2s_haproxy_and_jaeger()
@@ -65,6 +65,9 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
         // sm keeps its data in a volume
         Assert.Contains(services.GetProperty("sm").GetProperty("volumes").EnumerateArray(), v => v.ToString().Contains("/data", StringComparison.Ordinal));
         Assert.True(document.RootElement.GetProperty("volumes").TryGetProperty("sm-data", out _));
+        // issue 21: muc serves conference.<domain> and keeps its rooms in a volume
+        Assert.Equal("conference.localhost", Env(services, "muc", "Component__Domain"));
+        Assert.Contains(services.GetProperty("muc").GetProperty("volumes").EnumerateArray(), v => v.ToString().Contains("muc-data:/data", StringComparison.Ordinal));
 
         // HAProxy on 5222 with deploy/haproxy.cfg, whose servers are exactly the c2s services
         var haproxy = services.GetProperty("haproxy");
@@ -103,6 +106,8 @@ public sealed class ComposeFileTests(ITestOutputHelper output)
     [InlineData("router/Dockerfile", "xmpp-router.dll")]
     [InlineData("sm/Dockerfile", "xmpp-sm.dll")]
     [InlineData("c2s/Dockerfile", "xmpp-c2s.dll")]
+    [InlineData("upload/Dockerfile", "xmpp-upload.dll")]
+    [InlineData("muc/Dockerfile", "xmpp-muc.dll")]
     public async Task Each_dockerfile_is_multi_stage_onto_a_runtime_image_as_a_non_root_user(string dockerfile, string entry)
     {
         var lines = (await File.ReadAllLinesAsync(Path.Combine(RepoPaths.Root, dockerfile)))

@@ -19,6 +19,9 @@ public sealed record ClusterOptions
     /// <summary>Environment variables for every server process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Also start the group chat service (muc/) as conference.localhost (<see cref="Cluster.StartMucAsync"/>).</summary>
+    public bool Muc { get; init; }
+
     /// <summary>Extra command-line settings by process kind: "router", "sm", "c2s".</summary>
     public IReadOnlyDictionary<string, string[]> ExtraArgs { get; init; } = new Dictionary<string, string[]>();
 }
@@ -99,6 +102,7 @@ public sealed partial class Cluster : IAsyncDisposable
             await Task.WhenAll([sm, .. c2s]); // all of them finish starting (or fail) before any cleanup
             cluster.Sm = sm.Result;
             cluster.C2sInstances = c2s.Select(t => t.Result).ToArray();
+            if (options.Muc) await cluster.StartMucAsync();
             return cluster;
         }
         catch (Exception e)

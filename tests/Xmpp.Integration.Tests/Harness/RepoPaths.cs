@@ -17,6 +17,9 @@ public static class RepoPaths
     public static string Sm => Dll("sm", "xmpp-sm");
     public static string C2s => Dll("c2s", "xmpp-c2s");
     public static string Gateway => Dll("gateway", "xmpp-gateway");
+    public static string Upload => Dll("upload", "xmpp-upload");
+    public static string PubSub => Dll("pubsub", "xmpp-pubsub");
+    public static string Muc => Dll("muc", "xmpp-muc");
     public static string Xmppctl => Dll(Path.Combine("tools", "xmppctl"), "xmppctl");
     public static string InteropScripts => Path.Combine(Root, "tests", "interop");
 
