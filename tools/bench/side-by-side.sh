@@ -61,11 +61,12 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one b
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
 OURS_C2S_GLIBC_TUNABLES=${OURS_C2S_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} # our c2s's default, as in c2s/Dockerfile; empty = glibc's own
-# Fixed loopback ports below 32768 (the ephemeral range starts there); ours can be moved
-# (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS) so two runs of ours can share a machine.
-PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224
+# Fixed loopback ports below 32768 (the ephemeral range starts there); every one can be moved
+# (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS, PORT_PROSODY, PORT_EJABBERD, PORT_EJD_API,
+# PORT_EJD_DIST, PORT_JABBERD2, PORT_J2_ROUTER) so two runs can share a machine.
+PORT_PROSODY=${PORT_PROSODY:-15222} PORT_EJABBERD=${PORT_EJABBERD:-15223} PORT_JABBERD2=${PORT_JABBERD2:-15224}
 PORT_OURS=${PORT_OURS:-15225} PORT_OURS2=${PORT_OURS2:-15226} PORT_OURS_ROUTER=${PORT_OURS_ROUTER:-15347}
-PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
+PORT_J2_ROUTER=${PORT_J2_ROUTER:-15348} PORT_EJD_API=${PORT_EJD_API:-15280} PORT_EJD_DIST=${PORT_EJD_DIST:-15290}
 PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health, +4 muc
 
 WORK=$(mktemp -d /tmp/xmpp-side-by-side.XXXXXX)
@@ -230,7 +231,7 @@ prepare_server() { # create config and data, then the accounts (server running w
       local as_ejabberd=()
       [ "$(id -u)" = 0 ] && as_ejabberd=(setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd)
       EJD_CTL=("${as_ejabberd[@]}" ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg"
-               --logs "$d/logs" --spool "$d/spool" --node "benchejd@localhost")
+               --logs "$d/logs" --spool "$d/spool" --node "benchejd$PORT_EJABBERD@localhost")
       start_server ejabberd
       log "ejabberd: registering $n accounts through its HTTP API"
       "${BENCH[@]}" provision-ejabberd --api "http://127.0.0.1:$PORT_EJD_API/api" --domain "$DOMAIN" --users "$n" \
