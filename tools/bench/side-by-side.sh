@@ -185,8 +185,10 @@ build_ours() {
   local lock=(); command -v flock >/dev/null && lock=(flock /tmp/dotnet-build.lock)
   local p
   local projects=(tools/bench/Xmpp.Bench.csproj)
-  case " $SERVERS " in *" ours "*) projects=(router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj "${projects[@]}") ;; esac
-  case " $SERVERS " in *" ours "*) want_muc && projects+=(muc/Xmpp.Muc.csproj) ;; esac
+  case " $SERVERS " in *" ours "*)
+    projects=(router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj "${projects[@]}")
+    want_muc && projects+=(muc/Xmpp.Muc.csproj) ;;
+  esac
   for p in "${projects[@]}"; do
     local name; name=$(basename "$(dirname "$p")")
     log "building $p"
@@ -257,7 +259,7 @@ want_muc() { [ -f "$REPO/muc/Xmpp.Muc.csproj" ] && case " $SCENARIOS " in *" gro
 
 # One process of ours or of jabberd2 at a time (faults.sh restarts them one by one); PIDs by process.
 declare -A OURS_PID=() J2_PID=()
-spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
+spawn_ours() { # router | sm | c2s-<i> | muc : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
   local name=$1 d=$WORK/ours router=https://127.0.0.1:$PORT_OURS_ROUTER
   local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
                  --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
