@@ -72,7 +72,7 @@ internal sealed class MessagesScenario
         using var stopSend = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = Stopwatch.GetTimestamp();
         var senders = rate > 0
-            ? [new Pacer(_senders, rate / online, maxBatch, start, SendAsync).Start(stopSend.Token)]
+            ? [new Pacer(_senders.Select(s => s.Window).ToArray(), rate / online, maxBatch, start, (i, n, c) => SendAsync(_senders[i], n, c)).Start(stopSend.Token)]
             : _senders.Select(s => Task.Run(() => FlatOutAsync(s, maxBatch, stopSend.Token))).ToArray();
 
         await Task.Delay(TimeSpan.FromSeconds(warmup), ct);

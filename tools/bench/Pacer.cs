@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Xmpp.Bench;
 
 /// <summary>
-/// The paced half of the messages scenario: every sender sends <c>perSender</c> messages a second
+/// The paced half of the messages and groupchat scenarios: every sender sends <c>perSender</c> messages a second
 /// from its own random phase, and one dedicated thread does the pacing for all of them. Each
 /// millisecond or so it walks the senders and starts the write of every message then due (several
 /// in one write when a sender is behind, up to <c>maxBatch</c>). A sender whose previous write has
@@ -14,9 +14,10 @@ namespace Xmpp.Bench;
 /// </summary>
 internal sealed class Pacer
 {
-    public delegate Task SendMessages(MessagesScenario.Sender sender, int count, CancellationToken ct);
+    /// <summary>Writes <paramref name="count"/> messages of sender number <paramref name="sender"/>.</summary>
+    public delegate Task SendMessages(int sender, int count, CancellationToken ct);
 
-    private readonly MessagesScenario.Sender[] _senders;
+    private readonly SemaphoreSlim[] _windows; // per sender: messages it may still have in flight
     private readonly double _interval; // Stopwatch ticks between two messages of one sender
     private readonly long[] _origin;
     private readonly long[] _started;  // messages started per sender
@@ -24,13 +25,13 @@ internal sealed class Pacer
     private readonly int _maxBatch;
     private readonly SendMessages _send;
 
-    public Pacer(MessagesScenario.Sender[] senders, double perSender, int maxBatch, long start, SendMessages send)
+    public Pacer(SemaphoreSlim[] windows, double perSender, int maxBatch, long start, SendMessages send)
     {
-        _senders = senders;
+        _windows = windows;
         _interval = Stopwatch.Frequency / perSender;
-        _origin = senders.Select(_ => start + (long)(Random.Shared.NextDouble() * _interval)).ToArray();
-        _started = new long[senders.Length];
-        _writing = new Task?[senders.Length];
+        _origin = windows.Select(_ => start + (long)(Random.Shared.NextDouble() * _interval)).ToArray();
+        _started = new long[windows.Length];
+        _writing = new Task?[windows.Length];
         _maxBatch = maxBatch;
         _send = send;
     }
@@ -62,7 +63,7 @@ internal sealed class Pacer
         {
             var now = Stopwatch.GetTimestamp();
             var next = long.MaxValue;
-            for (var i = 0; i < _senders.Length; i++)
+            for (var i = 0; i < _windows.Length; i++)
             {
                 if (_writing[i] is { IsCompleted: false }) continue;
                 var due = (long)((now - _origin[i]) / _interval) + 1 - _started[i];
@@ -71,12 +72,12 @@ internal sealed class Pacer
                     next = Math.Min(next, _origin[i] + (long)(_started[i] * _interval));
                     continue;
                 }
-                var window = _senders[i].Window;
+                var window = _windows[i];
                 var n = 0;
                 while (n < due && n < _maxBatch && window.Wait(0)) n++;
                 if (n == 0) continue;
                 _started[i] += n;
-                var write = _send(_senders[i], n, ct);
+                var write = _send(i, n, ct);
                 _writing[i] = write.IsCompleted ? null : write;
             }
             var waitMs = (next - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;

@@ -1,12 +1,17 @@
 using Xmpp.Bench;
 
-// xmpp-bench <login|messages|idle|register> [--option value ...]   (see Usage below)
+// xmpp-bench <login|messages|groupchat|idle|register> [--option value ...]   (see Usage below)
 const string Usage = """
 usage: xmpp-bench <scenario> [options]
 scenarios (each bounded in count and time; servers must be loopback addresses):
   login     --accounts C --concurrency K                  C accounts log in (TLS, SASL, bind, session, presence)
   messages  --online N [--duration T] [--warmup W] [--drain D] [--rate R | --window W] [--batch B]
                                                           N online accounts send chat messages to random online peers
+  groupchat --occupants 100 --senders 10 [--muc conference.DOMAIN] [--room NAME] [--join-concurrency 10]
+            [--presence-timeout 60] [--duration T] [--warmup W] [--drain D] [--rate R | --window W] [--batch B]
+                                                          N accounts join one XEP-0045 room (the first creates it, instant);
+                                                          S of them send groupchat messages (R msg/s in all, or flat out);
+                                                          deliveries (message x occupant) per s, latency, lost, duplicated
   idle      --connections N [--settle S] [--prime P] [--per-worker M]
                                                           N idle authenticated TLS connections; server RSS per connection
   register  --router URL --pki DIR --users N [--parallel P] create accounts on OUR server over the router (SCRAM, 4096 iterations)
@@ -50,6 +55,7 @@ try
     {
         "login" => await LoginScenario.RunAsync(options, cts.Token),
         "messages" => await MessagesScenario.RunAsync(options, cts.Token),
+        "groupchat" => await GroupchatScenario.RunAsync(options, cts.Token),
         "idle" => await IdleScenario.RunAsync(options, args, cts.Token),
         "idle-worker" => await IdleScenario.WorkerAsync(options, cts.Token),
         "register" => await RegisterCommand.RunAsync(options, cts.Token),

@@ -297,7 +297,7 @@ internal sealed class XmppConn : IAsyncDisposable
         }
     }
 
-    private Task AnswerIqAsync(XElement iq, CancellationToken ct)
+    public Task AnswerIqAsync(XElement iq, CancellationToken ct)
     {
         var id = Escape(iq.Attribute("id")?.Value ?? "");
         var to = iq.Attribute("from")?.Value is { } from ? $" to='{Escape(from)}'" : "";
@@ -321,9 +321,11 @@ internal sealed class XmppConn : IAsyncDisposable
 
     /// <summary>
     /// After login: reads until the stream ends, answering the server's iq get/set (pings) and
-    /// handing every message to <paramref name="onMessage"/> with its body text.
+    /// handing every message to <paramref name="onMessage"/> with its body text (and every presence
+    /// to <paramref name="onPresence"/>, if given).
     /// </summary>
-    public async Task ReceiveLoopAsync(Action<XmppConn, XElement, string?> onMessage, CancellationToken ct)
+    public async Task ReceiveLoopAsync(Action<XmppConn, XElement, string?> onMessage, CancellationToken ct,
+        Action<XmppConn, XElement>? onPresence = null)
     {
         try
         {
@@ -336,6 +338,9 @@ internal sealed class XmppConn : IAsyncDisposable
                 {
                     case "message":
                         onMessage(this, e, e.Element(Body)?.Value);
+                        break;
+                    case "presence":
+                        onPresence?.Invoke(this, e);
                         break;
                     case "iq" when e.Attribute("type")?.Value is "get" or "set":
                         await AnswerIqAsync(e, ct);

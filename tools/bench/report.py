@@ -192,6 +192,20 @@ for name in scenario_names:
         row("", "duplicated (all rounds)", "duplicated", source="total", with_ratio=False)
         cpu_row("", name, "delivered", 1e6, "server CPU per message, µs", 1)
         row("", "load generator CPU, % of a core", "bench_cpu_pct", with_ratio=False)
+    elif name.startswith("groupchat@") or name.startswith("groupchat_latency@"):
+        occupants = name.split("@")[1]
+        senders, rate = first(name, "senders"), first(name, "rate")
+        pace = "flat out" if name.startswith("groupchat@") else f"{rate:g} msg/s sent in all"
+        label = f"**groupchat**, one room, {occupants} occupants, {senders} senders, {pace} ({k} rounds)"
+        row(label, "delivered msg/s (message × occupant)", "delivered_per_s")
+        row("", "messages sent/s", "sent_per_s")
+        row("", "p50 latency, ms", "p50_ms", 1)
+        row("", "p99 latency, ms", "p99_ms", 1)
+        row("", "max latency, ms", "max_ms", 1)
+        row("", "lost deliveries (all rounds)", "lost", source="total", with_ratio=False)
+        row("", "duplicated (all rounds)", "duplicated", source="total", with_ratio=False)
+        cpu_row("", name, "delivered", 1e6, "server CPU per delivery, µs", 1)
+        row("", "load generator CPU, % of a core", "bench_cpu_pct", with_ratio=False)
     elif name == "idle":
         label = f"**idle** TLS connections ({k} round{'s' if k != 1 else ''})"
         row(label, "connections held", "ok", with_ratio=False)

@@ -11,6 +11,7 @@
 # Installing the peers needs root (apt-get); the script stops only the processes it started, by PID.
 # Every knob is an environment variable (see "Parameters" below), e.g.
 #   SERVERS="ours jabberd2" SCENARIOS="messages" ROUNDS=5 tools/bench/side-by-side.sh
+#   SERVERS="ours prosody ejabberd" SCENARIOS="groupchat groupchat_latency" LOGIN_ACCOUNTS=100 tools/bench/side-by-side.sh
 # The whole script is one compound command, read before it runs: editing this file during a run
 # (a git pull) cannot derail the run in progress.
 {
@@ -36,6 +37,11 @@ MSG_WARMUP=${MSG_WARMUP:-3}
 MSG_DRAIN=${MSG_DRAIN:-10}
 MSG_WINDOW=${MSG_WINDOW:-4}                # flat out = each sender keeps this many messages in flight
 LATENCY_FRACTION=${LATENCY_FRACTION:-0.5}  # latency: p99 at this fraction of OUR flat-out rate (first MSG_ONLINE)
+GC_OCCUPANTS=${GC_OCCUPANTS:-100}         # groupchat: one room, one scenario per occupant count ...
+GC_SENDERS=${GC_SENDERS:-10}               # ... of which this many send, flat out (GC_WINDOW in flight each)
+GC_WINDOW=${GC_WINDOW:-4}
+GC_RATE=${GC_RATE:-20}                     # groupchat_latency: messages/s sent in all (x occupants delivered), every server
+GC_SECONDS=${GC_SECONDS:-$MSG_SECONDS}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-20000}
 IDLE_SOURCES=${IDLE_SOURCES:-4}            # client source addresses 127.0.0.1..127.0.0.N
 IDLE_SETTLE=${IDLE_SETTLE:-10}             # seconds between the last connection and the RSS reading
@@ -44,6 +50,8 @@ IDLE_PRIME=${IDLE_PRIME:-500}              # idle: log this many in and out firs
 MECH=${MECH:-scram}                        # SASL for login/messages/idle (login_plain uses PLAIN)
 CERT_KEY=${CERT_KEY:-ec}                   # ec (P-256) or rsa (2048) for the shared self-signed certificate
 DOMAIN=${DOMAIN:-localhost}
+MUC_DOMAIN=conference.$DOMAIN              # every server's XEP-0045 service (peers/: conference.<domain>)
+OURS_MUC_ARGS=${OURS_MUC_ARGS---Muc:DefaultArchive=false} # our muc (started when the tree has muc/): rooms without a MAM archive, as the peers' (their configs load no MUC MAM)
 PASSWORD=${PASSWORD:-bench-secret}
 OUT=${OUT:-docs/BENCHMARKS.md}
 INSTALL=${INSTALL:-1}                      # 0: don't apt-get install the peers (they must be installed)
@@ -53,12 +61,13 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one b
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
 OURS_C2S_GLIBC_TUNABLES=${OURS_C2S_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} # our c2s's default, as in c2s/Dockerfile; empty = glibc's own
-# Fixed loopback ports below 32768 (the ephemeral range starts there); ours can be moved
-# (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS) so two runs of ours can share a machine.
-PORT_PROSODY=15222 PORT_EJABBERD=15223 PORT_JABBERD2=15224
+# Fixed loopback ports below 32768 (the ephemeral range starts there); every one can be moved
+# (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS, PORT_PROSODY, PORT_EJABBERD, PORT_EJD_API,
+# PORT_EJD_DIST, PORT_JABBERD2, PORT_J2_ROUTER) so two runs can share a machine.
+PORT_PROSODY=${PORT_PROSODY:-15222} PORT_EJABBERD=${PORT_EJABBERD:-15223} PORT_JABBERD2=${PORT_JABBERD2:-15224}
 PORT_OURS=${PORT_OURS:-15225} PORT_OURS2=${PORT_OURS2:-15226} PORT_OURS_ROUTER=${PORT_OURS_ROUTER:-15347}
-PORT_J2_ROUTER=15348 PORT_EJD_API=15280 PORT_EJD_DIST=15290
-PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health
+PORT_J2_ROUTER=${PORT_J2_ROUTER:-15348} PORT_EJD_API=${PORT_EJD_API:-15280} PORT_EJD_DIST=${PORT_EJD_DIST:-15290}
+PORT_OURS_METRICS=${PORT_OURS_METRICS:-15400} # +0 router, +1 c2s-1, +2 c2s-2, +3 sm health, +4 muc
 
 WORK=$(mktemp -d /tmp/xmpp-side-by-side.XXXXXX)
 chmod 755 "$WORK"                          # ejabberd runs as its own user and reads its config here
@@ -175,7 +184,12 @@ make_cert() {
 build_ours() {
   local lock=(); command -v flock >/dev/null && lock=(flock /tmp/dotnet-build.lock)
   local p
-  for p in router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj tools/bench/Xmpp.Bench.csproj; do
+  local projects=(tools/bench/Xmpp.Bench.csproj)
+  case " $SERVERS " in *" ours "*)
+    projects=(router/Xmpp.Router.csproj sm/Xmpp.Sm.csproj c2s/Xmpp.C2s.csproj tools/xmppctl/Xmppctl.csproj "${projects[@]}")
+    want_muc && projects+=(muc/Xmpp.Muc.csproj) ;;
+  esac
+  for p in "${projects[@]}"; do
     local name; name=$(basename "$(dirname "$p")")
     log "building $p"
     "${lock[@]}" dotnet build "$p" -c Release -nologo -v q -o "$WORK/bin/$name" >"$WORK/build-$name.log" 2>&1 \
@@ -219,7 +233,7 @@ prepare_server() { # create config and data, then the accounts (server running w
       local as_ejabberd=()
       [ "$(id -u)" = 0 ] && as_ejabberd=(setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd)
       EJD_CTL=("${as_ejabberd[@]}" ejabberdctl --config-dir "$d" --config "$d/ejabberd.yml" --ctl-config "$d/ejabberdctl.cfg"
-               --logs "$d/logs" --spool "$d/spool" --node "benchejd@localhost")
+               --logs "$d/logs" --spool "$d/spool" --node "benchejd$PORT_EJABBERD@localhost")
       start_server ejabberd
       log "ejabberd: registering $n accounts through its HTTP API"
       "${BENCH[@]}" provision-ejabberd --api "http://127.0.0.1:$PORT_EJD_API/api" --domain "$DOMAIN" --users "$n" \
@@ -240,9 +254,12 @@ prepare_server() { # create config and data, then the accounts (server running w
   esac
 }
 
+# Our group chat service (issue 21): started beside the rest when the tree has muc/ and a groupchat scenario is chosen.
+want_muc() { [ -f "$REPO/muc/Xmpp.Muc.csproj" ] && case " $SCENARIOS " in *" groupchat"*) true ;; *) false ;; esac; }
+
 # One process of ours or of jabberd2 at a time (faults.sh restarts them one by one); PIDs by process.
 declare -A OURS_PID=() J2_PID=()
-spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
+spawn_ours() { # router | sm | c2s-<i> | muc : starts it (log $WORK/ours/logs/<name>.log), sets OURS_PID[name]
   local name=$1 d=$WORK/ours router=https://127.0.0.1:$PORT_OURS_ROUTER
   local logargs=(--Logging:LogLevel:Default="$OURS_LOG_LEVEL" --Logging:LogLevel:xmpp-router=Information
                  --Logging:LogLevel:xmpp-c2s=Information --Logging:LogLevel:Xmpp.Sm.Hosting.SmWorker=Information)
@@ -266,13 +283,18 @@ spawn_ours() { # router | sm | c2s-<i> : starts it (log $WORK/ours/logs/<name>.l
         --C2s:Limits:MaxConnectionsPerIp=0 --C2s:Limits:ConnectionsPerIpPerSecond=0 \
         --Telemetry:MetricsPort=$((PORT_OURS_METRICS + i)) "${logargs[@]}" \
         --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/c2s-c2s-$i.crt" ;;
+    muc)
+      spawn "$d/logs/muc.log" env $OURS_ENV dotnet "$WORK/bin/muc/xmpp-muc.dll" --Router:Address=$router \
+        --Component:Domain="$MUC_DOMAIN" --Component:ServerDomain="$DOMAIN" --Muc:DataDirectory="$d/data/muc" \
+        --Telemetry:MetricsPort=$((PORT_OURS_METRICS + 4)) "${logargs[@]}" --Logging:LogLevel:xmpp-muc=Information \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/component-$MUC_DOMAIN.crt" $OURS_MUC_ARGS ;;
   esac
   OURS_PID[$name]=$LASTPID
 }
 wait_ours() { # name : waits for READY in its log
   wait_log "$WORK/ours/logs/$1.log" READY 60 "${OURS_PID[$1]}" || { start_failed "our $1 did not start (see $WORK/ours/logs/$1.log)"; return 1; }
 }
-ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
+ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2 muc; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
 J2_C2S2=${J2_C2S2:-0}   # 1: jabberd2 runs a second c2s (id c2s2, port PORT_JABBERD2_2) against the same router and sm
 PORT_JABBERD2_2=${PORT_JABBERD2_2:-15227}
 start_j2() { # router | sm | c2s | c2s2 : starts it and waits until it is ready, sets J2_PID[name]
@@ -305,12 +327,13 @@ start_server() {
     ours)
       mkdir -p "$d/data" "$d/logs"
       # the links are mutual TLS: the deployment CA and certificates, made once per run (xmppctl pki init)
-      dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 >"$d/logs/pki.log" 2>&1 \
+      local p procs=(sm c2s-1 c2s-2) pki=()
+      want_muc && { procs+=(muc); pki=(--component "$MUC_DOMAIN"); }
+      dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 "${pki[@]}" >"$d/logs/pki.log" 2>&1 \
         || { start_failed "could not create our certificates (see $d/logs/pki.log)"; return 1; }
       spawn_ours router; wait_ours router || return 1
-      local p
-      for p in sm c2s-1 c2s-2; do spawn_ours $p; done
-      for p in sm c2s-1 c2s-2; do wait_ours $p || return 1; done
+      for p in "${procs[@]}"; do spawn_ours $p; done
+      for p in "${procs[@]}"; do wait_ours $p || return 1; done
       SERVER_PIDS[ours]=$(ours_pids) ;;
     prosody)
       spawn "$d/stdout.log" prosody -F --config "$d/prosody.cfg.lua"
@@ -369,7 +392,7 @@ run_bench() { # server scenario-name round bench-args...
   local rc=$?
   set -e
   local human json
-  human=$(grep -v '^JSON ' "$out" | grep -E '^(login|messages|idle) \[' | tail -1 || true)
+  human=$(grep -v '^JSON ' "$out" | grep -E '^(login|messages|groupchat|idle) \[' | tail -1 || true)
   json=$(grep '^JSON ' "$out" | tail -1 | sed 's/^JSON //' || true)
   if [ -z "$json" ]; then
     log "$name/$s round $round: no result (exit $rc): $(tail -3 "$out.err" | tr '\n' ' ')"
@@ -396,6 +419,8 @@ scenario_args() { # scenario -> bench arguments
     login) echo "login --accounts $LOGIN_ACCOUNTS --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
     login_plain) echo "login --accounts $LOGIN_ACCOUNTS --concurrency $LOGIN_CONCURRENCY --mech plain" ;;
     messages@*) echo "messages --online ${1#messages@} --duration $MSG_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --window $MSG_WINDOW --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
+    groupchat@*) echo "groupchat --occupants ${1#groupchat@} --senders $GC_SENDERS --muc $MUC_DOMAIN --duration $GC_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --window $GC_WINDOW --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
+    groupchat_latency@*) echo "groupchat --occupants ${1#groupchat_latency@} --senders $GC_SENDERS --muc $MUC_DOMAIN --rate $GC_RATE --duration $GC_SECONDS --warmup $MSG_WARMUP --drain $MSG_DRAIN --concurrency $LOGIN_CONCURRENCY --mech $MECH" ;;
   esac
 }
 
@@ -411,7 +436,8 @@ make_cert
 build_ours
 
 ACCOUNTS=$LOGIN_ACCOUNTS
-for n in $MSG_ONLINE; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done
+case " $SCENARIOS " in *" messages "*|*" latency "*) for n in $MSG_ONLINE; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done ;; esac
+case " $SCENARIOS " in *" groupchat"*) for n in $GC_OCCUPANTS; do [ "$n" -gt "$ACCOUNTS" ] && ACCOUNTS=$n; done ;; esac
 WARM_ACCOUNTS=$ACCOUNTS
 case " $SCENARIOS " in *" idle "*) [ "$IDLE_CONNECTIONS" -gt "$ACCOUNTS" ] && ACCOUNTS=$IDLE_CONNECTIONS ;; esac
 
@@ -427,11 +453,14 @@ for sc in $SCENARIOS; do
   case $sc in
     login|login_plain) MAIN+=("$sc") ;;
     messages) for n in $MSG_ONLINE; do MAIN+=("messages@$n"); done ;;
+    groupchat|groupchat_latency) for n in $GC_OCCUPANTS; do MAIN+=("$sc@$n"); done ;;
   esac
 done
 for round in $(seq 1 "$ROUNDS"); do
   for sc in "${MAIN[@]}"; do
     for s in $SERVERS; do
+      # Debian's jabberd2 package has no MUC (mu-conference is the separate jabber-muc package, not set up here)
+      case $sc in groupchat*) [ "$s" = jabberd2 ] && { log "$sc/jabberd2: skipped, no MUC service"; continue; } ;; esac
       # shellcheck disable=SC2046
       run_bench "$s" "$sc" "$round" $(scenario_args "$sc")
     done
@@ -481,7 +510,7 @@ versions() {
   local s
   for s in ours prosody ejabberd jabberd2; do
     case $s in
-      ours) echo "ours=ours ($(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s common protos 2>/dev/null || echo ', uncommitted changes'))" ;;
+      ours) echo "ours=ours ($(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- router sm c2s muc common protos 2>/dev/null || echo ', uncommitted changes'))" ;;
       prosody) echo "prosody=Prosody $(dpkg-query -W -f='${Version}' prosody)" ;;
       ejabberd) echo "ejabberd=ejabberd $(dpkg-query -W -f='${Version}' ejabberd)" ;;
       jabberd2) echo "jabberd2=jabberd2 $(dpkg-query -W -f='${Version}' jabberd2)" ;;
@@ -492,7 +521,7 @@ mkdir -p "$(dirname "$OUT")"
 python3 "$REPO/tools/bench/report.py" --results "$RESULTS" --merge "$MERGE_RESULTS" --out "$OUT" --servers "$SERVERS" \
   --versions "$(versions | paste -sd'|')" --elapsed "$ELAPSED" --load-before "$LOAD_BEFORE" \
   --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" --quick "$QUICK" --latency-rate "${LATENCY_RATE:-}" \
-  --params "ROUNDS=$ROUNDS LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES'"
+  --params "ROUNDS=$ROUNDS SCENARIOS='$SCENARIOS' LOGIN_ACCOUNTS=$LOGIN_ACCOUNTS LOGIN_CONCURRENCY=$LOGIN_CONCURRENCY MSG_ONLINE='$MSG_ONLINE' MSG_SECONDS=$MSG_SECONDS MSG_WARMUP=$MSG_WARMUP MSG_WINDOW=$MSG_WINDOW LATENCY_FRACTION=$LATENCY_FRACTION GC_OCCUPANTS='$GC_OCCUPANTS' GC_SENDERS=$GC_SENDERS GC_WINDOW=$GC_WINDOW GC_RATE=$GC_RATE GC_SECONDS=$GC_SECONDS IDLE_CONNECTIONS=$IDLE_CONNECTIONS (peers: $IDLE_PEER_CONNECTIONS) IDLE_SOURCES=$IDLE_SOURCES IDLE_SETTLE=$IDLE_SETTLE IDLE_PRIME=$IDLE_PRIME MECH=$MECH CERT_KEY=$CERT_KEY OURS_LOG_LEVEL=$OURS_LOG_LEVEL OURS_ENV='$OURS_ENV' OURS_C2S_GLIBC_TUNABLES='$OURS_C2S_GLIBC_TUNABLES' OURS_MUC_ARGS='$OURS_MUC_ARGS'"
 cp "$RESULTS" "$WORK/../xmpp-side-by-side-last.jsonl" 2>/dev/null || true
 log "done in $((ELAPSED / 60)) min $((ELAPSED % 60)) s: $OUT (raw results: /tmp/xmpp-side-by-side-last.jsonl)"
 exit 0

@@ -2,6 +2,9 @@
 -- SCRAM-SHA-256 with stored keys (internal_hashed), 4096 iterations like the other servers.
 -- Modules: what a plain IM server needs (the features our server has), no rate limits (mod_limits
 -- would cap each client at 10 kB/s and measure the limit, not the server).
+-- MUC (the groupchat scenario): the Component at the end, with Prosody's defaults: 0.12's mod_muc has
+-- no occupant limit and no message rate limit of its own (mod_muc_limits is a community module, not
+-- loaded); new rooms are locked until configured (the bench submits the instant-room form).
 run_as_root = true
 daemonize = false
 pidfile = "@DATA@/prosody.pid"
@@ -43,3 +46,7 @@ VirtualHost "@DOMAIN@"
 		certificate = "@CERT@";
 		key = "@KEY@";
 	}
+
+-- XEP-0045 for the groupchat scenario: defaults (history 20 messages per room, kept in memory;
+-- anyone may create a room; rooms temporary unless configured persistent).
+Component "conference.@DOMAIN@" "muc"
