@@ -27,6 +27,8 @@ public sealed class SessionManager
     private readonly StreamManagement.StreamManagementService _streams;
     private readonly C2sLinks _c2sLinks;
     private readonly ComponentIntake _components;
+    private readonly ShardHopIntake _hops;
+    private readonly ShardView _shards;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -67,6 +69,9 @@ public sealed class SessionManager
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>(), components);
         _components = new ComponentIntake(context, components, logs.CreateLogger<ComponentIntake>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
+        _shards = context.Shards;
+        _outbox.Shards = _shards;
+        _hops = new ShardHopIntake(context, _returned, logs.CreateLogger<ShardHopIntake>());
         _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
             clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
         _outbox.Streams = _streams;
@@ -119,6 +124,7 @@ public sealed class SessionManager
                 case Frame.BodyOneofCase.Session when Xmpp.Sm.StreamManagement.StreamManagementService.Handles(frame.Session.Action): _streams.Handle(frame); break;
                 case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Sync: _c2sLinks.OnSync(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
+                case Frame.BodyOneofCase.Packet when frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone }: _hops.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet when ComponentDomains.DomainOf(frame.From) is not null: _components.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
@@ -164,6 +170,11 @@ public sealed class SessionManager
     /// </summary>
     private void OnComponent(ComponentEvent change)
     {
+        if (_shards.Changed(change.Address, change.Up))
+        {
+            _logger.LogInformation("Shard {Address} is {State}: live shards {Shards}", change.Address, change.Up ? "up" : "down", string.Join(",", _shards.Live));
+            Hooks.Raise(new ShardsChanged(_shards));
+        }
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
         _c2sLinks.OnComponent(change);
     }
@@ -182,6 +193,11 @@ public sealed class SessionManager
     /// </summary>
     private void Undeliverable(Frame frame)
     {
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone })
+        {
+            _hops.Returned(frame);
+            return;
+        }
         if (_c2sLinks.TryHold(frame)) return; // for a c2s not linked again yet after a router restart: it waits
         var (c2sSession, smSession) = frame.BodyCase switch
         {
