@@ -180,10 +180,30 @@ public sealed partial class ClientConnection
         if (!sent) FailReattach("the router link would not take the START");
     }
 
+    /// <summary>sm shards: the address of the sm (shard) that answered STARTED, "" before.</summary>
+    public string SmOwner => _smOwner;
+
+    /// <summary>The session's account, null before bind.</summary>
+    public Common.Jid? Account => _jid?.Bare;
+
+    /// <summary>sm shards: set when the session moves to a shard that joined; its old shard is told to END it once the new one took it.</summary>
+    private (string Owner, string Session)? _movingFrom;
+
+    /// <summary>sm shards: a shard joined and owns this account now: re-attach the session there, then END it on its old shard (reason "moved": no presence broadcast).</summary>
+    public void MoveShard()
+    {
+        if (Reattaching || _smSession is not { } old || _smOwner.Length == 0) return;
+        _movingFrom = (_smOwner, old);
+        Reattach();
+    }
+
     /// <summary>On the link's reader: sm answered the re-attaching START; false if it is not ours.</summary>
     public bool TryAcceptReattached(string requestId, string smSession, string smAddress)
     {
         if (_reattachId is not { } pending || pending != requestId) return false;
+        if (_movingFrom is { } moved && moved.Owner != smAddress)
+            _sm.Send(new Frame { To = moved.Owner, Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = moved.Session, Reason = "moved" } });
+        _movingFrom = null;
         _smSession = smSession;
         _smOwner = smAddress;
         _reattachId = null;
