@@ -98,6 +98,13 @@ public sealed class SmOptions
     /// </summary>
     public string Shard { get; set; } = "";
 
+    /// <summary>
+    /// sm shards: the most DELIVER hops this shard keeps while their owners have not confirmed them
+    /// (they are sent again if that shard dies; confirmations come at least once a second). Past it
+    /// the oldest are no longer kept (logged and counted).
+    /// </summary>
+    public int MaxUnconfirmedShardHops { get; set; } = 100_000;
+
     /// <summary>The router address this sm binds.</summary>
     public string Address => Xmpp.Common.Shards.SmShardAddress.Of(Domain, Shard);
 

@@ -97,6 +97,7 @@ public sealed class SessionManager
                 while (_failedByLink.TryDequeue(out var failed)) OnLinkFailed(failed);
                 _c2sLinks.Tick();
                 _streams.Expire();
+                _shards.SendAcks();
             }
             catch (Exception e)
             {

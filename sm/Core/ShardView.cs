@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using Xmpp.Common;
 using Xmpp.Common.Shards;
 using Xmpp.Common.Stanzas;
@@ -17,10 +18,11 @@ namespace Xmpp.Sm.Core;
 /// shard owns it hands the work over as a shard hop (a packet to "sm/&lt;domain&gt;", which the router
 /// gives to the owner). Used from sm's single consumer only.
 /// </summary>
-public sealed class ShardView(SmOptions options, Outbox outbox)
+public sealed class ShardView(SmOptions options, Outbox outbox, ILogger logger)
 {
     private readonly SortedSet<string> _live = new(StringComparer.Ordinal) { options.Shard };
     private readonly Dictionary<Jid, bool> _owned = [];
+    private readonly ShardHopLedger _ledger = new(Math.Max(1, options.MaxUnconfirmedShardHops), logger);
 
     /// <summary>Whether this sm is one shard of several possible (Sm:Shard set).</summary>
     public bool Sharded => options.Shard.Length > 0;
@@ -35,8 +37,37 @@ public sealed class ShardView(SmOptions options, Outbox outbox)
     {
         if (!Sharded || !SmShardAddress.TryParse(address, out var domain, out var shard) || domain != options.DomainAddress || shard == options.Shard) return false;
         var changed = up ? _live.Add(shard) : _live.Remove(shard);
-        if (changed) _owned.Clear();
-        return changed;
+        if (!changed) return false;
+        _owned.Clear();
+        if (!up)
+        {
+            // What the gone shard had not confirmed goes to the new owners.
+            var resend = _ledger.TakeUnconfirmed(address);
+            if (resend.Count > 0) logger.LogInformation("{Shard} went away with {Count} hops of ours unconfirmed; sent again to their new owners", address, resend.Count);
+            foreach (var packet in resend)
+            {
+                SmTelemetry.ShardHop(packet.Hop.Kind.ToString(), "resent");
+                Hop(packet.Clone()); // the first frame may still be held by the link: a copy gets the new number
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A hop from <paramref name="from"/> was handled here: its ACK is owed (sent now when many are).</summary>
+    public void Took(string from, ShardHop hop)
+    {
+        if (hop.Seq == 0) return;
+        if (_ledger.Took(from, hop.Seq)) SendAcks(from);
+    }
+
+    /// <summary>Another shard confirmed our hops up to <paramref name="seq"/>.</summary>
+    public void Confirmed(string from, ulong seq) => _ledger.Confirmed(from, seq);
+
+    /// <summary>Sends the ACKs owed (all, or those of one shard); called about once a second. They follow, on the same link, the frames the hops caused.</summary>
+    public void SendAcks(string? only = null)
+    {
+        foreach (var (shard, seq) in _ledger.TakeOwed(only))
+            outbox.Send(new Frame { To = shard, Packet = new Packet { Hop = new ShardHop { Kind = ShardHop.Types.Kind.Ack, Seq = seq } } });
     }
 
     /// <summary>Whether this shard owns the account of <paramref name="user"/> (any JID: its bare JID counts).</summary>
@@ -103,6 +134,8 @@ public sealed class ShardView(SmOptions options, Outbox outbox)
     public void Hop(Packet packet)
     {
         SmTelemetry.ShardHop(packet.Hop.Kind.ToString(), "sent");
+        if (packet.Hop.Kind == ShardHop.Types.Kind.Deliver && Rendezvous.Owner(Jid.TryParse(packet.StanzaTo, out var to) ? to.Bare.ToString() : "", _live) is { } owner)
+            _ledger.Sent(options.DomainAddress + SmShardAddress.Separator + owner, packet);
         outbox.Send(new Frame { To = options.DomainAddress, Packet = packet });
     }
 }

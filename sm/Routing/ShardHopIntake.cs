@@ -29,7 +29,24 @@ public sealed class ShardHopIntake(SmContext ctx, ReturnedPackets returned, ILog
     {
         var packet = frame.Packet;
         var kind = packet.Hop?.Kind ?? ShardHop.Types.Kind.HopNone;
+        if (kind == ShardHop.Types.Kind.Ack)
+        {
+            ctx.Shards.Confirmed(frame.From, packet.Hop!.Seq);
+            return;
+        }
         SmTelemetry.ShardHop(kind.ToString(), "received");
+        try
+        {
+            Take(frame, packet, kind);
+        }
+        finally
+        {
+            ctx.Shards.Took(frame.From, packet.Hop!); // confirmed after what it caused, on the same link
+        }
+    }
+
+    private void Take(Frame frame, Packet packet, ShardHop.Types.Kind kind)
+    {
         if (!Jid.TryParse(packet.StanzaTo, out var to))
         {
             Dropped(kind, $"a hop from {frame.From} names no user");
