@@ -117,7 +117,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
                         C2sTelemetry.Held("session", "expired");
                         connection.GiveUpOnSm("the session manager is not available");
                     }
-                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && connection.HoldingFor > RetryHeldAfter)
+                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && !connection.Moving && connection.HoldingFor > RetryHeldAfter)
                     {
                         // Returned by the router after the resync settled it: sm is up, so try again (held again if it bounces).
                         connection.ResumeWithSm();
@@ -245,7 +245,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         switch (session.Action)
         {
             case Session.Types.Action.Ended:
-                if (connection is not null && connection.OwnsSmSession(session.SmSession))
+                if (connection is not null && connection.OwnsSmSession(session.SmSession) && !connection.TryMovedEnded(session.SmSession)) // sm shards: a move's END answered
                     connection.OnEndedBySm(session.Failed ? "unknown-session" : session.Reason);
                 break;
             case Session.Types.Action.Started:
