@@ -2,6 +2,7 @@ using Xmpp.Integration.Tests.Archive;
 using Xmpp.Integration.Tests.Clients;
 using Xmpp.Integration.Tests.Harness;
 using Xmpp.Integration.Tests.Rfc6121;
+using Xmpp.Integration.Tests.StreamManagement;
 using Xunit.Abstractions;
 
 namespace Xmpp.Integration.Tests.Shards;
@@ -95,5 +96,37 @@ public sealed class ShardChatTests(ITestOutputHelper output) : IAsyncLifetime
         // bob goes: alice, subscribed to him, sees it.
         await bob.SendAsync("<presence type='unavailable'/>");
         await alice.ExpectPresenceAsync(bob.Jid, "unavailable");
+    }
+
+    [Fact]
+    public async Task A_client_cut_off_resumes_on_the_other_c2s_and_gets_what_another_shards_user_sent_meanwhile()
+    {
+        var aliceAccount = await _cluster.NewUserOnAsync("alice", "sm-1");
+        var bobAccount = await _cluster.NewUserOnAsync("bob", "sm-3");
+        var alice = await LoginAsync(aliceAccount, _cluster.C2s2Port, "a");
+        var first = await SmClient.AuthenticatedAsync(_cluster, bobAccount, _cluster.C2s1Port, "bob-1");
+        var bobJid = await first.Client.BindAsync("phone");
+        await first.Client.SendPresenceAsync();
+        var previd = (await first.EnableAsync()).Attr("id")!;
+
+        await alice.SendAsync($"<message to='{bobJid}' type='chat'><body>m-1</body></message>");
+        await first.Client.ExpectAsync(e => e.IsMessage() && e.Body() == "m-1");
+        await first.AckAsync();
+        var handled = first.Handled;
+        first.Client.Abort(); // no </stream:stream>: the session waits on bob's shard for a resumption
+        await first.Client.DisposeAsync();
+        for (var i = 2; i <= 4; i++) await alice.SendAsync($"<message to='{bobJid}' type='chat'><body>m-{i}</body></message>");
+        await alice.PingServerAsync();
+
+        // RESUME goes to "sm/localhost" with bob's bare JID: the router gives it to bob's shard, which holds the session.
+        var second = await SmClient.AuthenticatedAsync(_cluster, bobAccount, _cluster.C2s2Port, "bob-2");
+        await using var _ = second.Client;
+        var resumed = await second.ResumeAsync(previd, handled);
+        Assert.Equal("resumed", resumed.Name.LocalName);
+        for (var i = 2; i <= 4; i++) await second.Client.ExpectAsync(e => e.IsMessage() && e.Body() == $"m-{i}");
+        await second.Client.SendAsync($"<message to='{alice.Jid}' type='chat'><body>back</body></message>");
+        await alice.ExpectAsync(e => e.IsMessage() && e.Body() == "back" && e.Attr("from") == bobJid);
+        await second.Client.PingServerAsync();
+        Assert.Equal(["m-2", "m-3", "m-4"], SmClient.Bodies(second.Client, "m-"));
     }
 }
