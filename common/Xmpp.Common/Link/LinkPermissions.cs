@@ -56,6 +56,8 @@ public static class LinkPermissions
         var to = KindOf(frame.To);
         switch (frame.BodyCase)
         {
+            case Frame.BodyOneofCase.Packet when frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone } && identity.Role != ComponentRole.Sm:
+                return $"{identity.Role.Name()} may not send a shard hop (only sm shards hand stanzas to each other)";
             case Frame.BodyOneofCase.Packet:
                 return (identity.Role, to) switch
                 {
