@@ -172,11 +172,9 @@ public sealed class SessionManager
     /// </summary>
     private void OnComponent(ComponentEvent change)
     {
+        // Caches keyed by account live only while the account has sessions here, so they go with sessions that move.
         if (_shards.Changed(change.Address, change.Up))
-        {
             _logger.LogInformation("Shard {Address} is {State}: live shards {Shards}", change.Address, change.Up ? "up" : "down", string.Join(",", _shards.Live));
-            Hooks.Raise(new ShardsChanged(_shards));
-        }
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
         _c2sLinks.OnComponent(change);
     }

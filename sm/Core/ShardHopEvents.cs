@@ -14,6 +14,3 @@ public sealed record ShardRosterPush(Jid User, XElement Item, long Version);
 
 /// <summary>CURRENT_PRESENCE (or UNAVAILABLE_PRESENCE): the publisher's presence (or unavailable) to the subscriber.</summary>
 public sealed record ShardPresenceFor(Jid Publisher, Jid Subscriber, bool Current);
-
-/// <summary>The live shard set changed: accounts may have moved to or from this shard; caches keyed by account that this shard no longer owns must go.</summary>
-public sealed record ShardsChanged(ShardView Shards);

@@ -27,8 +27,6 @@ public sealed class ShardView(SmOptions options, Outbox outbox, ILogger logger)
     /// <summary>Whether this sm is one shard of several possible (Sm:Shard set).</summary>
     public bool Sharded => options.Shard.Length > 0;
 
-    public string Name => options.Shard;
-
     /// <summary>The shards bound now, this one included.</summary>
     public IReadOnlyCollection<string> Live => _live;
 
