@@ -49,7 +49,12 @@ public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRel
         foreach (var target in targets)
         {
             var stanza = unavailable is null ? PresenceRelay.UnavailableFrom(session.FullJid, target) : Stanza.CopyTo(unavailable, target);
-            if (target.IsFull)
+            if (target.IsFull && !ctx.Shards.Owns(target))
+            {
+                // sm shards: the resource lives on its account's shard.
+                ctx.Shards.Deliver(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(Xmpp.Common.Stanzas.StanzaCodec.ToBytes(stanza)), "presence", "unavailable", target.ToString(), session.FullJidText);
+            }
+            else if (target.IsFull)
             {
                 if (ctx.Sessions.FindFull(target) is { } recipient) ctx.Out.ToSession(recipient, stanza);
             }

@@ -73,6 +73,23 @@ public sealed class ShardHopTests : IDisposable
     }
 
     [Fact]
+    public void The_recipients_other_resources_get_received_carbons_on_the_recipients_shard()
+    {
+        var alice = _one.Online($"{_alice}@localhost/phone");
+        var bobPc = _two.Online($"{_bob}@localhost/pc", c2s: C2s2);
+        var bobPhone = _two.Online($"{_bob}@localhost/phone");
+        _two.Send(bobPhone, "<iq type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>");
+
+        var hop = Assert.Single(_one.Send(alice, $"<message to='{_bob}@localhost/pc' type='chat'><body>hi</body></message>"));
+        hop.From = "sm/localhost#sm-1";
+        var frames = _two.Handle(hop);
+
+        SingleStanzaTo(frames, bobPc);
+        var carbon = SingleStanzaTo(frames, bobPhone);
+        Assert.NotNull(carbon.Element(System.Xml.Linq.XName.Get("received", "urn:xmpp:carbons:2")));
+    }
+
+    [Fact]
     public void Hops_a_shard_did_not_confirm_are_sent_again_when_it_goes_down()
     {
         var alice = _one.Online($"{_alice}@localhost/phone");
