@@ -23,8 +23,6 @@ public sealed class ShardHopLedger(int maxUnconfirmed, ILogger logger)
     private ulong _nextSeq;
     private int _count;
 
-    public int Unconfirmed => _count;
-
     /// <summary>Numbers a DELIVER hop and keeps it until <paramref name="shard"/> confirms it.</summary>
     public void Sent(string shard, Packet packet)
     {

@@ -26,7 +26,4 @@ public static class ShardCluster
             return account;
         }
     }
-
-    /// <summary>Which shard owns the account now, by the same hashing the router uses.</summary>
-    public static string OwnerOf(Account account, IReadOnlyCollection<string> live) => Rendezvous.Owner(account.Jid, live)!;
 }
