@@ -27,6 +27,7 @@ builder.Services.AddOptions<SmOptions>()
     .Bind(builder.Configuration.GetSection(SmOptions.Section))
     .Validate(o => Jid.TryParse(o.Domain, out var d) && d.Local is null && d.IsBare && d.ToString() == o.Domain,
         "Sm:Domain must be a lower-case domain name")
+    .Validate(o => o.Shard.Length == 0 || Xmpp.Common.Shards.SmShardAddress.IsValidName(o.Shard), "Sm:Shard must be letters, digits, '-', '_' or '.', at most 63 characters")
     .Validate(o => o.OfflineLimit >= 0 && o.RosterLimit >= 0, "Sm:OfflineLimit and Sm:RosterLimit must not be negative")
     .Validate(o => o.Storage.Provider.Trim().ToLowerInvariant() is Xmpp.Sm.Storage.StorageOptions.Sqlite or Xmpp.Sm.Storage.StorageOptions.Postgres,
         "Sm:Storage:Provider must be sqlite or postgres")

@@ -92,8 +92,27 @@ public sealed class SmOptions
     /// <summary>XEP-0198 stream management (section "Sm:StreamManagement").</summary>
     public StreamManagement.StreamManagementOptions StreamManagement { get; set; } = new();
 
+    /// <summary>
+    /// This sm's shard name when several sm processes serve the domain (protos/router.proto, "sm
+    /// shards"): it binds sm/&lt;Domain&gt;#&lt;Shard&gt; and owns the accounts rendezvous hashing gives it
+    /// over the live shards; all shards share one store. Empty (the default): the one sm of the
+    /// domain, bound as sm/&lt;Domain&gt;. In Kubernetes a StatefulSet sets it from the pod name
+    /// (env Sm__Shard from metadata.name). Letters, digits, '-', '_', '.', at most 63.
+    /// </summary>
+    public string Shard { get; set; } = "";
+
+    /// <summary>
+    /// sm shards: the most DELIVER hops this shard keeps while their owners have not confirmed them
+    /// (they are sent again if that shard dies; confirmations come at least once a second). Past it
+    /// the oldest are no longer kept (logged and counted).
+    /// </summary>
+    public int MaxUnconfirmedShardHops { get; set; } = 100_000;
+
     /// <summary>The router address this sm binds.</summary>
-    public string Address => "sm/" + Domain;
+    public string Address => Xmpp.Common.Shards.SmShardAddress.Of(Domain, Shard);
+
+    /// <summary>The domain's sm address ("sm/&lt;Domain&gt;"): where frames for the domain's owner go.</summary>
+    public string DomainAddress => "sm/" + Domain;
 }
 
 /// <summary>Offline storage settings, bound from "Sm:Offline".</summary>

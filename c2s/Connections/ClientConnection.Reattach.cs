@@ -180,10 +180,51 @@ public sealed partial class ClientConnection
         if (!sent) FailReattach("the router link would not take the START");
     }
 
+    /// <summary>sm shards: the address of the sm (shard) that answered STARTED, "" before.</summary>
+    public string SmOwner => _smOwner;
+
+    /// <summary>The session's account, null before bind.</summary>
+    public Common.Jid? Account => _jid?.Bare;
+
+    /// <summary>sm shards: the old shard and session while the session moves to a shard that joined (END sent, ENDED awaited).</summary>
+    private volatile Tuple<string, string>? _movingFrom;
+
+    /// <summary>sm shards: the session is being moved to another shard; what the client sends waits.</summary>
+    public bool Moving => _movingFrom is not null;
+
+    /// <summary>
+    /// sm shards: a shard joined and owns this account now. The session ENDs on its old shard first
+    /// (reason "moved": no presence broadcast; what it had not got acknowledged goes to offline
+    /// storage, and its last confirmations reach c2s before ENDED), and only on ENDED is it
+    /// re-attached to the new owner with the counters as they stand then; the client's stanzas wait meanwhile.
+    /// </summary>
+    public void MoveShard()
+    {
+        if (Reattaching || Moving || _smSession is not { } old || _smOwner.Length == 0 || _stage != StreamStage.Established) return;
+        lock (_holdLock)
+        {
+            if (_holdingSince == 0) _holdingSince = Environment.TickCount64;
+        }
+        _movingFrom = Tuple.Create(_smOwner, old);
+        _logger.LogInformation("Connection {Id}: session {Session} of {Jid} moves from {Shard} to the shard that owns it now", Id, old, _jid, _smOwner);
+        if (!_sm.Send(new Frame { To = _smOwner, Session = new Session { Action = Session.Types.Action.End, C2SSession = Id, SmSession = old, Reason = "moved" } }))
+            TryMovedEnded(old);
+    }
+
+    /// <summary>On the link's reader: the old shard ended the moving session (or could not be told): re-attach it to the new owner. False if it was not moving.</summary>
+    public bool TryMovedEnded(string smSession)
+    {
+        if (_movingFrom is not { } moving || moving.Item2 != smSession) return false;
+        _movingFrom = null;
+        Reattach();
+        return true;
+    }
+
     /// <summary>On the link's reader: sm answered the re-attaching START; false if it is not ours.</summary>
     public bool TryAcceptReattached(string requestId, string smSession, string smAddress)
     {
         if (_reattachId is not { } pending || pending != requestId) return false;
+        _movingFrom = null;
         _smSession = smSession;
         _smOwner = smAddress;
         _reattachId = null;

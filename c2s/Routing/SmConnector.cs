@@ -51,6 +51,44 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
     /// <summary>Whether the router says an sm for our domain is linked.</summary>
     public bool SmAvailable => _smUp;
 
+    /// <summary>sm shards: the live shards of our domain (protos/router.proto, "sm shards").</summary>
+    private readonly SmShards _shards = new();
+
+    /// <summary>
+    /// A shard of our domain came or went. Gone: the sessions it served re-attach to "sm/&lt;domain&gt;",
+    /// where the router gives each to its new owner (nobody else is touched). Joined: the sessions
+    /// whose account it owns now move there. With no shard left, the clients' stanzas wait as for an sm restart.
+    /// </summary>
+    private void OnShard(string address, string shard, bool up)
+    {
+        if (!_shards.Changed(shard, up)) return;
+        _smUp = _shards.Count > 0;
+        _logger.LogInformation("Session manager shard {Address} is {State}; live shards: {Shards}", address, up ? "up" : "down", string.Join(",", _shards.Live));
+        var moved = 0;
+        foreach (var connection in _registry.Enumerate())
+        {
+            if (connection.Account is not { } account || connection.SmOwner.Length == 0) continue;
+            if (!_smUp)
+            {
+                connection.HoldForSm();
+                continue;
+            }
+            if (!up && connection.SmOwner == address)
+            {
+                connection.Reattach();
+                moved++;
+            }
+            else if (up && _shards.OwnerAddress(SmAddress, account) is { } owner && owner != connection.SmOwner)
+            {
+                if (_shards.IsLive(SmAddress, connection.SmOwner)) connection.MoveShard();
+                else connection.Reattach();
+                moved++;
+            }
+        }
+        if (moved > 0) _logger.LogInformation("{Count} sessions move to another shard after {Address} went {State}", moved, address, up ? "up" : "down");
+        C2sTelemetry.ShardMoves(moved);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
@@ -79,7 +117,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
                         C2sTelemetry.Held("session", "expired");
                         connection.GiveUpOnSm("the session manager is not available");
                     }
-                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && connection.HoldingFor > RetryHeldAfter)
+                    else if (connection.Holding && _smUp && Volatile.Read(ref _resyncs) == 0 && !connection.Reattaching && !connection.Moving && connection.HoldingFor > RetryHeldAfter)
                     {
                         // Returned by the router after the resync settled it: sm is up, so try again (held again if it bounces).
                         connection.ResumeWithSm();
@@ -207,7 +245,7 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
         switch (session.Action)
         {
             case Session.Types.Action.Ended:
-                if (connection is not null && connection.OwnsSmSession(session.SmSession))
+                if (connection is not null && connection.OwnsSmSession(session.SmSession) && !connection.TryMovedEnded(session.SmSession)) // sm shards: a move's END answered
                     connection.OnEndedBySm(session.Failed ? "unknown-session" : session.Reason);
                 break;
             case Session.Types.Action.Started:
@@ -247,6 +285,11 @@ public sealed class SmConnector : BackgroundService, ISaslBackend
 
     private void OnComponent(ComponentEvent component)
     {
+        if (Common.Shards.SmShardAddress.TryParse(component.Address, out var domain, out var shard) && domain == SmAddress)
+        {
+            OnShard(component.Address, shard, component.Up);
+            return;
+        }
         if (component.Address != SmAddress) return;
         _smUp = component.Up;
         _logger.LogInformation("Session manager {Address} is {State}", component.Address, component.Up ? "up" : "down");

@@ -183,6 +183,14 @@ public static class C2sTelemetry
     public static void Held(string kind, string outcome) =>
         HeldStanzas.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
     public static void Reattached(string outcome) => Reattaches.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    private static readonly Counter<long> ShardMovesCounter = Meter.CreateCounter<long>("xmpp.c2s.shard.moves", "{session}", "Sessions moved to another sm shard because the live shard set changed");
+
+    /// <summary>sm shards: sessions moved to another shard after the live set changed.</summary>
+    public static void ShardMoves(int count)
+    {
+        if (count > 0) ShardMovesCounter.Add(count);
+    }
     public static void Resynced(string outcome) => Resyncs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     public static void LinkFailed(Frame frame) => LinkFailures.Add(1, new KeyValuePair<string, object?>("body", frame.BodyCase.ToString()));
 

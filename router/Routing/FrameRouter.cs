@@ -38,7 +38,7 @@ public sealed class FrameRouter(RoutingTable table, TrafficTap tap, ILogger<Fram
             return null;
         }
 
-        var destination = table.Find(frame.To);
+        var destination = table.FindFor(frame); // "sm/<domain>" served by shards: the owner of the frame's bare JID
         var result = destination?.Enqueue(frame, read, writeNow: false) ?? EnqueueResult.Closed;
         if (result == EnqueueResult.Queued)
         {

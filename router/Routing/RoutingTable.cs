@@ -14,6 +14,13 @@ public sealed class RoutingTable
 
     public ComponentLink? Find(string address) => _byAddress.GetValueOrDefault(address);
 
+    /// <summary>The live sm shards per domain: a frame for "sm/&lt;domain&gt;" that nothing binds goes to its owner among them.</summary>
+    public SmShardSet Shards { get; } = new();
+
+    /// <summary>The component a frame goes to: the one bound to its address, else the owning sm shard.</summary>
+    public ComponentLink? FindFor(Frame frame) =>
+        _byAddress.GetValueOrDefault(frame.To) ?? (Shards.OwnerOf(frame) is { } shard ? _byAddress.GetValueOrDefault(shard) : null);
+
     /// <summary>
     /// Binds every address to the component, or none of them when one is taken or malformed.
     /// On success the others learn of the new addresses and the new component of all existing ones.
@@ -28,7 +35,11 @@ public sealed class RoutingTable
                 if (!IsValidAddress(address)) return $"address '{address}' is not of the form kind/name";
                 if (_byAddress.ContainsKey(address)) return $"address {address} is already bound";
             }
-            foreach (var address in addresses) _byAddress[address] = link;
+            foreach (var address in addresses)
+            {
+                _byAddress[address] = link;
+                Shards.Bound(address);
+            }
             link.Addresses = addresses.ToArray();
 
             foreach (var (address, other) in _byAddress)
@@ -46,7 +57,8 @@ public sealed class RoutingTable
         lock (_bindLock)
         {
             foreach (var address in link.Addresses)
-                _byAddress.TryRemove(new KeyValuePair<string, ComponentLink>(address, link));
+                if (_byAddress.TryRemove(new KeyValuePair<string, ComponentLink>(address, link)))
+                    Shards.Unbound(address);
             if (Stopping) return;
             foreach (var other in Components())
                 foreach (var address in link.Addresses) other.TryEnqueue(Event(address, up: false));

@@ -57,6 +57,9 @@ public sealed class Outbox(IFrameSink sink, string address)
     /// <summary>XEP-0198: numbers and keeps what goes to sessions with stream management (and holds it for detached ones).</summary>
     internal StreamManagement.StreamManagementService? Streams { get; set; }
 
+    /// <summary>The shard view that hands stanzas for stand-in sessions (senders on other shards) back to their shard.</summary>
+    internal ShardView? Shards { get; set; }
+
     /// <summary>Delivers stanza bytes as they are, past the delivery filters (c2s's own answer to its client, sent back numbered).</summary>
     internal void ToSessionRaw(SmSession session, ByteString stanza, string kind, string type, string to, string from) =>
         Deliver(session, stanza, kind, type, to, from);
@@ -64,6 +67,12 @@ public sealed class Outbox(IFrameSink sink, string address)
     /// <summary>A packet frame to the session's c2s, with the hints c2s reads without parsing.</summary>
     private void Deliver(SmSession session, ByteString stanza, string kind, string type, string to, string from)
     {
+        if (ShardView.IsRemote(session))
+        {
+            // The stand-in for a sender on another shard: the stanza goes to that shard, addressed to the sender.
+            Shards!.Deliver(stanza, kind, type, to.Length > 0 ? to : session.FullJidText, from);
+            return;
+        }
         var packet = new Packet
         {
             C2SSession = session.C2sSession,

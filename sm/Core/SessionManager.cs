@@ -27,6 +27,8 @@ public sealed class SessionManager
     private readonly StreamManagement.StreamManagementService _streams;
     private readonly C2sLinks _c2sLinks;
     private readonly ComponentIntake _components;
+    private readonly ShardHopIntake _hops;
+    private readonly ShardView _shards;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -67,6 +69,9 @@ public sealed class SessionManager
         var router = new StanzaRouter(context, logs.CreateLogger<StanzaRouter>(), components);
         _components = new ComponentIntake(context, components, logs.CreateLogger<ComponentIntake>());
         _returned = new ReturnedPackets(context, logs.CreateLogger<ReturnedPackets>());
+        _shards = context.Shards;
+        _outbox.Shards = _shards;
+        _hops = new ShardHopIntake(context, _returned, logs.CreateLogger<ShardHopIntake>());
         _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
             clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
         _outbox.Streams = _streams;
@@ -92,6 +97,7 @@ public sealed class SessionManager
                 while (_failedByLink.TryDequeue(out var failed)) OnLinkFailed(failed);
                 _c2sLinks.Tick();
                 _streams.Expire();
+                _shards.SendAcks();
             }
             catch (Exception e)
             {
@@ -119,6 +125,8 @@ public sealed class SessionManager
                 case Frame.BodyOneofCase.Session when Xmpp.Sm.StreamManagement.StreamManagementService.Handles(frame.Session.Action): _streams.Handle(frame); break;
                 case Frame.BodyOneofCase.Session when frame.Session.Action == Session.Types.Action.Sync: _c2sLinks.OnSync(frame); break;
                 case Frame.BodyOneofCase.Session: _actions.Handle(frame); break;
+                // A hop only from another shard (the router lets no other role send one).
+                case Frame.BodyOneofCase.Packet when frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone } && frame.From.StartsWith(Xmpp.Common.Shards.SmShardAddress.Prefix, StringComparison.Ordinal): _hops.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet when ComponentDomains.DomainOf(frame.From) is not null: _components.Handle(frame); break;
                 case Frame.BodyOneofCase.Packet: _intake.Handle(frame); break;
                 case Frame.BodyOneofCase.Component: OnComponent(frame.Component); break;
@@ -164,6 +172,9 @@ public sealed class SessionManager
     /// </summary>
     private void OnComponent(ComponentEvent change)
     {
+        // Caches keyed by account live only while the account has sessions here, so they go with sessions that move.
+        if (_shards.Changed(change.Address, change.Up))
+            _logger.LogInformation("Shard {Address} is {State}: live shards {Shards}", change.Address, change.Up ? "up" : "down", string.Join(",", _shards.Live));
         Hooks.Raise(new ComponentChanged(change.Address, change.Up));
         _c2sLinks.OnComponent(change);
     }
@@ -182,6 +193,11 @@ public sealed class SessionManager
     /// </summary>
     private void Undeliverable(Frame frame)
     {
+        if (frame.BodyCase == Frame.BodyOneofCase.Packet && frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone })
+        {
+            _hops.Returned(frame);
+            return;
+        }
         if (_c2sLinks.TryHold(frame)) return; // for a c2s not linked again yet after a router restart: it waits
         var (c2sSession, smSession) = frame.BodyCase switch
         {

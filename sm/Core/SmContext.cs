@@ -22,6 +22,9 @@ public sealed class SmContext(SmOptions options, SessionTable sessions, SmStorag
     public SmStorage Storage => storage;
     public HookTable Hooks => hooks;
     public Outbox Out => outbox;
+
+    /// <summary>The domain's sm shards: whether this one owns an account, and the hops to the others (<see cref="ShardView"/>).</summary>
+    public ShardView Shards { get; } = new(options, outbox, logs.CreateLogger<ShardView>());
     public TimeProvider Clock => clock;
     public ILogger Logger(string category) => logs.CreateLogger(category);
 

@@ -18,12 +18,32 @@ public sealed class Delivery(SmContext ctx) : IModule
 
     public void Load(HookTable hooks)
     {
-        hooks.Hook("message/full", MessageToFull);
-        hooks.Hook("message/bare", MessageToBare);
-        hooks.Hook("iq/full", IqToFull);
+        hooks.Hook("message/full", e => Handover(e) || MessageToFull(e));
+        hooks.Hook("message/bare", e => Handover(e) || MessageToBare(e));
+        hooks.Hook("iq/full", e => Handover(e) || IqToFull(e));
         hooks.Hook("iq/bare", IqToBare);
-        hooks.Hook("presence/full", PresenceToFull);
-        hooks.Hook("presence/bare", PresenceToBare);
+        hooks.Hook("presence/full", e => Handover(e) || PresenceToFull(e));
+        hooks.Hook("presence/bare", e => Handover(e) || PresenceToBare(e));
+        // sm shards: what another shard hands over for a user of this one (ShardHop DELIVER), delivered by the same rules.
+        var shard = Routing.ShardHopIntake.HookPrefix;
+        hooks.Hook(shard + "message/full", MessageToFull);
+        hooks.Hook(shard + "message/bare", MessageToBare);
+        hooks.Hook(shard + "iq/full", IqToFull);
+        hooks.Hook(shard + "presence/full", PresenceToFull);
+        hooks.Hook(shard + "presence/bare", PresenceToBare);
+    }
+
+    /// <summary>
+    /// sm shards: a stanza from a session of this shard for a user another shard owns goes to that
+    /// shard (the sender's side is done: filters, archive, carbons), which delivers it.
+    /// </summary>
+    private bool Handover(StanzaEvent e)
+    {
+        if (ctx.Shards.Owns(e.To!) || Core.ShardView.IsRemote(e.Origin)) return false;
+        if (e.Raw is { } raw) ctx.Shards.Deliver(raw, e.Kind, e.Type, e.RawTo, e.Origin.FullJidText);
+        else ctx.Shards.Deliver(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(StanzaCodec.ToBytes(e.Stanza)), e.Kind, e.Type,
+            (string?)e.Stanza.Attribute("to") ?? e.To!.ToString(), (string?)e.Stanza.Attribute("from") ?? e.Origin.FullJidText);
+        return true;
     }
 
     /// <summary>RFC 6121 §5.2.2: a missing or unknown message type means "normal".</summary>

@@ -63,6 +63,11 @@ public sealed class DirectedPresence(SmContext ctx, RosterBook book, PresenceRel
             {
                 ComponentForwarder.Forward(ctx.Out, target.Domain, stanza); // a service's JID (a room)
             }
+            else if (target.IsFull && !ctx.Shards.Owns(target))
+            {
+                // sm shards: the resource lives on its account's shard.
+                ctx.Shards.Deliver(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(Xmpp.Common.Stanzas.StanzaCodec.ToBytes(stanza)), "presence", "unavailable", target.ToString(), session.FullJidText);
+            }
             else if (target.IsFull)
             {
                 if (ctx.Sessions.FindFull(target) is { } recipient) ctx.Out.ToSession(recipient, stanza);

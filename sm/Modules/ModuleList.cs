@@ -29,6 +29,7 @@ public static class ModuleList
             new Subscriptions(ctx, flow),
             new Probes(ctx, book, relay, flow),
             new DirectedPresence(ctx, book, relay),
+            new ShardHandover(book, relay),
             new Disco.DiscoModule(ctx),
             new Ping.PingModule(ctx),
             new Version.VersionModule(ctx),

@@ -25,6 +25,12 @@ public sealed class Probes(SmContext ctx, RosterBook book, PresenceRelay relay, 
         hooks.Hook("presence/bare", Probe);
         hooks.Hook("presence/full", Probe);
         hooks.On<InitialPresence>(initial => ProbeContacts(initial.Session));
+        // sm shards: a probe another shard hands over for a contact of this one (the prober is a stand-in).
+        hooks.Hook(Routing.ShardHopIntake.ProbeHook, e =>
+        {
+            Answer(e.Origin, e.To!.Bare, e.To.IsFull ? e.To : null, (string?)e.Stanza.Attribute("id"));
+            return true;
+        });
     }
 
     private void ProbeContacts(SmSession session)
@@ -51,6 +57,11 @@ public sealed class Probes(SmContext ctx, RosterBook book, PresenceRelay relay, 
     /// <summary>§4.3.2 on behalf of <paramref name="contact"/>; <paramref name="resource"/> narrows a probe sent to a full JID.</summary>
     private void Answer(SmSession prober, Jid contact, Jid? resource, string? id)
     {
+        if (!ctx.Shards.Owns(contact) && !Core.ShardView.IsRemote(prober))
+        {
+            ctx.Shards.Probe(prober, resource ?? contact, id); // sm shards: the contact's shard knows its resources
+            return;
+        }
         if (!book.State(contact, prober.BareJid).From)
         {
             Unsubscribed(prober, contact, id);

@@ -94,6 +94,9 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         Answer(frame, Action.Started, smSession: session.Id);
     }
 
+    /// <summary>END's reason when c2s moved the session to another shard (protos/router.proto, "sm shards").</summary>
+    public const string MovedReason = "moved";
+
     private void End(Frame frame)
     {
         var request = frame.Session;
@@ -103,6 +106,8 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
             Fail(frame, Reasons.UnknownSession);
             return;
         }
+        // sm shards: a session c2s moved to the shard that owns its account now goes on there; its contacts must not see it leave.
+        if (request.Reason == MovedReason) session.Available = false;
         lifecycle.End(session, EndReasons.Requested, tellC2s: false);
         Answer(frame, Action.Ended);
     }

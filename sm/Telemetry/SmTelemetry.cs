@@ -150,4 +150,10 @@ public static class SmTelemetry
                 break;
         }
     }
+
+    /// <summary>sm shards: hops handed to another shard, taken from one, sent again after their shard went away, or dropped (by kind and outcome).</summary>
+    private static readonly Counter<long> ShardHops = Meter.CreateCounter<long>("xmpp.sm.shard.hops", "{packet}", "Packets handed between sm shards, by hop kind and outcome (sent, received, resent, undelivered, dropped)");
+
+    public static void ShardHop(string kind, string outcome) =>
+        ShardHops.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
 }

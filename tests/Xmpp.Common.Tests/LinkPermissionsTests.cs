@@ -20,6 +20,10 @@ public sealed class LinkPermissionsTests
     [InlineData("c2s", "c2s-1", "ctl/x", false)]
     [InlineData("sm", "localhost", "sm/localhost", true)]
     [InlineData("sm", "localhost", "sm/example.org", false)]
+    [InlineData("sm", "localhost", "sm/localhost#sm-1", true)] // a shard of its domain (sm shards)
+    [InlineData("sm", "localhost", "sm/example.org#sm-1", false)]
+    [InlineData("sm", "localhost", "sm/localhost#", false)]
+    [InlineData("c2s", "c2s-1", "sm/localhost#sm-1", false)]
     [InlineData("sm", "localhost", "c2s/c2s-1", false)]
     [InlineData("admin", "xmppctl", "ctl/9f2c61", true)]
     [InlineData("admin", "xmppctl", "ctl/", false)]
@@ -30,6 +34,21 @@ public sealed class LinkPermissionsTests
         Assert.True(ComponentRoles.TryParse(role, out var r));
         var refusal = LinkPermissions.CheckBind(new ComponentIdentity(r, name), [address]);
         Assert.Equal(allowed, refusal is null);
+    }
+
+    [Theory]
+    [InlineData("sm/localhost", true)]          // a hop: the router gives it to the owner
+    [InlineData("sm/localhost#sm-2", true)]     // an ACK straight to a shard
+    [InlineData("sm/example.org", false)]       // another domain's sm
+    [InlineData("sm/example.org#sm-2", false)]
+    public void An_sm_shard_sends_packets_only_to_the_shards_of_its_own_domain(string to, bool allowed)
+    {
+        var frame = new Frame { To = to, From = "sm/localhost#sm-1", Packet = new Packet { Kind = "message", StanzaTo = "bob@localhost", Hop = new ShardHop { Kind = ShardHop.Types.Kind.Deliver } } };
+        Assert.Equal(allowed, LinkPermissions.CheckFrame(Sm, frame) is null);
+        // Nobody else may pass a stanza off as a hop (it would skip sm's check of the sending session).
+        Assert.NotNull(LinkPermissions.CheckFrame(C2s1, new Frame { To = to, Packet = new Packet { Kind = "message", Hop = new ShardHop { Kind = ShardHop.Types.Kind.Deliver } } }));
+        Assert.NotNull(LinkPermissions.CheckFrame(PkiLayout.Component("conference.localhost"),
+            new Frame { To = "sm/localhost", Packet = new Packet { Kind = "message", StanzaFrom = "conference.localhost", Hop = new ShardHop { Kind = ShardHop.Types.Kind.Deliver } } }));
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class SmHarness : IFrameSink, IDisposable
         var frames = Handle(new Frame { To = SmAddress, From = from, Session = session });
         var answer = Assert.Single(frames, f => f.Session is { } s && s.RequestId == session.RequestId);
         Assert.Equal(from, answer.To);
-        Assert.Equal(SmAddress, answer.From);
+        Assert.Equal(Options.Address, answer.From);
         return answer;
     }
 

@@ -60,6 +60,7 @@ MERGE_RESULTS=${MERGE_RESULTS:-}           # a previous run's raw results: its f
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}            # hard limit in seconds for any one bench run
 OURS_LOG_LEVEL=${OURS_LOG_LEVEL:-Warning}  # our processes log at this level (the peers log warnings only)
 OURS_ENV=${OURS_ENV:-}                     # extra environment for our processes, e.g. "DOTNET_gcServer=1" (an experiment)
+OURS_SM_SHARDS=${OURS_SM_SHARDS:-0}        # 0: our one sm; N: N sm shards sm-1..sm-N sharing the data directory (docs/PROTOCOL.md, "sm shards")
 OURS_C2S_GLIBC_TUNABLES=${OURS_C2S_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=16384} # our c2s's default, as in c2s/Dockerfile; empty = glibc's own
 # Fixed loopback ports below 32768 (the ephemeral range starts there); every one can be moved
 # (PORT_OURS, PORT_OURS2, PORT_OURS_ROUTER, PORT_OURS_METRICS, PORT_PROSODY, PORT_EJABBERD, PORT_EJD_API,
@@ -272,6 +273,12 @@ spawn_ours() { # router | sm | c2s-<i> | muc : starts it (log $WORK/ours/logs/<n
       spawn "$d/logs/sm.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
         --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 3)) "${logargs[@]}" \
         --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/sm-$DOMAIN.crt" ;;
+    sm-*)
+      local k=${name#sm-}
+      spawn "$d/logs/$name.log" env $OURS_ENV dotnet "$WORK/bin/sm/xmpp-sm.dll" --Router:Address=$router --Sm:Domain="$DOMAIN" \
+        --Sm:Shard="$name" --Sm:DataDirectory="$d/data" --Telemetry:GrpcHealthPort=$((PORT_OURS_METRICS + 10 + k)) \
+        --Telemetry:MetricsPort=$((PORT_OURS_METRICS + 20 + k)) "${logargs[@]}" \
+        --Router:CaCertificate="$d/pki/ca.crt" --Router:Certificate="$d/pki/sm-$DOMAIN.crt" ;;
     c2s-*)
       local i=${name#c2s-} port
       port=$([ "$i" = 1 ] && echo $PORT_OURS || echo $PORT_OURS2)
@@ -294,7 +301,8 @@ spawn_ours() { # router | sm | c2s-<i> | muc : starts it (log $WORK/ours/logs/<n
 wait_ours() { # name : waits for READY in its log
   wait_log "$WORK/ours/logs/$1.log" READY 60 "${OURS_PID[$1]}" || { start_failed "our $1 did not start (see $WORK/ours/logs/$1.log)"; return 1; }
 }
-ours_pids() { local p out=(); for p in router sm c2s-1 c2s-2 muc; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
+ours_sms() { if [ "$OURS_SM_SHARDS" -gt 0 ]; then seq -f "sm-%g" 1 "$OURS_SM_SHARDS"; else echo sm; fi; }
+ours_pids() { local p out=(); for p in router $(ours_sms) c2s-1 c2s-2 muc; do [ -n "${OURS_PID[$p]:-}" ] && out+=("${OURS_PID[$p]}"); done; (IFS=,; echo "${out[*]}"); }
 J2_C2S2=${J2_C2S2:-0}   # 1: jabberd2 runs a second c2s (id c2s2, port PORT_JABBERD2_2) against the same router and sm
 PORT_JABBERD2_2=${PORT_JABBERD2_2:-15227}
 start_j2() { # router | sm | c2s | c2s2 : starts it and waits until it is ready, sets J2_PID[name]
@@ -327,7 +335,7 @@ start_server() {
     ours)
       mkdir -p "$d/data" "$d/logs"
       # the links are mutual TLS: the deployment CA and certificates, made once per run (xmppctl pki init)
-      local p procs=(sm c2s-1 c2s-2) pki=()
+      local p procs=($(ours_sms) c2s-1 c2s-2) pki=()
       want_muc && { procs+=(muc); pki=(--component "$MUC_DOMAIN"); }
       dotnet "$WORK/bin/xmppctl/xmppctl.dll" pki init --dir "$d/pki" --domain "$DOMAIN" --c2s c2s-1,c2s-2 "${pki[@]}" >"$d/logs/pki.log" 2>&1 \
         || { start_failed "could not create our certificates (see $d/logs/pki.log)"; return 1; }

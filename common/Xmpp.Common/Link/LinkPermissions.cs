@@ -8,7 +8,8 @@ namespace Xmpp.Common.Link;
 /// <summary>
 /// What each role may do on the router (pure rules; the router applies them to every link).
 /// <list type="bullet">
-/// <item>bind: a c2s only its own c2s/&lt;id&gt;, an sm only sm/&lt;domain&gt; (both as named by the certificate), an admin only ctl/* addresses;</item>
+/// <item>bind: a c2s only its own c2s/&lt;id&gt;, an sm only sm/&lt;domain&gt; or a shard of it, sm/&lt;domain&gt;#&lt;shard&gt; (both as named by the certificate), an admin only ctl/* addresses;</item>
+/// <item>an sm shard sends packets (shard hops) to sm/&lt;its domain&gt; and its shards;</item>
 /// <item>c2s sends to sm/*: packets and the session requests START, END, SYNC, AUTH, and CREATE (XEP-0077 registration; sm refuses it unless Sm:Registration:Enabled) and PASSWD (a logged-in client's own password change; sm checks the session);</item>
 /// <item>sm sends to c2s/* and ctl/*: packets (to c2s only) and answers (STARTED, ENDED, SYNCED, AUTHED, CREATED, DELETED, PASSWD_DONE, LISTED, or any request marked failed);</item>
 /// <item>admin sends to sm/*: the account actions CREATE, DELETE, PASSWD, LIST and the XEP-0133 operations ONLINE, KICK, ANNOUNCE; no packets;</item>
@@ -37,7 +38,9 @@ public static class LinkPermissions
         {
             var allowed = identity.Role switch
             {
-                ComponentRole.C2s or ComponentRole.Sm or ComponentRole.Component => address == identity.CommonName,
+                ComponentRole.C2s or ComponentRole.Component => address == identity.CommonName,
+                // An sm shard binds "sm/<domain>#<shard>" with its domain's certificate (protos/router.proto, "sm shards").
+                ComponentRole.Sm => address == identity.CommonName || Shards.SmShardAddress.DomainAddressOf(address) == identity.CommonName,
                 ComponentRole.Admin => address.StartsWith("ctl/", StringComparison.Ordinal) && address.Length > 4,
                 _ => false,
             };
@@ -53,10 +56,14 @@ public static class LinkPermissions
         var to = KindOf(frame.To);
         switch (frame.BodyCase)
         {
+            case Frame.BodyOneofCase.Packet when frame.Packet.Hop is { Kind: not ShardHop.Types.Kind.HopNone } && identity.Role != ComponentRole.Sm:
+                return $"{identity.Role.Name()} may not send a shard hop (only sm shards hand stanzas to each other)";
             case Frame.BodyOneofCase.Packet:
                 return (identity.Role, to) switch
                 {
                     (ComponentRole.C2s, "sm") or (ComponentRole.Sm, "c2s" or "component") => null,
+                    // A shard hands a stanza to the shard owning its user (a shard hop), only within its own domain.
+                    (ComponentRole.Sm, "sm") when Shards.SmShardAddress.DomainAddressOf(frame.To) == identity.CommonName => null,
                     (ComponentRole.Component, "sm") => IsWithinDomain(frame.Packet.StanzaFrom, identity.Name) ? null
                         : $"component/{identity.Name} may not send a stanza from '{frame.Packet.StanzaFrom}' (only from {identity.Name} or a JID within it)",
                     _ => $"{identity.Role.Name()} may not send packets to {frame.To}",

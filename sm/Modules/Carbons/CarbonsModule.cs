@@ -31,6 +31,9 @@ public sealed class CarbonsModule(SmContext ctx) : IModule
         hooks.Hook($"iq-set/self/{CarbonRules.Namespace}:disable", e => Toggle(e, false));
         hooks.Hook("message/bare", Copy);
         hooks.Hook("message/full", Copy);
+        // sm shards: a message handed over by the sender's shard gets its <received/> carbons on the recipient's (the <sent/> ones were made there).
+        hooks.Hook(ShardHopIntake.HookPrefix + "message/bare", Copy);
+        hooks.Hook(ShardHopIntake.HookPrefix + "message/full", Copy);
         hooks.On<SessionEnded>(ended => _enabled.Remove(ended.Session.Id));
     }
 

@@ -16,6 +16,11 @@ public sealed class PresenceRelay(SmContext ctx)
     /// <summary>Delivers <paramref name="stanza"/> as is (its 'to' stays the bare JID) to each available resource of <paramref name="user"/>.</summary>
     public int ToAvailable(Jid user, XElement stanza)
     {
+        if (!ctx.Shards.Owns(user))
+        {
+            ctx.Shards.Available(user, stanza); // sm shards: the user's shard knows its resources
+            return 1;
+        }
         var count = 0;
         foreach (var session in ctx.Sessions.OfUser(user))
         {
@@ -33,6 +38,11 @@ public sealed class PresenceRelay(SmContext ctx)
     /// <summary>The publisher's current presence, one stanza per available resource, to the subscriber's available resources (§3.1.5: a subscription was approved).</summary>
     public void CurrentPresence(Jid publisher, Jid subscriber)
     {
+        if (!ctx.Shards.Owns(publisher))
+        {
+            ctx.Shards.PresenceFor(publisher, subscriber, current: true);
+            return;
+        }
         foreach (var resource in Showing(publisher))
             ToAvailable(subscriber, Stanza.CopyTo(resource.Presence!, subscriber.Bare));
     }
@@ -40,6 +50,11 @@ public sealed class PresenceRelay(SmContext ctx)
     /// <summary>Unavailable from each of the publisher's available resources to the subscriber (§3.2.2, §3.3.3: a subscription ended).</summary>
     public void Unavailable(Jid publisher, Jid subscriber)
     {
+        if (!ctx.Shards.Owns(publisher))
+        {
+            ctx.Shards.PresenceFor(publisher, subscriber, current: false);
+            return;
+        }
         foreach (var resource in Showing(publisher))
             ToAvailable(subscriber, UnavailableFrom(resource.FullJid, subscriber.Bare));
     }

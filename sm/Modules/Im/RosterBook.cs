@@ -86,6 +86,11 @@ public sealed class RosterBook(SmContext ctx)
     /// <summary>RFC 6121 §2.1.6: a roster push of one item to every interested resource of the user, with the roster version.</summary>
     public void Push(Jid user, XElement item, long version)
     {
+        if (!ctx.Shards.Owns(user))
+        {
+            ctx.Shards.RosterPush(user, item, version); // sm shards: to the user's shard, which knows its resources
+            return;
+        }
         foreach (var session in ctx.Sessions.OfUser(user))
         {
             if (!session.Interested) continue;

@@ -19,6 +19,7 @@ internal static class SqliteSchema
     private const string Pragmas = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
+        PRAGMA busy_timeout = 5000;
         PRAGMA foreign_keys = ON;
         """;
 

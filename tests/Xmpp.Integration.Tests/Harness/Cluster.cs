@@ -16,6 +16,9 @@ public sealed record ClusterOptions
     /// <summary>How many c2s instances (c2s-1, c2s-2, ...).</summary>
     public int C2sCount { get; init; } = 2;
 
+    /// <summary>sm shards (protos/router.proto, "sm shards"): 0 starts the one unsharded sm; N starts sm-1..sm-N with Sm:Shard set, sharing the data directory.</summary>
+    public int SmShards { get; init; }
+
     /// <summary>Environment variables for every server process (e.g. OTEL_EXPORTER_OTLP_ENDPOINT).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
@@ -66,6 +69,8 @@ public sealed partial class Cluster : IAsyncDisposable
 
     public ServerProcess Router { get; private set; } = null!;
     public ServerProcess Sm { get; private set; } = null!;
+    /// <summary>With <see cref="ClusterOptions.SmShards"/>: sm-1, sm-2, ... in order (<see cref="Sm"/> is sm-1); else just <see cref="Sm"/>.</summary>
+    public IReadOnlyList<ServerProcess> SmInstances { get; private set; } = [];
     public ServerProcess C2s1 => C2sInstances[0];
     public ServerProcess C2s2 => C2sInstances[1];
     /// <summary>c2s-1, c2s-2, ... in order.</summary>
@@ -80,7 +85,7 @@ public sealed partial class Cluster : IAsyncDisposable
         RouterPort = FreePort.Pick();
         C2sPorts = Enumerable.Range(0, options.C2sCount).Select(_ => FreePort.Pick()).ToArray();
         SmGrpcHealthPort = FreePort.Pick();
-        foreach (var name in new[] { "router", "sm" }.Concat(Enumerable.Range(1, options.C2sCount).Select(i => $"c2s-{i}")))
+        foreach (var name in new[] { "router", "sm" }.Concat(SmShardNames(options)).Concat(Enumerable.Range(1, options.C2sCount).Select(i => $"c2s-{i}")))
             _metricsPorts[name] = FreePort.Pick();
         DataDirectory = Path.Combine(Path.GetTempPath(), "xmpp-it-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataDirectory);
@@ -98,12 +103,17 @@ public sealed partial class Cluster : IAsyncDisposable
         {
             cluster.Router = await cluster.StartProcessAsync("router", RepoPaths.Router,
                 ["--Router:ListenAddress=127.0.0.1", $"--Router:ListenPort={cluster.RouterPort}", .. cluster.Pki.RouterArgs()]);
-            var sm = cluster.StartProcessAsync("sm", RepoPaths.Sm,
-                [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
-                $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}", ArchiveOn, .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))]);
+            var sms = options.SmShards > 0
+                ? SmShardNames(options).Select(shard => cluster.StartProcessAsync(shard, RepoPaths.Sm,
+                    [$"--Sm:Domain={Domain}", $"--Sm:Shard={shard}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
+                    $"--Telemetry:GrpcHealthPort={FreePort.Pick()}", ArchiveOn, .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))])).ToArray()
+                : [cluster.StartProcessAsync("sm", RepoPaths.Sm,
+                    [$"--Sm:Domain={Domain}", $"--Sm:DataDirectory={cluster.DataDirectory}", $"--Router:Address={cluster.RouterAddress}",
+                    $"--Telemetry:GrpcHealthPort={cluster.SmGrpcHealthPort}", ArchiveOn, .. cluster.Pki.ComponentArgs(Xmpp.Common.Pki.PkiLayout.Sm(Domain))])];
             var c2s = Enumerable.Range(1, options.C2sCount).Select(i => cluster.StartC2sAsync($"c2s-{i}", cluster.C2sPorts[i - 1])).ToArray();
-            await Task.WhenAll([sm, .. c2s]); // all of them finish starting (or fail) before any cleanup
-            cluster.Sm = sm.Result;
+            await Task.WhenAll([.. sms, .. c2s]); // all of them finish starting (or fail) before any cleanup
+            cluster.SmInstances = sms.Select(t => t.Result).ToArray();
+            cluster.Sm = cluster.SmInstances[0];
             cluster.C2sInstances = c2s.Select(t => t.Result).ToArray();
             if (options.Muc) await cluster.StartMucAsync();
             return cluster;
@@ -166,6 +176,11 @@ public sealed partial class Cluster : IAsyncDisposable
         var process = await StartProcessAsync(dead.Name, dll, args);
         if (dead.Name == "router") Router = process;
         else if (dead.Name == "sm") Sm = process;
+        else if (dead.Name.StartsWith("sm-", StringComparison.Ordinal))
+        {
+            SmInstances = SmInstances.Select(p => p.Name == dead.Name ? process : p).ToArray();
+            Sm = SmInstances[0];
+        }
         else C2sInstances = C2sInstances.Select(p => p.Name == dead.Name ? process : p).ToArray();
         return process;
     }
@@ -175,7 +190,7 @@ public sealed partial class Cluster : IAsyncDisposable
     private async Task<ServerProcess> StartProcessAsync(string name, string dll, params string[] args)
     {
         lock (_startedWith) _startedWith[name] = (dll, args);
-        var kind = name.StartsWith("c2s", StringComparison.Ordinal) ? "c2s" : name;
+        var kind = name.StartsWith("c2s", StringComparison.Ordinal) ? "c2s" : name.StartsWith("sm-", StringComparison.Ordinal) ? "sm" : name;
         var extra = _options.ExtraArgs.GetValueOrDefault(kind) ?? [];
         if (kind == "sm" && _options.SmPostgresConnectionString is { } postgres)
             extra = ["--Sm:Storage:Provider=postgres", $"--Sm:Storage:ConnectionString={postgres}", .. extra];
@@ -184,6 +199,8 @@ public sealed partial class Cluster : IAsyncDisposable
         lock (_processes) _processes.Add(process);
         return process;
     }
+
+    private static IEnumerable<string> SmShardNames(ClusterOptions options) => Enumerable.Range(1, options.SmShards).Select(i => $"sm-{i}");
 
     public int PortOf(ServerProcess c2s)
     {
