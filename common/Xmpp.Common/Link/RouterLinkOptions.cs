@@ -15,8 +15,11 @@ public sealed class RouterLinkOptions
     /// <summary>The private key of <see cref="Certificate"/> (PEM); default: the certificate's path with the extension .key.</summary>
     public string? CertificateKey { get; set; }
 
-    /// <summary>First reconnect delay; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    /// <summary>The reconnect delay (with jitter) of the first <see cref="RetryFastAttempts"/> retries of an outage; then it doubles up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Retries of an outage at <see cref="RetryBaseDelay"/> before backing off: a router restart (1-2 s) is re-linked within about one delay of being ready.</summary>
+    public int RetryFastAttempts { get; set; } = 25;
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
