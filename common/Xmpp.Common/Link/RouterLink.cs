@@ -148,7 +148,7 @@ public sealed class RouterLink : IAsyncDisposable
             EnableMultipleHttp2Connections = false,
             KeepAlivePingDelay = TimeSpan.FromSeconds(20),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
+            ConnectTimeout = _options.ConnectTimeout,
             SslOptions = _tls.ClientOptions(),
         },
         MaxReceiveMessageSize = 16 * 1024 * 1024,

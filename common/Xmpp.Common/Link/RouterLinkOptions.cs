@@ -23,6 +23,13 @@ public sealed class RouterLinkOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one attempt may take to connect to the router (TCP and the TLS handshake). A
+    /// refused connection fails at once whatever this is; on a starved machine a handshake cut off
+    /// early is only started again from scratch.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A link that stayed up this long was healthy: when it drops, the back-off starts over (the first retry is immediate).</summary>
     public TimeSpan RetryResetAfter { get; set; } = TimeSpan.FromSeconds(5);
 
