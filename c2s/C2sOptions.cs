@@ -120,6 +120,9 @@ public sealed class C2sOptions
     /// <summary>XEP-0352 client state indication (the "C2s:Csi" section).</summary>
     public Protocol.CsiOptions Csi { get; set; } = new();
 
+    /// <summary>What a stopping c2s does with its clients (the "C2s:Shutdown" section).</summary>
+    public ShutdownOptions Shutdown { get; set; } = new();
+
     /// <summary>XEP-0198 stream management (the "C2s:StreamManagement" section).</summary>
     public Protocol.StreamManagementOptions StreamManagement { get; set; } = new();
 

@@ -358,12 +358,15 @@ public sealed partial class ClientConnection : IThreadPoolWorkItem
     }
 
     /// <summary>Sends the stream error (after a header if none was sent on this stream) and closes.</summary>
-    public void CloseWithStreamError(string condition, string? text = null)
+    public void CloseWithStreamError(string condition, string? text = null) => CloseWithRenderedError(condition, StreamErrors.Render(condition, text));
+
+    /// <summary>Closes the stream with <paramref name="error"/> (a rendered &lt;stream:error/&gt; of <paramref name="condition"/>).</summary>
+    private void CloseWithRenderedError(string condition, string error)
     {
         if (Interlocked.Exchange(ref _closing, 1) == 1) return;
         MarkStreamEnded(condition);
         var header = _headerSent ? "" : StreamPreamble.Header(_options.Domain, NewStreamId());
-        Send(header + StreamErrors.Render(condition, text) + StreamPreamble.Close);
+        Send(header + error + StreamPreamble.Close);
         _stage = StreamStage.Closed;
         FinishOutput();
         _closeCts.Cancel();

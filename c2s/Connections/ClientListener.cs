@@ -21,7 +21,7 @@ namespace Xmpp.C2s.Connections;
 /// send a PROXY protocol v2 header, whose source address becomes the client's; the per-address
 /// limits (C2s:Limits, <see cref="ConnectionLimiter"/>) then apply to the client's address, and a
 /// connection over one gets &lt;policy-violation/&gt; before any stream (<see cref="ConnectionRefusal"/>).
-/// On shutdown every client gets &lt;system-shutdown/&gt;.
+/// On shutdown every client gets &lt;system-shutdown/&gt;, or &lt;see-other-host/&gt; (C2s:Shutdown:SeeOtherHost) when it has no resumable session.
 /// </summary>
 public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm, ConnectionRegistry registry, ILogger<ClientConnection> logger)
     : IHostedService
@@ -50,6 +50,7 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _options.Shutdown.Validate();
         var (certificate, chain) = ServerCertificate.LoadWithChain(_options);
         _tls = new ServerTls(certificate, _options.Tls.Stack, chain);
         _listener = Listen(_options.Port);
@@ -245,8 +246,13 @@ public sealed class ClientListener(IOptions<C2sOptions> options, SmConnector sm,
         _directListener?.Dispose();
         await _acceptLoop;
         await _directAcceptLoop;
-        // A resumable session (XEP-0198) is detached on sm, not ended: its client resumes on another c2s.
-        foreach (var connection in registry.All) connection.CloseWithStreamError(StreamErrors.SystemShutdown);
+        // A resumable session (XEP-0198) is detached on sm, not ended: its client resumes on another c2s;
+        // the others are sent to C2s:Shutdown:SeeOtherHost when set (ClientConnection.Shutdown.cs).
+        var seeOtherHost = _options.Shutdown.SeeOtherHost;
+        var closed = registry.All.Select(c => c.CloseForShutdown(seeOtherHost)).ToList();
+        if (closed.Count > 0)
+            logger.LogInformation("Shutdown: {Count} client streams closed ({SeeOther} sent to {Host} with see-other-host, the others system-shutdown)",
+                closed.Count, closed.Count(c => c == StreamErrors.SeeOtherHost), seeOtherHost ?? "(unset)");
         OnClosed(); // the listener's own count
         try
         {

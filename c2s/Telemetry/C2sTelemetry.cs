@@ -163,6 +163,12 @@ public static class C2sTelemetry
     public static readonly Counter<long> CsiSupersededPresence = Meter.CreateCounter<long>("xmpp.c2s.csi.superseded", "{stanza}",
         "Presence held for an inactive client that a newer presence from the same sender replaced, so it was never sent");
 
+    public static readonly Counter<long> ShutdownCloses = Meter.CreateCounter<long>("xmpp.c2s.shutdown_closes", "{connection}",
+        "Client streams a stopping c2s closed, by condition (system-shutdown, see-other-host) and whether the session was resumable (XEP-0198)");
+
+    public static void ShutdownClose(string condition, bool resumable) =>
+        ShutdownCloses.Add(1, new KeyValuePair<string, object?>("condition", condition), new KeyValuePair<string, object?>("resumable", resumable ? "true" : "false"));
+
     public static void CsiState(string state) => CsiStates.Add(1, new KeyValuePair<string, object?>("state", state));
     public static void CsiFlushed(string why, int count) => CsiFlushes.Add(count, new KeyValuePair<string, object?>("reason", why));
     public static void CsiSuperseded() => CsiSupersededPresence.Add(1);

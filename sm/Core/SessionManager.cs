@@ -73,7 +73,7 @@ public sealed class SessionManager
         _outbox.Shards = _shards;
         _hops = new ShardHopIntake(context, _returned, logs.CreateLogger<ShardHopIntake>());
         _streams = new StreamManagement.StreamManagementService(options.StreamManagement, Sessions, _lifecycle, Hooks, _outbox, _returned,
-            clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>());
+            clock ?? TimeProvider.System, logs.CreateLogger<StreamManagement.StreamManagementService>(), storage.Streams, options.C2sGracePeriod);
         _outbox.Streams = _streams;
         _actions.Streams = _streams;
         _intake = new PacketIntake(Sessions, _lifecycle, router, _outbox, logs.CreateLogger<PacketIntake>(), _returned, _streams);
@@ -87,8 +87,18 @@ public sealed class SessionManager
     public HookTable Hooks { get; }
     public IReadOnlyList<IModule> Modules { get; }
 
-    /// <summary>Handles one frame from the router. Never throws: one bad frame must not stop sm.</summary>
+    /// <summary>
+    /// Handles one frame from the router, then writes the XEP-0198 stream state it changed (in the
+    /// caller's group commit, with the frame's effects). Throws only when that write fails (storage
+    /// is broken: sm stops, as for a failed commit); one bad frame must not stop sm.
+    /// </summary>
     public void Handle(Frame frame)
+    {
+        HandleFrame(frame);
+        _streams.Persist();
+    }
+
+    private void HandleFrame(Frame frame)
     {
         if (ReferenceEquals(frame, TickFrame))
         {
@@ -162,6 +172,7 @@ public sealed class SessionManager
     {
         var all = Sessions.All.ToArray();
         _lifecycle.EndAll(all, EndReasons.SystemShutdown, tellC2s: _options.EndSessionsOnShutdown);
+        _streams.Persist();
         return all.Length;
     }
 

@@ -89,9 +89,10 @@ public sealed class SessionActions(SmOptions options, SessionTable sessions, Ses
         {
             session.Interested = request.RosterInterest;
             logger.LogInformation("Session {Session} re-attached for {Jid} by {C2s}", session.Id, jid, frame.From);
-            if (request.SmStream) Streams?.Restore(session, request); // XEP-0198: the stream's counters as c2s has them
+            if (request.SmStream) Streams?.Restore(session, request); // XEP-0198: the stream's counters as the old sm stored them or c2s has them
         }
         Answer(frame, Action.Started, smSession: session.Id);
+        if (request.Reattach && request.SmStream) Streams?.Continue(session, request.SmOut); // after STARTED: where c2s resumes, what it has not written
     }
 
     /// <summary>END's reason when c2s moved the session to another shard (protos/router.proto, "sm shards").</summary>

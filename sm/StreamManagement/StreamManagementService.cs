@@ -5,6 +5,7 @@ using Xmpp.Protos;
 using Xmpp.Sm.Core;
 using Xmpp.Sm.Routing;
 using Xmpp.Sm.Sessions;
+using Xmpp.Sm.Storage;
 using Xmpp.Sm.Telemetry;
 using Action = Xmpp.Protos.Session.Types.Action;
 
@@ -45,10 +46,21 @@ public sealed class StreamManagementService
     private readonly Dictionary<string, SmSession> _byResumeId = new(StringComparer.Ordinal);
     private readonly List<SmSession> _detached = [];
     private readonly List<SmSession> _overflowed = [];
+    private readonly StreamJournal _journal;
+    private readonly HashSet<string> _unclaimed;  // streams stored by an earlier sm that no c2s re-attached yet
+    private readonly DateTimeOffset _unclaimedSince;
+    private readonly TimeSpan _reattachWait;
 
+    /// <param name="store">Where resumable streams' counts and unacknowledged stanzas are kept across a restart (null: nowhere).</param>
+    /// <param name="reattachWait">How long after start a stored stream waits for its c2s to re-attach it (Sm:C2sGracePeriod); then it ends.</param>
     public StreamManagementService(StreamManagementOptions options, SessionTable sessions, SessionLifecycle lifecycle, HookTable hooks,
-        Outbox outbox, ReturnedPackets returned, TimeProvider clock, ILogger logger)
+        Outbox outbox, ReturnedPackets returned, TimeProvider clock, ILogger logger, IStreamStateStore? store = null, TimeSpan reattachWait = default)
     {
+        _journal = new StreamJournal(store);
+        _unclaimed = new HashSet<string>(store?.StreamKeys() ?? [], StringComparer.Ordinal);
+        _unclaimedSince = clock.GetUtcNow();
+        _reattachWait = reattachWait;
+        if (_unclaimed.Count > 0) logger.LogInformation("{Count} resumable streams were kept by the previous sm; their c2s have {Wait} to re-attach them", _unclaimed.Count, reattachWait);
         _options = options;
         _sessions = sessions;
         _lifecycle = lifecycle;
@@ -58,6 +70,9 @@ public sealed class StreamManagementService
         _logger = logger;
         hooks.On<SessionEnded>(e => OnEnded(e.Session, e.Reason));
     }
+
+    /// <summary>Writes the durable stream state the frame just handled changed (inside its group commit, before its output is sent).</summary>
+    public void Persist() => _journal.Flush();
 
     /// <summary>Sessions waiting for a resumption.</summary>
     public int DetachedCount => _detached.Count;
@@ -102,8 +117,11 @@ public sealed class StreamManagementService
 
     /// <summary>
     /// START reattach of a session that had stream management (sm restarted): its stream goes on
-    /// with c2s's counters (sm_h: the client's stanzas counted as taken; sm_out: the last of sm's
-    /// stanzas written) and the previd its client holds, so acks and a later resumption stay right.
+    /// with the previd its client holds and the counters, so acks and a later resumption stay right.
+    /// The client's stanzas taken: what the previous sm stored with their effects (the exact count:
+    /// c2s resends only what follows it), else c2s's sm_h (the last count an sm confirmed to it).
+    /// sm's stanzas: what the previous sm stored unacknowledged is kept again; numbering goes on
+    /// after sm_out (the last one c2s wrote) or the last stored one. <see cref="Continue"/> follows the answer.
     /// </summary>
     public void Restore(SmSession session, Session request)
     {
@@ -120,10 +138,47 @@ public sealed class StreamManagementService
             }
             else _byResumeId[resumeId] = session;
         }
-        session.Stream = new SessionStream(resumeId, timeout, new UnackedQueue(request.SmOut), request.SmH);
+        var inbound = request.SmH;
+        var queue = new UnackedQueue(request.SmOut);
+        if (resumeId is not null && _journal.Store?.LoadStream(resumeId) is { } stored)
+        {
+            _unclaimed.Remove(resumeId);
+            if (stored.Inbound is { } h && unchecked((int)(h - inbound)) > 0) inbound = h;
+            queue = UnackedQueue.Restored(stored.Unacked.Select(p => Packet.Parser.ParseFrom(p)).ToList(), request.SmOut);
+            _logger.LogInformation("Session {Session}: the previous sm stored the client's stanzas taken up to {Stored} (c2s had {H} confirmed) and {Count} of ours unacknowledged",
+                session.Id, stored.Inbound, request.SmH, stored.Unacked.Count);
+        }
+        session.Stream = new SessionStream(resumeId, timeout, queue, inbound);
         StreamManagementTelemetry.Add(StreamManagementTelemetry.Enabled, "resumable", resumeId is null ? "false" : "true");
         _logger.LogInformation("Session {Session}: stream management restored on re-attach (client's stanzas taken {H}, ours sent {Out}, resumable {Resumable})",
-            session.Id, request.SmH, request.SmOut, resumeId is not null);
+            session.Id, inbound, request.SmOut, resumeId is not null);
+    }
+
+    /// <summary>
+    /// After the answer to a re-attaching START: c2s hears where the client's stanzas resume
+    /// (SM_RESEND after the count taken: it sends again only what follows), and the stored stanzas
+    /// c2s never wrote (numbered after sm_out) go to it, in order.
+    /// </summary>
+    public void Continue(SmSession session, uint lastWritten)
+    {
+        if (session.Stream is not { } stream) return;
+        _outbox.Session(session.C2sAddress, new Session
+        {
+            Action = Action.SmResend, C2SSession = session.C2sSession, SmSession = session.Id, SmH = stream.Inbound,
+        });
+        stream.Outbound.ReplaceAll(p => new Packet(p) { C2SSession = session.C2sSession, SmSession = session.Id });
+        var count = 0;
+        foreach (var packet in stream.Outbound.Pending)
+        {
+            if (unchecked((int)(packet.SmSeq - lastWritten)) <= 0) continue;
+            _outbox.Send(new Frame { To = session.C2sAddress, Packet = packet });
+            count++;
+        }
+        if (count > 0)
+        {
+            _logger.LogInformation("Session {Session}: {Count} stored stanzas c2s had not written sent again", session.Id, count);
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.Resent, "direction", "to-c2s", count);
+        }
     }
 
     private SmSession? Owned(Frame frame)
@@ -165,11 +220,20 @@ public sealed class StreamManagementService
     private void Ack(Frame frame)
     {
         if (Owned(frame) is not { Stream: { } stream } session) return; // not answered: a late ack of a moved or ended session
-        var result = stream.Outbound.Ack(frame.Session.SmH);
+        var result = AckOutbound(stream, frame.Session.SmH);
         if (result == UnackedQueue.AckResult.Ok) return;
         var name = result == UnackedQueue.AckResult.TooHigh ? "too-high" : "stale";
         _logger.LogInformation("Session {Session}: the client acknowledged h={H} ({Result}; {Sent} sent)", session.Id, frame.Session.SmH, name, stream.Outbound.LastSeq);
         StreamManagementTelemetry.Add(StreamManagementTelemetry.BadAcks, "result", name);
+    }
+
+    /// <summary>The client acknowledged up to <paramref name="h"/>: dropped from the queue and from the stored stream.</summary>
+    private UnackedQueue.AckResult AckOutbound(SessionStream stream, uint h)
+    {
+        var before = stream.Outbound.Acked;
+        var result = stream.Outbound.Ack(h);
+        if (stream.ResumeId is { } key) _journal.Acked(key, before, stream.Outbound.Acked);
+        return result;
     }
 
     /// <summary>The client's &lt;r/&gt;: every packet of the session before this frame has been handled (and is committed when the answer leaves).</summary>
@@ -258,7 +322,7 @@ public sealed class StreamManagementService
 
         var (oldAddress, oldConnection) = (session.C2sAddress, session.C2sSession);
         var wasAttached = !stream.Detached;
-        if (stream.Outbound.Ack(request.SmH) is not UnackedQueue.AckResult.Ok and var bad)
+        if (AckOutbound(stream, request.SmH) is not UnackedQueue.AckResult.Ok and var bad)
         {
             _logger.LogInformation("Session {Session}: resumed with h={H} ({Result}; {Sent} sent)", session.Id, request.SmH, bad, stream.Outbound.LastSeq);
             StreamManagementTelemetry.Add(StreamManagementTelemetry.BadAcks, "result", bad == UnackedQueue.AckResult.TooHigh ? "too-high" : "stale");
@@ -302,6 +366,7 @@ public sealed class StreamManagementService
     public bool Number(SmSession session, SessionStream stream, Packet packet)
     {
         stream.Outbound.Push(packet);
+        if (stream.ResumeId is { } key) _journal.Numbered(key, packet);
         if (stream.Outbound.Bytes > _options.MaxUnackedBytes && !stream.Overflowed)
         {
             stream.Overflowed = true;
@@ -329,6 +394,7 @@ public sealed class StreamManagementService
         switch (stream.TakeInbound(packet.SmSeq))
         {
             case SessionStream.Take.Next:
+                if (stream.ResumeId is { } key) _journal.Taken(key, stream.Inbound); // durable with the stanza's effects, before anything it causes is sent
                 return true;
             case SessionStream.Take.Duplicate:
                 Dropped(session, packet, "duplicate");
@@ -378,6 +444,7 @@ public sealed class StreamManagementService
     /// <summary>Ends the detached sessions whose resumption timeout passed. Called about once a second.</summary>
     public int Expire()
     {
+        EndUnclaimed();
         if (_detached.Count == 0) return 0;
         var now = _clock.GetUtcNow();
         var expired = _detached.Where(s => s.Stream is { DetachedAt: { } at } stream && now - at >= stream.Timeout).ToArray();
@@ -389,30 +456,60 @@ public sealed class StreamManagementService
         return expired.Length;
     }
 
+    /// <summary>
+    /// Streams a previous sm stored that no c2s re-attached within the wait (their connections
+    /// closed while sm was away; a resumption of them finds nothing): they end, and what their
+    /// clients never acknowledged is handled as undelivered (messages to offline storage).
+    /// </summary>
+    private void EndUnclaimed()
+    {
+        if (_unclaimed.Count == 0 || _clock.GetUtcNow() - _unclaimedSince < _reattachWait || _journal.Store is not { } store) return;
+        foreach (var key in _unclaimed)
+        {
+            var unacked = store.LoadStream(key)?.Unacked ?? [];
+            _journal.Ended(key);
+            StreamManagementTelemetry.Add(StreamManagementTelemetry.Ended, "reason", "not-reattached");
+            _logger.LogInformation("A stream kept by the previous sm was not re-attached within {Wait}; {Count} stanzas its client never acknowledged handled as undelivered",
+                _reattachWait, unacked.Count);
+            HandleUndelivered(unacked.Select(p => Packet.Parser.ParseFrom(p)).ToList(), "its stream was not re-attached after an sm restart");
+        }
+        _unclaimed.Clear();
+    }
+
     /// <summary>A session ended for good: forget its resumption id and handle what its client never acknowledged as undelivered.</summary>
     private void OnEnded(SmSession session, string reason)
     {
         if (session.Stream is not { } stream) return;
-        if (stream.ResumeId is { } id) _byResumeId.Remove(id);
+        if (stream.ResumeId is { } id)
+        {
+            _byResumeId.Remove(id);
+            _journal.Ended(id);
+        }
         if (stream.Detached && _detached.Remove(session)) StreamManagementTelemetry.SetDetached(_detached.Count);
         var unacked = stream.Outbound.TakeAll();
         if (unacked.Count == 0) return;
         StreamManagementTelemetry.Add(StreamManagementTelemetry.Ended, "reason", reason);
         _logger.LogInformation("Session {Session} of {Jid} ended ({Reason}) with {Count} stanzas unacknowledged; handled as undelivered",
             session.Id, session.FullJid, reason, unacked.Count);
+        HandleUndelivered(unacked, $"unacknowledged when session {session.Id} ended ({reason})");
+    }
+
+    /// <summary>Stanzas a client never acknowledged, its session over: messages to offline storage, iqs answered with an error, copies dropped.</summary>
+    private void HandleUndelivered(List<Packet> unacked, string why)
+    {
         foreach (var packet in unacked)
         {
             StreamManagementTelemetry.Add(StreamManagementTelemetry.Unacked, "kind", packet.Kind);
             if (IsCopy(packet))
             {
                 // A carbon copy or an archive result: the message itself is stored or delivered elsewhere (as Prosody's mod_smacks).
-                _logger.LogDebug("Session {Session}: an unacknowledged copy (carbon or archive result) dropped", session.Id);
+                _logger.LogDebug("An unacknowledged copy (carbon or archive result) dropped: {Why}", why);
                 SmTelemetry.Undeliverable(packet.Kind, "dropped");
                 continue;
             }
             var copy = new Packet(packet);
             copy.ClearSmSeq();
-            _returned.Handle(copy, $"unacknowledged when session {session.Id} ended ({reason})");
+            _returned.Handle(copy, why);
         }
     }
 

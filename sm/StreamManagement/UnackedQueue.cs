@@ -19,6 +19,25 @@ public sealed class UnackedQueue
         Acked = lastSeq;
     }
 
+    /// <summary>
+    /// The queue of a stream re-attached on a restarted sm: the stanzas the old sm kept (stored, in
+    /// order, numbered), and numbering goes on after the later of the last of them and
+    /// <paramref name="lastWritten"/> (the last number c2s wrote to the client).
+    /// </summary>
+    public static UnackedQueue Restored(IReadOnlyList<Packet> packets, uint lastWritten)
+    {
+        if (packets.Count == 0) return new UnackedQueue(lastWritten);
+        var queue = new UnackedQueue(unchecked(packets[0].SmSeq - 1));
+        foreach (var packet in packets)
+        {
+            queue._packets.Enqueue(packet);
+            queue.Bytes += packet.Stanza.Length;
+            queue.LastSeq = packet.SmSeq;
+        }
+        if (unchecked((int)(lastWritten - queue.LastSeq)) > 0) queue.LastSeq = lastWritten;
+        return queue;
+    }
+
     /// <summary>The number given to the last stanza (0 before any).</summary>
     public uint LastSeq { get; private set; }
 

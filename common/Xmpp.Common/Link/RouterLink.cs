@@ -122,26 +122,16 @@ public sealed class RouterLink : IAsyncDisposable
     /// <summary>Runs until cancelled: connect, bind, pump frames; on a drop, reconnect with backoff.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(_options.Address, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = false,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                SslOptions = _tls.ClientOptions(),
-            },
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-            MaxSendMessageSize = 16 * 1024 * 1024,
-        });
-        var client = new Router.RouterClient(channel);
         using var expiry = ExpireWhileDownAsync(ct);
         await _reconnect.RunAsync(async token =>
         {
+            // A channel per attempt: a gRPC channel whose connection failed backs off by itself (1 s,
+            // growing to 2 min) and fails calls at once meanwhile, which would keep the link down
+            // long after the router is back; the schedule is LinkReconnect's alone.
+            using var channel = NewChannel();
             try
             {
-                await RunOnceAsync(client, token);
+                await RunOnceAsync(new Router.RouterClient(channel), token);
             }
             catch (RpcException) when (token.IsCancellationRequested)
             {
@@ -150,6 +140,20 @@ public sealed class RouterLink : IAsyncDisposable
         }, ct);
         await expiry;
     }
+
+    private GrpcChannel NewChannel() => GrpcChannel.ForAddress(_options.Address, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = _options.ConnectTimeout,
+            SslOptions = _tls.ClientOptions(),
+        },
+        MaxReceiveMessageSize = 16 * 1024 * 1024,
+        MaxSendMessageSize = 16 * 1024 * 1024,
+    });
 
     /// <summary>One link: connect, bind, pump. Returns normally after a healthy link (the back-off starts over), throws otherwise.</summary>
     private async Task RunOnceAsync(Router.RouterClient client, CancellationToken ct)

@@ -15,10 +15,20 @@ public sealed class RouterLinkOptions
     /// <summary>The private key of <see cref="Certificate"/> (PEM); default: the certificate's path with the extension .key.</summary>
     public string? CertificateKey { get; set; }
 
-    /// <summary>First reconnect delay; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    /// <summary>The reconnect delay (with jitter) of the first <see cref="RetryFastAttempts"/> retries of an outage; then it doubles up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Retries of an outage at <see cref="RetryBaseDelay"/> before backing off: a router restart (1-2 s) is re-linked within about one delay of being ready.</summary>
+    public int RetryFastAttempts { get; set; } = 25;
+
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long one attempt may take to connect to the router (TCP and the TLS handshake). A
+    /// refused connection fails at once whatever this is; on a starved machine a handshake cut off
+    /// early is only started again from scratch.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A link that stayed up this long was healthy: when it drops, the back-off starts over (the first retry is immediate).</summary>
     public TimeSpan RetryResetAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -21,6 +21,7 @@ public static class StreamErrors
     public const string PolicyViolation = "policy-violation";
     public const string ResourceConstraint = "resource-constraint";
     public const string RestrictedXml = "restricted-xml";
+    public const string SeeOtherHost = "see-other-host";
     public const string SystemShutdown = "system-shutdown";
     public const string UndefinedCondition = "undefined-condition";
     public const string UnsupportedEncoding = "unsupported-encoding";
@@ -38,6 +39,10 @@ public static class StreamErrors
             : $"<{condition} xmlns='{Ns.Streams}'/><text xmlns='{Ns.Streams}'>{System.Security.SecurityElement.Escape(text)}</text>";
         return $"<stream:error>{body}</stream:error>";
     }
+
+    /// <summary>&lt;see-other-host/&gt; (RFC 6120 §4.9.3.19): its character data is where the client reconnects (host, IPv6 in brackets, optional :port).</summary>
+    public static string RenderSeeOtherHost(string host) =>
+        $"<stream:error><{SeeOtherHost} xmlns='{Ns.Streams}'>{System.Security.SecurityElement.Escape(host)}</{SeeOtherHost}></stream:error>";
 
     public static XElement Element(string condition) =>
         new(StreamNs + "error", new XElement(ErrNs + condition));

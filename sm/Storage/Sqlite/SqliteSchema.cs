@@ -14,7 +14,7 @@ namespace Xmpp.Sm.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     private const string Pragmas = """
         PRAGMA journal_mode = WAL;
@@ -65,6 +65,17 @@ internal static class SqliteSchema
             received_at  TEXT NOT NULL,        -- ISO 8601 UTC
             PRIMARY KEY (user, contact)
         );
+        CREATE TABLE IF NOT EXISTS stream_counts (
+            stream       TEXT PRIMARY KEY,     -- a resumable XEP-0198 stream: its resumption id
+            inbound      INTEGER NOT NULL      -- the client's stanzas whose effects are committed (h, modulo 2^32)
+        );
+        CREATE TABLE IF NOT EXISTS stream_unacked (
+            id           INTEGER PRIMARY KEY,  -- insertion order: the order sm numbered them in
+            stream       TEXT NOT NULL,
+            seq          INTEGER NOT NULL,     -- sm's number for the stanza (modulo 2^32)
+            packet       BLOB NOT NULL         -- the Packet frame body as sent to c2s (protobuf)
+        );
+        CREATE INDEX IF NOT EXISTS stream_unacked_by_stream ON stream_unacked (stream, seq);
         CREATE TABLE IF NOT EXISTS module_schema (
             module       TEXT PRIMARY KEY,     -- a module with tables of its own (IModuleStore)
             version      INTEGER NOT NULL      -- how many of its ModuleSchema steps ran
