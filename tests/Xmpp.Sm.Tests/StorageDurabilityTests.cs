@@ -38,6 +38,34 @@ public abstract class StorageDurabilityTests : IDisposable
     private static RosterItem Item(string jid) => new(jid, null, RosterItem.None, null, []);
 
     [Fact]
+    public void A_resumable_streams_counts_and_unacknowledged_stanzas_survive_a_reopen_and_go_when_it_ends()
+    {
+        using (var tx = _storage.Begin())
+        {
+            _storage.SetInbound("prev-1", 7);
+            _storage.AddUnacked("prev-1", uint.MaxValue, [1]);
+            _storage.AddUnacked("prev-1", 0, [2]); // sm's numbers wrap past 2^32 - 1
+            _storage.AddUnacked("prev-1", 1, [3]);
+            _storage.SetInbound("prev-2", 1);
+            tx.Commit();
+        }
+        Reopen();
+
+        var stream = _storage.LoadStream("prev-1");
+        Assert.NotNull(stream);
+        Assert.Equal(7u, stream.Inbound);
+        Assert.Equal([[1], [2], [3]], stream.Unacked);
+        Assert.Equal(["prev-1", "prev-2"], _storage.StreamKeys().Order());
+
+        _storage.RemoveUnacked("prev-1", uint.MaxValue - 1, 0); // the client acknowledged up to 0, across the wrap
+        Assert.Equal([[3]], _storage.LoadStream("prev-1")!.Unacked);
+        _storage.RemoveStream("prev-1");
+        Reopen();
+        Assert.Null(_storage.LoadStream("prev-1"));
+        Assert.Equal(["prev-2"], _storage.StreamKeys());
+    }
+
+    [Fact]
     public void A_committed_transaction_keeps_every_write()
     {
         using (var tx = _storage.Begin())
