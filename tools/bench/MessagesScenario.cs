@@ -1,7 +1,7 @@
-using System.Buffers.Text;
 using System.Diagnostics;
 using System.Text;
 using System.Xml.Linq;
+using static Xmpp.Bench.Utf8Compose;
 
 namespace Xmpp.Bench;
 
@@ -233,17 +233,5 @@ internal sealed class MessagesScenario
         Num(dest, ref w, target);
         Put(dest, ref w, "</body></message>"u8);
         return w;
-    }
-
-    private static void Put(Span<byte> dest, ref int w, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(dest[w..]);
-        w += bytes.Length;
-    }
-
-    private static void Num(Span<byte> dest, ref int w, long value)
-    {
-        Utf8Formatter.TryFormat(value, dest[w..], out var written);
-        w += written;
     }
 }
