@@ -41,7 +41,7 @@ internal sealed class GroupchatScenario
     private string _room = "";
     private byte[] _roomAttr = [];
     private readonly Histogram _latency = new();
-    private long _measureStart = long.MaxValue, _measureEnd = long.MaxValue;
+    private readonly MeasuredWindow _window = new();
     private long _sent, _unique, _dups, _errors, _misattributed, _unparsable, _deliveredInWindow, _writeFailures;
 
     public static Task<int> RunAsync(Options o, CancellationToken ct) => new GroupchatScenario().RunCoreAsync(o, ct);
@@ -142,20 +142,8 @@ internal sealed class GroupchatScenario
             ? [new Pacer(_senders.Select(s => s.Window).ToArray(), rate / senders, maxBatch, start, (i, n, c) => SendAsync(i, n, c)).Start(stopSend.Token)]
             : Enumerable.Range(0, senders).Select(i => Task.Run(() => FlatOutAsync(i, maxBatch, stopSend.Token))).ToArray();
 
-        await Task.Delay(TimeSpan.FromSeconds(warmup), ct);
-        var before = ctx.Procs.Sample();
-        var cpu0 = ServerProcs.SelfCpu();
-        var gc0 = (Pause: GC.GetTotalPauseDuration(), Count: GC.CollectionCount(0));
-        var sent0 = Interlocked.Read(ref _sent);
-        Volatile.Write(ref _measureStart, Stopwatch.GetTimestamp());
-        await Task.Delay(TimeSpan.FromSeconds(duration), ct);
-        Volatile.Write(ref _measureEnd, Stopwatch.GetTimestamp());
-        var sent1 = Interlocked.Read(ref _sent);
-        var cpu = ServerProcs.SelfCpu() - cpu0;
-        var gcPause = (GC.GetTotalPauseDuration() - gc0.Pause).TotalMilliseconds;
-        var gcCount = GC.CollectionCount(0) - gc0.Count;
-        var split = CpuSplit.Between(before, ctx.Procs.Sample());
-        var measured = Stopwatch.GetElapsedTime(_measureStart, _measureEnd).TotalSeconds;
+        var cost = await _window.MeasureAsync(ctx, warmup, duration, () => Interlocked.Read(ref _sent), ct);
+        var measured = cost.Seconds;
         stopSend.Cancel();
         try { await Task.WhenAll(sending).WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { }
 
@@ -170,7 +158,7 @@ internal sealed class GroupchatScenario
         var expected = sent * count;
         var lost = expected - Interlocked.Read(ref _unique);
         var perSec = Interlocked.Read(ref _deliveredInWindow) / measured;
-        var sentPerSec = (sent1 - sent0) / measured;
+        var sentPerSec = cost.Sent / measured;
         var brokenConns = _occupants.Count(x => x.Conn.Error is not null);
 
         r.Human.Append($"{count} occupants in {_room}, {senders} senders, {(rate > 0 ? $"rate {Report.F(rate, "0")}/s" : $"flat out (window {window})")}, {Report.F(measured, "0.0")} s: ");
@@ -180,8 +168,7 @@ internal sealed class GroupchatScenario
         if (_errors > 0) r.Human.Append($", bounced {_errors}");
         if (_misattributed > 0) r.Human.Append($", MISATTRIBUTED {_misattributed}");
         r.Human.Append($"; joined in {Report.F(joinSeconds, "0.0")} s, {complete}/{count} saw every presence");
-        r.Human.Append($"; bench cpu {Report.F(cpu, "0.00")} s ({Report.F(100 * cpu / measured, "0")}% of a core, {gcCount} GCs pausing it {Report.F(gcPause, "0.0")} ms)");
-        if (split.Count > 0) r.Human.Append($"; server cpu {Report.F(split.Values.Sum(), "0.00")} s [{Report.Split(split)}]");
+        cost.AppendCpu(r);
         if (brokenConns > 0) r.Human.Append($"; {brokenConns} connections broke ({_occupants.First(x => x.Conn.Error is not null).Conn.Error})");
         r.Set("occupants", count).Set("senders", senders).Set("room", _room).Set("created_instant_room", created)
             .Set("rate", rate).Set("window", window).Set("warmup_s", warmup).Set("seconds", measured)
@@ -192,10 +179,7 @@ internal sealed class GroupchatScenario
             .Set("sent", sent).Set("expected_deliveries", expected).Set("lost", lost).Set("duplicated", _dups)
             .Set("bounced", _errors).Set("misattributed", _misattributed).Set("unparsable", _unparsable)
             .Set("write_failures", _writeFailures).Set("drain_s", drained).Set("broken_connections", brokenConns)
-            .Set("mechanism", batch.Mechanism).Set("tls", batch.Tls)
-            .Set("bench_cpu_s", cpu).Set("bench_cpu_pct", 100 * cpu / measured)
-            .Set("bench_gc_count", gcCount).Set("bench_gc_pause_ms", gcPause)
-            .Set("server_cpu_s", split.Values.Sum()).Set("server_cpu", split);
+            .Set("mechanism", batch.Mechanism).Set("tls", batch.Tls);
         r.Print(Console.Out);
 
         stopReceive.CancelAfter(TimeSpan.FromSeconds(3));
@@ -248,9 +232,9 @@ internal sealed class GroupchatScenario
         if (from is null || from.Length != _room.Length + s.FromSuffix.Length ||
             !from.StartsWith(_room, StringComparison.Ordinal) || !from.EndsWith(s.FromSuffix, StringComparison.Ordinal))
             Interlocked.Increment(ref _misattributed);
-        if (ts >= Volatile.Read(ref _measureStart) && ts < Volatile.Read(ref _measureEnd))
+        if (_window.Contains(ts))
             _latency.Record((long)Stopwatch.GetElapsedTime(ts, now).TotalMicroseconds);
-        if (now >= Volatile.Read(ref _measureStart) && now < Volatile.Read(ref _measureEnd))
+        if (_window.Contains(now))
             Interlocked.Increment(ref _deliveredInWindow);
         if (ReferenceEquals(occ, s.Occupant)) s.Window.Release(); // the reflection to its sender
     }

@@ -27,7 +27,7 @@ internal sealed class MessagesScenario
 
     private Sender[] _senders = [];
     private readonly Histogram _latency = new();
-    private long _measureStart = long.MaxValue, _measureEnd = long.MaxValue;
+    private readonly MeasuredWindow _window = new();
     private long _sent, _unique, _dups, _errors, _misrouted, _unparsable, _deliveredInWindow, _writeFailures;
 
     public static Task<int> RunAsync(Options o, CancellationToken ct) => new MessagesScenario().RunCoreAsync(o, ct);
@@ -75,20 +75,8 @@ internal sealed class MessagesScenario
             ? [new Pacer(_senders.Select(s => s.Window).ToArray(), rate / online, maxBatch, start, (i, n, c) => SendAsync(_senders[i], n, c)).Start(stopSend.Token)]
             : _senders.Select(s => Task.Run(() => FlatOutAsync(s, maxBatch, stopSend.Token))).ToArray();
 
-        await Task.Delay(TimeSpan.FromSeconds(warmup), ct);
-        var before = ctx.Procs.Sample();
-        var cpu0 = ServerProcs.SelfCpu();
-        var gc0 = (Pause: GC.GetTotalPauseDuration(), Count: GC.CollectionCount(0));
-        var sent0 = Interlocked.Read(ref _sent);
-        Volatile.Write(ref _measureStart, Stopwatch.GetTimestamp());
-        await Task.Delay(TimeSpan.FromSeconds(duration), ct);
-        Volatile.Write(ref _measureEnd, Stopwatch.GetTimestamp());
-        var sent1 = Interlocked.Read(ref _sent);
-        var cpu = ServerProcs.SelfCpu() - cpu0;
-        var gcPause = (GC.GetTotalPauseDuration() - gc0.Pause).TotalMilliseconds;
-        var gcCount = GC.CollectionCount(0) - gc0.Count;
-        var split = CpuSplit.Between(before, ctx.Procs.Sample());
-        var measured = Stopwatch.GetElapsedTime(_measureStart, _measureEnd).TotalSeconds;
+        var cost = await _window.MeasureAsync(ctx, warmup, duration, () => Interlocked.Read(ref _sent), ct);
+        var measured = cost.Seconds;
         stopSend.Cancel();
         try { await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { }
 
@@ -106,26 +94,22 @@ internal sealed class MessagesScenario
         var brokenConns = _senders.Count(s => s.Conn.Error is not null);
 
         r.Human.Append($"{online} online, {(rate > 0 ? $"rate {Report.F(rate, "0")}/s" : $"flat out (window {window})")}, {Report.F(measured, "0.0")} s: ");
-        r.Human.Append($"{Report.F(perSec, "0")} delivered msg/s (sent {Report.F((sent1 - sent0) / measured, "0")}/s); ");
+        r.Human.Append($"{Report.F(perSec, "0")} delivered msg/s (sent {Report.F(cost.Sent / measured, "0")}/s); ");
         r.Human.Append($"latency p50 {Report.Ms(_latency.Quantile(0.5))} ms p99 {Report.Ms(_latency.Quantile(0.99))} ms max {Report.Ms(_latency.Max)} ms; ");
         r.Human.Append($"lost {lost} dup {_dups} of {sent}");
         if (_errors > 0) r.Human.Append($", bounced {_errors}");
         if (_misrouted > 0) r.Human.Append($", MISROUTED {_misrouted}");
-        r.Human.Append($"; bench cpu {Report.F(cpu, "0.00")} s ({Report.F(100 * cpu / measured, "0")}% of a core, {gcCount} GCs pausing it {Report.F(gcPause, "0.0")} ms)");
-        if (split.Count > 0) r.Human.Append($"; server cpu {Report.F(split.Values.Sum(), "0.00")} s [{Report.Split(split)}]");
+        cost.AppendCpu(r);
         if (brokenConns > 0) r.Human.Append($"; {brokenConns} connections broke ({_senders.First(s => s.Conn.Error is not null).Conn.Error})");
         r.Set("online", online).Set("rate", rate).Set("window", window).Set("warmup_s", warmup).Set("seconds", measured)
-            .Set("delivered_per_s", perSec).Set("sent_per_s", (sent1 - sent0) / measured)
+            .Set("delivered_per_s", perSec).Set("sent_per_s", cost.Sent / measured)
             .Set("p50_ms", _latency.Quantile(0.5) / 1000.0).Set("p99_ms", _latency.Quantile(0.99) / 1000.0)
             .Set("max_ms", _latency.Max / 1000.0).Set("latency_samples", _latency.Count)
             .Set("sent", sent).Set("lost", lost).Set("duplicated", _dups).Set("bounced", _errors)
             .Set("misrouted", _misrouted).Set("unparsable", _unparsable).Set("write_failures", _writeFailures)
             .Set("drain_s", drained).Set("broken_connections", brokenConns)
             .Set("mechanism", batch.Mechanism).Set("tls", batch.Tls)
-            .Set("login_per_s", online / batch.Elapsed.TotalSeconds)
-            .Set("bench_cpu_s", cpu).Set("bench_cpu_pct", 100 * cpu / measured)
-            .Set("bench_gc_count", gcCount).Set("bench_gc_pause_ms", gcPause)
-            .Set("server_cpu_s", split.Values.Sum()).Set("server_cpu", split);
+            .Set("login_per_s", online / batch.Elapsed.TotalSeconds);
         r.Print(Console.Out);
 
         stopReceive.CancelAfter(TimeSpan.FromSeconds(3));
@@ -157,9 +141,9 @@ internal sealed class MessagesScenario
         }
         Interlocked.Increment(ref _unique);
         if (target != receiver.Account) Interlocked.Increment(ref _misrouted);
-        if (ts >= Volatile.Read(ref _measureStart) && ts < Volatile.Read(ref _measureEnd))
+        if (_window.Contains(ts))
             _latency.Record((long)Stopwatch.GetElapsedTime(ts, now).TotalMicroseconds);
-        if (now >= Volatile.Read(ref _measureStart) && now < Volatile.Read(ref _measureEnd))
+        if (_window.Contains(now))
             Interlocked.Increment(ref _deliveredInWindow);
         s.Window.Release();
     }
